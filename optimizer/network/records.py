@@ -1,0 +1,265 @@
+"""Frozen, typed records of a logistics network.
+
+Every stage after reading sees only these records. Units are fixed (see
+``networks/README.md``): kilograms, cubic metres, days, kilometres; money is in
+the currency named on the record and converted to US dollars (the model's
+base currency) with :class:`Network.to_usd`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class NodeKind(StrEnum):
+    ORIGIN_WAREHOUSE = "origin_warehouse"
+    WAREHOUSE = "warehouse"
+    SEAPORT = "seaport"
+    AIRPORT = "airport"
+    RAIL_TERMINAL = "rail_terminal"
+    BORDER_CROSSING = "border_crossing"
+    BONDED_ZONE = "bonded_zone"
+    OVERSEAS_WAREHOUSE = "overseas_warehouse"
+    HUB = "hub"
+    MARKET = "market"
+
+    @property
+    def holds_stock(self) -> bool:
+        return self in (NodeKind.BONDED_ZONE, NodeKind.OVERSEAS_WAREHOUSE)
+
+
+class Mode(StrEnum):
+    EXPRESS = "express"
+    POSTAL = "postal"
+    AIR = "air"
+    SEA_FCL = "sea_fcl"
+    SEA_LCL = "sea_lcl"
+    RAIL = "rail"
+    TRUCK = "truck"
+    LAST_MILE = "last_mile"
+
+
+class Scope(StrEnum):
+    PARCEL = "parcel"
+    BULK = "bulk"
+    ANY = "any"
+
+    def carries_parcels(self) -> bool:
+        return self in (Scope.PARCEL, Scope.ANY)
+
+    def carries_bulk(self) -> bool:
+        return self in (Scope.BULK, Scope.ANY)
+
+
+class TariffBasis(StrEnum):
+    PER_PARCEL = "per_parcel"
+    PER_KG = "per_kg"
+    PER_WM = "per_wm"
+    PER_CONTAINER = "per_container"
+
+
+class Channel(StrEnum):
+    PARCEL = "parcel"
+    BONDED = "bonded"
+    COMMERCIAL = "commercial"
+
+
+class DutyBelow(StrEnum):
+    EXEMPT = "exempt"
+    RATE = "rate"
+    FLAT = "flat"
+
+
+class TaxBelow(StrEnum):
+    EXEMPT = "exempt"
+    BORDER = "border"
+    POINT_OF_SALE = "point_of_sale"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    name: str
+    kind: NodeKind
+    country: str
+    lat: float
+    lon: float
+    handling_days: float = 0.0
+    handling_cost_per_kg: float = 0.0
+    customs_days: float = 0.0
+    inspection_rate: float = 0.0
+    inspection_delay_days: float = 0.0
+    clearance_capacity_orders_per_day: float | None = None
+    throughput_kg_per_week: float | None = None
+    storage_cost_per_m3_day: float = 0.0
+    storage_capacity_m3: float | None = None
+    release_cost_per_order: float = 0.0
+    release_days: float = 0.0
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WeightBreak:
+    min_chargeable_kg: float
+    price_per_kg: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tariff:
+    id: str
+    basis: TariffBasis
+    currency: str
+    volumetric_divisor_cm3_per_kg: float | None = None
+    first_weight_kg: float | None = None
+    first_weight_price: float | None = None
+    additional_step_kg: float | None = None
+    additional_step_price: float | None = None
+    price_per_kg: float | None = None
+    minimum_charge: float = 0.0
+    max_piece_kg: float | None = None
+    container_price: float | None = None
+    container_capacity_kg: float | None = None
+    container_capacity_m3: float | None = None
+    fuel_surcharge_pct: float = 0.0
+    handling_per_shipment: float = 0.0
+    breaks: tuple[WeightBreak, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    id: str
+    origin: str
+    dest: str
+    mode: Mode
+    carrier: str
+    scope: Scope
+    tariff: str
+    transit_mean_days: float
+    transit_p90_days: float
+    co2e_kg_per_tkm: float
+    distance_km: float
+    service: str = ""
+    departures_per_week: float = 7.0
+    capacity_kg_per_week: float | None = None
+    capacity_m3_per_week: float | None = None
+    corridor: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    code: str
+    name: str
+    territory: str
+    currency: str
+    import_vat_rate: float
+    valuation: str  # "fob" or "cif"
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    name: str
+    hs_chapter: str
+    consumption_tax_rate_cn: float = 0.0
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DutyRate:
+    category: str
+    territory: str
+    duty_rate: float
+    origin: str = "*"
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomsRule:
+    id: str
+    territory: str
+    channel: Channel
+    valid_from: dt.date
+    threshold_value: float
+    threshold_currency: str
+    duty_below: DutyBelow
+    tax_below: TaxBelow
+    origin: str = "*"
+    valid_to: dt.date | None = None
+    flat_duty: float = 0.0
+    duty_factor: float = 1.0
+    tax_factor: float = 1.0
+    clearance_fee: float = 0.0
+    note: str = ""
+    source: str = ""
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated network: every reference resolves, ids are unique, tuples are sorted by id."""
+
+    name: str
+    nodes: tuple[Node, ...]
+    lanes: tuple[Lane, ...]
+    tariffs: tuple[Tariff, ...]
+    countries: tuple[Country, ...]
+    fx_per_usd: tuple[tuple[str, float], ...]
+    categories: tuple[Category, ...]
+    duty_rates: tuple[DutyRate, ...]
+    customs_rules: tuple[CustomsRule, ...]
+    node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
+    lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
+    tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
+    country_by_code: dict[str, Country] = field(init=False, repr=False, compare=False)
+    category_by_id: dict[str, Category] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "node_by_id", {n.id: n for n in self.nodes})
+        object.__setattr__(self, "lane_by_id", {lane.id: lane for lane in self.lanes})
+        object.__setattr__(self, "tariff_by_id", {t.id: t for t in self.tariffs})
+        object.__setattr__(self, "country_by_code", {c.code: c for c in self.countries})
+        object.__setattr__(self, "category_by_id", {c.id: c for c in self.categories})
+
+    def to_usd(self, amount: float, currency: str) -> float:
+        """Convert ``amount`` of ``currency`` to US dollars."""
+        return amount / dict(self.fx_per_usd)[currency]
+
+    def from_usd(self, amount: float, currency: str) -> float:
+        return amount * dict(self.fx_per_usd)[currency]
+
+    def territory_of(self, node_id: str) -> str:
+        return self.country_by_code[self.node_by_id[node_id].country].territory
+
+    def duty_rate(self, category: str, territory: str, origin: str) -> float:
+        """Ad valorem duty for a category entering ``territory`` from ``origin`` (0 if unlisted)."""
+        best: DutyRate | None = None
+        for rate in self.duty_rates:
+            if rate.category != category or rate.territory != territory:
+                continue
+            if rate.origin == origin:
+                return rate.duty_rate
+            if rate.origin == "*":
+                best = rate
+        return best.duty_rate if best else 0.0
+
+    def customs_rule(
+        self, territory: str, channel: Channel, origin: str, day: dt.date
+    ) -> CustomsRule | None:
+        """The rule in force on ``day``; a rule for the exact origin wins over ``*``."""
+        generic: CustomsRule | None = None
+        for rule in self.customs_rules:
+            if rule.territory != territory or rule.channel != channel or not rule.in_force(day):
+                continue
+            if rule.origin == origin:
+                return rule
+            if rule.origin == "*":
+                generic = rule
+        return generic
