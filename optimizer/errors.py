@@ -11,7 +11,7 @@ class Problem:
 
     file: str
     message: str
-    row: int | None = None  # 1-based data row (header is row 0) or line number
+    row: int | None = None  # line in the file (CSV header = line 1), as a spreadsheet numbers rows
     field: str | None = None
     value: str | None = None
     expected: str | None = None
@@ -20,7 +20,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f", row {self.row}"
+            where += f", line {self.row}"
         if self.field:
             where += f", field '{self.field}'"
         text = f"{where}: {self.message}"

@@ -1,0 +1,1 @@
+"""Network model: schema, frozen records, reading and validation, graph."""

@@ -1,0 +1,104 @@
+"""``xborder run``: optimize a scenario and report the plan."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from optimizer.cli.main import EXIT_INFEASIBLE
+from optimizer.network.records import Network
+from optimizer.scenario.records import Scenario
+
+
+def _progress(enabled: bool, text: str) -> None:
+    if enabled:
+        click.echo(text, err=True)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write plan.json, allocations.csv, lanes.csv, routes.geojson, map.png here.")
+@click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout.")
+@click.option("--pareto", is_flag=True, help="Cost vs P90 trade-off front (epsilon-constraint).")
+@click.option("--points", default=6, show_default=True, type=click.IntRange(2, 50),
+              help="Pareto grid points.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Override the scenario's solver time limit (s).")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option("--no-map", is_flag=True, help="Skip map.png (faster).")
+def run(scenario: Path, out_dir: Path | None, as_json: bool, pareto: bool, points: int,
+        time_limit: float | None, seed: int | None, no_map: bool) -> None:
+    """Optimize SCENARIO: pattern shares, routes and modes per demand.
+
+    \b
+    Examples:
+      xborder run scenarios/us_deminimis_2026.yaml
+      xborder run scenarios/eu_3eur_duty_2026h2.yaml -o out/ --json
+      xborder run scenarios/us_deminimis_2026.yaml --pareto -o out/
+
+    Exit codes: 0 plan found, 2 bad input, 3 some demand cannot be met
+    (the reasons are printed per demand; the plan files are still written).
+    """
+    from optimizer.plan.report import explain_infeasible, render
+    from optimizer.plan.writers import plan_dict, write_plan
+    from optimizer.scenario.load import load
+    from optimizer.solve.optimize import optimize
+
+    talk = not as_json
+    _progress(talk, f"reading {scenario} ...")
+    sc, network, warnings = load(scenario)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    solver = sc.solver
+    if time_limit is not None:
+        solver = dataclasses.replace(solver, time_limit_s=time_limit)
+    if seed is not None:
+        solver = dataclasses.replace(solver, seed=seed)
+    sc = dataclasses.replace(sc, solver=solver)
+    if pareto:
+        _run_pareto(sc, network, points, out_dir, as_json)
+        return
+    _progress(talk, f"optimizing {len(sc.demands)} demands on {network.name} "
+                    f"({len(network.lanes)} lanes) ...")
+    plan = optimize(sc, network)
+    if out_dir is not None:
+        paths = write_plan(plan, network, out_dir, map_png=not no_map)
+        _progress(talk, "wrote " + ", ".join(str(p) for p in paths))
+    if as_json:
+        click.echo(json.dumps(plan_dict(plan), indent=2))
+    else:
+        click.echo(render(plan))
+    if plan.totals is None:
+        click.echo(f"error: no plan: solver status {plan.status}", err=True)
+        sys.exit(EXIT_INFEASIBLE)
+    if plan.infeasible_demands:
+        click.echo(explain_infeasible(plan), err=True)
+        sys.exit(EXIT_INFEASIBLE)
+
+
+def _run_pareto(
+    sc: Scenario, network: Network, points: int, out_dir: Path | None, as_json: bool
+) -> None:
+    from optimizer.io.atomic import write_text
+    from optimizer.solve.pareto import pareto_front, pareto_png, pareto_table
+
+    _progress(not as_json, f"Pareto front with {points} points ...")
+    front = pareto_front(sc, network, points=points)
+    per_usd = network.from_usd(1.0, sc.currency)
+    rows = [{"mean_p90_days": p.mean_p90_days, "cost_per_week": p.cost * per_usd,
+             "cost_per_order": p.cost_per_order * per_usd, "direct_share": p.direct_share,
+             "status": p.status} for p in front]
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_text(out_dir / "pareto.json", json.dumps(rows, indent=2) + "\n")
+        pareto_png(front, str(out_dir / "pareto.png"), per_usd=per_usd, currency=sc.currency,
+                   title=f"{sc.name}: cost vs P90 lead time")
+    if as_json:
+        click.echo(json.dumps({"currency": sc.currency, "points": rows}, indent=2))
+    else:
+        click.echo(pareto_table(front, per_usd, sc.currency))

@@ -1,0 +1,142 @@
+"""Domain checks on parsed network tables, beyond types and references.
+
+Errors: P90 below the mean, self-loop lanes, tariffs missing the fields their
+basis needs, customs rules whose dates are reversed or overlap for the same
+(territory, channel, origin), unknown customs territories. Warnings: origins
+or markets that no lane path connects.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from optimizer.errors import Problem
+from optimizer.network.records import Network, NodeKind
+
+if TYPE_CHECKING:
+    from optimizer.network.reader import ParsedRow
+
+_BASIS_NEEDS = {
+    "per_parcel": ("first_weight_kg", "first_weight_price", "additional_step_kg",
+                   "additional_step_price"),
+    "per_kg": (),  # price_per_kg or weight breaks, checked below
+    "per_wm": ("price_per_kg",),
+    "per_container": ("container_price", "container_capacity_kg", "container_capacity_m3"),
+}
+
+
+def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _check_lanes(tables["lanes"])
+    problems += _check_tariffs(tables["tariffs"], tables["tariff_breaks"])
+    territories = {row.values["territory"] for row in tables["countries"]
+                   if row.values.get("territory")}
+    problems += _check_territories(tables["customs_rules"], territories)
+    problems += _check_territories(tables["duty_rates"], territories)
+    problems += _check_rule_dates(tables["customs_rules"])
+    return problems
+
+
+def _check_lanes(rows: list[ParsedRow]) -> list[Problem]:
+    problems = []
+    for row in rows:
+        v = row.values
+        mean, p90 = v.get("transit_mean_days"), v.get("transit_p90_days")
+        if mean is not None and p90 is not None and p90 < mean:
+            problems.append(Problem(row.file, "P90 transit time is below the mean", row=row.line,
+                                    field="transit_p90_days", value=f"{p90:g}",
+                                    expected=f"a value >= transit_mean_days ({mean:g})"))
+        if v.get("from") is not None and v.get("from") == v.get("to"):
+            problems.append(Problem(row.file, "lane starts and ends at the same node",
+                                    row=row.line, field="to", value=str(v["to"]),
+                                    expected="a node other than 'from'"))
+    return problems
+
+
+def _check_tariffs(rows: list[ParsedRow], break_rows: list[ParsedRow]) -> list[Problem]:
+    problems = []
+    with_breaks = {row.values["tariff"] for row in break_rows}
+    for row in rows:
+        v = row.values
+        basis = v.get("basis")
+        if basis is None:
+            continue
+        for field in _BASIS_NEEDS[basis]:
+            if v.get(field) is None:
+                problems.append(Problem(row.file, f"a {basis} tariff needs this value",
+                                        row=row.line, field=field, expected="a number"))
+        if basis == "per_kg" and v.get("price_per_kg") is None and v["id"] not in with_breaks:
+            problems.append(Problem(row.file, "a per_kg tariff needs a rate", row=row.line,
+                                    field="price_per_kg",
+                                    expected="a number, or rows in tariff_breaks.csv"))
+    return problems
+
+
+def _check_territories(rows: list[ParsedRow], territories: set[str]) -> list[Problem]:
+    problems = []
+    for row in rows:
+        territory = row.values.get("territory")
+        if territory is None or territory in territories:
+            continue
+        hint = difflib.get_close_matches(territory, sorted(territories), n=1)
+        expected = "a territory named in countries.csv"
+        if hint:
+            expected += f" (did you mean {hint[0]!r}?)"
+        problems.append(Problem(row.file, "unknown customs territory", row=row.line,
+                                field="territory", value=territory, expected=expected))
+    return problems
+
+
+def _check_rule_dates(rows: list[ParsedRow]) -> list[Problem]:
+    problems = []
+    groups: dict[tuple[Any, ...], list[ParsedRow]] = defaultdict(list)
+    for row in rows:
+        v = row.values
+        if v.get("valid_from") is None:
+            continue
+        if v.get("valid_to") is not None and v["valid_to"] < v["valid_from"]:
+            problems.append(Problem(row.file, "rule ends before it starts", row=row.line,
+                                    field="valid_to", value=v["valid_to"].isoformat(),
+                                    expected=f"a date on or after {v['valid_from'].isoformat()}"))
+            continue
+        groups[(v["territory"], v["channel"], v.get("origin") or "*")].append(row)
+    for (territory, channel, origin), group in groups.items():
+        group.sort(key=lambda row: row.values["valid_from"])
+        for before, after in zip(group, group[1:], strict=False):
+            end = before.values["valid_to"]
+            if end is None or end >= after.values["valid_from"]:
+                problems.append(Problem(
+                    after.file,
+                    f"dates overlap rule {before.values['id']!r} (line {before.line}) for "
+                    f"{territory}/{channel}/origin {origin}",
+                    row=after.line, field="valid_from",
+                    value=after.values["valid_from"].isoformat(),
+                    expected="a date after the previous rule's valid_to "
+                             f"({end.isoformat() if end else 'open-ended'})",
+                ))
+    return problems
+
+
+def connectivity_warnings(network: Network, file: str) -> list[Problem]:
+    """Warn about origins that reach no market and markets no origin reaches."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(network.node_by_id))
+    graph.add_edges_from(sorted((lane.origin, lane.dest) for lane in network.lanes))
+    origins = [n.id for n in network.nodes if n.kind is NodeKind.ORIGIN_WAREHOUSE]
+    markets = {n.id for n in network.nodes if n.kind is NodeKind.MARKET}
+    reached: set[str] = set()
+    problems = []
+    for origin in origins:
+        hits = nx.descendants(graph, origin) & markets
+        reached |= hits
+        if not hits:
+            problems.append(Problem(file, "origin reaches no market through any lane",
+                                    field="from", value=origin, warning=True))
+    for market in sorted(markets - reached):
+        problems.append(Problem(file, "market is not reached from any origin", field="to",
+                                value=market, warning=True))
+    return problems

@@ -1,0 +1,242 @@
+"""Read a network folder (CSV, GeoJSON or GeoPackage tables) into a :class:`Network`.
+
+The pipeline is: locate tables → read raw rows → parse cells by the schema →
+check references and domain rules (:mod:`optimizer.network.checks`) → build
+frozen records. Every problem of every file is collected before one
+:class:`~optimizer.errors.InputError` is raised.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from optimizer.errors import InputError, Problem, raise_if_any
+from optimizer.network import records as r
+from optimizer.network.checks import check_network_rules, connectivity_warnings
+from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
+from optimizer.network.tables import header_problems, read_csv_rows, read_geo_rows
+
+OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    file: str
+    line: int
+    values: dict[str, Any]
+
+
+def read_network(path: str | Path) -> r.Network:
+    """Read and validate a network; raise :class:`InputError` listing every problem."""
+    network, _ = load_network(path)
+    return network
+
+
+def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
+    """Read and validate a network; return it with its warnings."""
+    path = Path(path)
+    problems: list[Problem] = []
+    tables = _parse_tables(path, problems)
+    raise_if_any(problems)  # structure must be sound before references are checked
+    problems += _check_ids_and_refs(tables)
+    problems += check_network_rules(tables)
+    raise_if_any(problems)
+    network = _build(path.stem if path.is_file() else path.name, tables)
+    problems += connectivity_warnings(network, str(path / "lanes.csv"))
+    return network, raise_if_any(problems)
+
+
+def _locate(path: Path, table: str) -> tuple[Path, str | None] | None:
+    if path.is_file() and path.suffix == ".gpkg":
+        import pyogrio
+
+        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+        return (path, table) if table in layers else None
+    for suffix in (".csv", ".geojson", ".gpkg"):
+        candidate = path / f"{table}{suffix}"
+        if candidate.exists():
+            return candidate, None
+    return None
+
+
+def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedRow]]:
+    if not path.exists():
+        raise InputError([Problem(str(path), "network not found", expected="a folder of CSV "
+                                  "tables or a .gpkg file")])
+    schema = load_schema()
+    tables: dict[str, list[ParsedRow]] = {}
+    for table in TABLE_ORDER:
+        found = _locate(path, table)
+        if found is None:
+            if table not in OPTIONAL_TABLES:
+                problems.append(Problem(str(path / f"{table}.csv"), "table is missing",
+                                        expected=f"a {table}.csv file"))
+            tables[table] = []
+            continue
+        file, layer = found
+        name = f"{file}:{layer}" if layer else str(file)
+        if file.suffix == ".csv":
+            rows, header, read_problems = read_csv_rows(file)
+            problems += read_problems
+        else:
+            rows, header = read_geo_rows(file, table, layer)
+        if header:
+            problems += header_problems(name, header, schema[table])
+        tables[table] = [parse_row(name, line, cells, schema[table], problems)
+                         for line, cells in rows]
+    return tables
+
+
+def parse_row(
+    name: str, line: int, cells: dict[str, str], attrs: tuple[Any, ...], problems: list[Problem]
+) -> ParsedRow:
+    values: dict[str, Any] = {}
+    for attr in attrs:
+        if attr.name not in cells:
+            values[attr.name] = _default(attr)
+            continue
+        text = cells[attr.name]
+        if text == "":
+            if attr.required and attr.default == "":
+                problems.append(Problem(name, "value is missing", row=line, field=attr.name,
+                                        expected=attr.description))
+            values[attr.name] = _default(attr)
+            continue
+        value, expected = parse_value(attr, text)
+        if expected is not None:
+            problems.append(Problem(name, "bad value", row=line, field=attr.name, value=text,
+                                    expected=expected))
+        values[attr.name] = value
+    return ParsedRow(name, line, values)
+
+
+def _default(attr: Any) -> Any:
+    if attr.default == "":
+        return None
+    value, _ = parse_value(attr, attr.default)
+    return value
+
+
+# --------------------------------------------------------------------------- references
+_REFS = {  # (table, field) -> (target table, target key)
+    ("nodes", "country"): ("countries", "code"),
+    ("lanes", "from"): ("nodes", "id"),
+    ("lanes", "to"): ("nodes", "id"),
+    ("lanes", "tariff"): ("tariffs", "id"),
+    ("tariff_breaks", "tariff"): ("tariffs", "id"),
+    ("duty_rates", "category"): ("categories", "id"),
+    ("countries", "currency"): ("fx", "currency"),
+    ("tariffs", "currency"): ("fx", "currency"),
+    ("customs_rules", "threshold_currency"): ("fx", "currency"),
+}
+_KEYS = {"fx": "currency", "countries": "code", "categories": "id", "nodes": "id",
+         "tariffs": "id", "lanes": "id", "customs_rules": "id"}
+
+
+def _check_ids_and_refs(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
+    problems: list[Problem] = []
+    for table, key in _KEYS.items():
+        first_line: dict[Any, int] = {}
+        for row in tables[table]:
+            value = row.values.get(key)
+            if value is None:
+                continue
+            if value in first_line:
+                problems.append(Problem(row.file, f"duplicate {key}; first defined on line "
+                                        f"{first_line[value]}", row=row.line, field=key,
+                                        value=str(value), expected="a unique id"))
+            else:
+                first_line[value] = row.line
+    for (table, field), (target, key) in _REFS.items():
+        known = {row.values[key] for row in tables[target] if row.values.get(key) is not None}
+        for row in tables[table]:
+            value = row.values.get(field)
+            if value is None or value in known:
+                continue
+            hint = difflib.get_close_matches(str(value), sorted(known), n=1)
+            expected = f"an existing {target} {key}"
+            if hint:
+                expected += f" (did you mean {hint[0]!r}?)"
+            problems.append(Problem(row.file, f"unknown {target} {key}", row=row.line,
+                                    field=field, value=str(value), expected=expected))
+    return problems
+
+
+# --------------------------------------------------------------------------- records
+def _fields(row: ParsedRow, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: row.values[n] for n in names}
+
+
+def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
+    def sort(items: list[Any], key: str = "id") -> tuple[Any, ...]:
+        return tuple(sorted(items, key=lambda x: getattr(x, key)))
+
+    nodes = [
+        r.Node(**{**row.values, "kind": r.NodeKind(row.values["kind"])}) for row in t["nodes"]
+    ]
+    breaks: dict[str, list[r.WeightBreak]] = {}
+    for row in t["tariff_breaks"]:
+        breaks.setdefault(row.values["tariff"], []).append(
+            r.WeightBreak(row.values["min_chargeable_kg"], row.values["price_per_kg"])
+        )
+    tariffs = [
+        r.Tariff(
+            **{k: v for k, v in row.values.items() if k not in ("basis",)},
+            basis=r.TariffBasis(row.values["basis"]),
+            breaks=tuple(sorted(breaks.get(row.values["id"], []),
+                                key=lambda b: b.min_chargeable_kg)),
+        )
+        for row in t["tariffs"]
+    ]
+    lanes = []
+    for row in t["lanes"]:
+        v = dict(row.values)
+        corridor = tuple(sorted(c.strip() for c in (v.pop("corridor") or "").split(";")
+                                if c.strip()))
+        lanes.append(r.Lane(
+            **{k: x for k, x in v.items() if k not in ("from", "to", "mode", "scope", "service")},
+            origin=v["from"], dest=v["to"], mode=r.Mode(v["mode"]), scope=r.Scope(v["scope"]),
+            service=v["service"] or "", corridor=corridor,
+        ))
+    countries = [r.Country(**row.values) for row in t["countries"]]
+    fx = tuple(sorted((row.values["currency"], row.values["per_usd"]) for row in t["fx"]))
+    categories = [
+        r.Category(**{**row.values, "consumption_tax_rate_cn":
+                      row.values["consumption_tax_rate_cn"] or 0.0})
+        for row in t["categories"]
+    ]
+    duty_rates = sorted(
+        (r.DutyRate(**{**row.values, "origin": row.values["origin"] or "*",
+                       "note": row.values["note"] or ""}) for row in t["duty_rates"]),
+        key=lambda d: (d.category, d.territory, d.origin),
+    )
+    rules = build_rules(t["customs_rules"])
+    return r.Network(
+        name=name,
+        nodes=sort(nodes),
+        lanes=sort(lanes),
+        tariffs=sort(tariffs),
+        countries=sort(countries, "code"),
+        fx_per_usd=fx,
+        categories=sort(categories),
+        duty_rates=tuple(duty_rates),
+        customs_rules=sort(rules),
+    )
+
+
+def build_rules(rows: list[ParsedRow]) -> list[r.CustomsRule]:
+    """Customs rule records from parsed rows (also used for what-if rule files)."""
+    return [
+        r.CustomsRule(**{
+            **row.values,
+            "channel": r.Channel(row.values["channel"]),
+            "duty_below": r.DutyBelow(row.values["duty_below"]),
+            "tax_below": r.TaxBelow(row.values["tax_below"]),
+            "origin": row.values["origin"] or "*",
+            "note": row.values["note"] or "",
+        })
+        for row in rows
+    ]

@@ -1,0 +1,114 @@
+"""Raw table reading: CSV (strict UTF-8), GeoJSON and GeoPackage into rows of text.
+
+Everything here returns problems instead of raising, so one run of the
+validator reports every defect of every file. A row is a ``(line, cells)``
+pair where ``line`` is the 1-based line in the file (the header is line 1),
+which is also the row number a spreadsheet shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from optimizer.errors import Problem
+from optimizer.network.schema import Attribute
+
+Row = tuple[int, dict[str, str]]
+GEO_SUFFIXES = (".geojson", ".gpkg")
+
+
+def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:
+    """Read a CSV file; return rows, the header and problems (encoding, truncation...)."""
+    name = str(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [], [
+            Problem(
+                name,
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                row=line,
+                expected="a UTF-8 encoded file (save as 'CSV UTF-8')",
+            )
+        ]
+    if not text.strip():
+        return [], [], [Problem(name, "file is empty", expected="a header line and data rows")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader)]
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                Problem(
+                    name,
+                    f"row has {len(cells)} fields but the header has {len(header)}",
+                    row=line,
+                    expected="one value per header column (is the file truncated?)",
+                )
+            )
+            continue
+        rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+    return rows, header, problems
+
+
+def read_geo_rows(path: Path, table: str, layer: str | None = None) -> tuple[list[Row], list[str]]:
+    """Read a GeoJSON file or a GeoPackage layer into text rows.
+
+    Point geometries fill ``lat``/``lon`` when those columns are absent; other
+    geometries are ignored (lanes are rebuilt from their end nodes).
+    """
+    import geopandas as gpd
+
+    frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    if table == "nodes" and not frame.empty and frame.geometry.notna().all():
+        if "lat" not in frame.columns:
+            frame["lat"] = frame.geometry.y
+        if "lon" not in frame.columns:
+            frame["lon"] = frame.geometry.x
+    columns = [c for c in frame.columns if c != "geometry"]
+    rows: list[Row] = []
+    for i, record in enumerate(frame[columns].itertuples(index=False), start=2):
+        cells = {c: _text(v) for c, v in zip(columns, record, strict=True)}
+        rows.append((i, cells))
+    return rows, columns
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return repr(value)
+    return str(value)
+
+
+def header_problems(name: str, header: list[str], attrs: tuple[Attribute, ...]) -> list[Problem]:
+    """Missing required columns are errors; unknown columns are warnings."""
+    known = {a.name for a in attrs}
+    problems = [
+        Problem(name, "required column is missing", row=1, field=a.name, expected="a column named "
+                f"'{a.name}' ({a.description})")
+        for a in attrs
+        if a.required and a.name not in header
+    ]
+    problems += [
+        Problem(name, "unknown column is ignored", row=1, field=h, warning=True,
+                expected="one of " + ", ".join(sorted(known)))
+        for h in header
+        if h not in known
+    ]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            problems.append(Problem(name, "column appears twice", row=1, field=h))
+        seen.add(h)
+    return problems

@@ -1,0 +1,87 @@
+"""The optimizer's result: a :class:`Plan` of frozen records (money in USD, per week)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.routes.evaluate import CostSplit
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """A share of one demand sent one way."""
+
+    pattern: str
+    lanes: tuple[str, ...]
+    modes: tuple[str, ...]
+    carriers: tuple[str, ...]
+    stock_node: str | None
+    share: float
+    orders: float  # per week
+    p50_days: float
+    p90_days: float
+    mean_days: float
+    cost_per_order: CostSplit  # freight includes this flow's share of containers
+    co2e_kg_per_order: float
+    customs: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemandPlan:
+    id: str
+    origin: str
+    market: str
+    orders_per_week: float
+    sla_days: float
+    allocations: tuple[Allocation, ...]
+    unmet_orders: float
+    reasons: tuple[str, ...]  # why (part of) the demand cannot be met
+
+
+@dataclass(frozen=True, slots=True)
+class LaneUse:
+    lane: str
+    mode: str
+    carrier: str
+    kg: float  # per week
+    m3: float
+    containers: int | None  # containers or vehicles per week on per_container lanes
+    utilization: float | None  # load / (containers × capacity), or / weekly lane capacity
+    cost_usd: float  # container cost per week (per_container lanes only)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    cost: float  # landed cost per week: freight + handling + duties_taxes + inventory
+    freight: float
+    handling: float
+    duties_taxes: float
+    inventory: float
+    co2e_kg: float
+    orders: float  # served per week
+    unmet_orders: float
+    unmet_penalty: float
+    value_of_time: float
+    co2e_cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    scenario: str
+    plan_date: str
+    currency: str  # reporting currency (figures in records stay in USD)
+    per_usd: float  # reporting currency units per USD
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_seconds: float
+    totals: Totals | None
+    demands: tuple[DemandPlan, ...]
+    lanes: tuple[LaneUse, ...]
+    candidates: int  # route options given to the solver
+    notes: tuple[str, ...] = ()
+
+    @property
+    def infeasible_demands(self) -> tuple[DemandPlan, ...]:
+        return tuple(d for d in self.demands if d.unmet_orders > 1e-6)

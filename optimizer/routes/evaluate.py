@@ -1,0 +1,238 @@
+"""Evaluate a candidate route for one demand: cost per order, lead time, CO2e, resources.
+
+Everything linear in the number of orders is priced here per order, from the
+shared costing modules (:mod:`optimizer.costing`). What is *not* linear —
+containers and vehicles on ``per_container`` lanes, shared by every demand
+using the lane — is returned as usage per order (kg, m³) for the optimizer's
+integer container variables.
+
+Conventions (documented in docs/model.md):
+
+* Parcel-priced lanes (``per_parcel``) charge each order. Freight-priced lanes
+  (``per_kg``, ``per_wm``) carry consolidated flows and charge the weight-break
+  rate of the weekly (direct) or per-replenishment (stock) consolidated load.
+* Import clearance happens at the first node of the route inside the market's
+  customs territory; direct-package uses the ``parcel`` channel, bonded
+  stock the ``bonded`` channel per released order, overseas stock the
+  ``commercial`` channel with the entry fee spread over the replenishment.
+* Inventory for stock patterns (per order per week of flow, value = declared
+  value): pipeline = mean bulk lead time, cycle = half the replenishment
+  interval, safety = z · sqrt((L + R)/7 · cv² + σ_L²/49) weeks of flow; the
+  flow's own σ scales with its share, which keeps the cost linear.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from optimizer.costing import customs as cu
+from optimizer.costing import leadtime as lt
+from optimizer.costing.emissions import co2e_kg
+from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
+from optimizer.network.records import Channel, Lane, Network, TariffBasis
+from optimizer.routes.candidates import Route
+from optimizer.scenario.records import Demand, Inventory, Pattern
+
+
+@dataclass(frozen=True, slots=True)
+class CostSplit:
+    """Money per order in USD, split as reported to planners."""
+
+    freight: float = 0.0
+    handling: float = 0.0
+    duties_taxes: float = 0.0
+    inventory: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.freight + self.handling + self.duties_taxes + self.inventory
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerUse:
+    """Load one order puts on a per_container lane, and what one container costs there."""
+
+    lane: str
+    kg: float
+    m3: float
+    container_cost_usd: float
+    capacity_kg: float
+    capacity_m3: float
+
+    def share(self) -> float:
+        """Containers per order at full load (for ranking only)."""
+        return max(self.kg / self.capacity_kg, self.m3 / self.capacity_m3)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteOption:
+    """A route evaluated for one demand; ``ok`` False means it cannot serve it (``reason``)."""
+
+    demand: str
+    route: Route
+    ok: bool
+    reason: str
+    cost: CostSplit  # linear part per order (containers excluded)
+    containers: tuple[ContainerUse, ...]
+    p50: float  # customer lead time, days
+    p90: float
+    mean_days: float
+    co2e_kg: float  # per order
+    lane_kg: tuple[tuple[str, float], ...]  # (lane, kg per order) for lane capacities
+    lane_m3: tuple[tuple[str, float], ...]
+    node_kg: tuple[tuple[str, float], ...]  # (node, kg per order) for throughput
+    clearance_node: str | None  # customs point clearing one declaration per order
+    storage_m3: float  # m³ held at the stock node per order/week of flow
+    treatment: str
+
+    def standalone_cost(self) -> float:
+        """Cost per order if containers were full: used to rank candidates."""
+        return self.cost.total + sum(c.share() * c.container_cost_usd for c in self.containers)
+
+
+def _refuse(demand: Demand, route: Route, reason: str) -> RouteOption:
+    return RouteOption(demand.id, route, False, reason, CostSplit(), (), math.inf, math.inf,
+                       math.inf, 0.0, (), (), (), None, 0.0, "")
+
+
+def _entry_node(network: Network, lanes: list[Lane], territory: str) -> str | None:
+    for lane in lanes:
+        if network.territory_of(lane.dest) == territory:
+            return lane.dest
+    return None
+
+
+def _lane_charge(
+    network: Network, lane: Lane, demand: Demand, load_kg: float
+) -> tuple[float, ContainerUse | None, str]:
+    """(linear freight per order, container use or None, refusal reason)."""
+    tariff = network.tariff_by_id[lane.tariff]
+    if tariff.basis is TariffBasis.PER_PARCEL:
+        charge = price_shipment(tariff, network, weight_kg=demand.weight_kg,
+                                volume_m3=demand.volume_m3, pieces=1)
+        if not charge.ok:
+            return 0.0, None, f"{lane.id}: {charge.reason}"
+        return charge.total, None, ""
+    if tariff.basis is TariffBasis.PER_CONTAINER:
+        use = ContainerUse(lane.id, demand.weight_kg, demand.volume_m3,
+                           container_cost_usd(tariff, network),
+                           tariff.container_capacity_kg or math.inf,
+                           tariff.container_capacity_m3 or math.inf)
+        return 0.0, use, ""
+    density = demand.weight_kg / demand.volume_m3
+    rate = marginal_rate_per_kg(tariff, network, density_kg_per_m3=density, volume_kg=load_kg)
+    return rate * demand.weight_kg, None, ""
+
+
+def _std_days(dist: lt.LeadTime) -> float:
+    ks = np.arange(dist.offset, dist.offset + dist.pmf.size) * lt.STEP
+    mean = float(ks @ dist.pmf)
+    return math.sqrt(max(float((ks * ks) @ dist.pmf) - mean * mean, 0.0))
+
+
+def evaluate(
+    network: Network, demand: Demand, route: Route, *, day: object, inventory: Inventory
+) -> RouteOption:
+    """Evaluate ``route`` for ``demand`` on the plan date ``day`` (a datetime.date)."""
+    market_country = network.node_by_id[demand.market].country
+    territory = network.territory_of(demand.market)
+    origin_country = network.node_by_id[demand.origin].country
+    bulk = [network.lane_by_id[x] for x in route.bulk_lanes]
+    customer = [network.lane_by_id[x] for x in route.customer_lanes]
+    lanes = bulk + customer
+    orders_per_shipment = demand.orders_per_week * (
+        inventory.replenishment_days / 7.0 if route.pattern.uses_stock else 1.0)
+    freight = 0.0
+    containers: list[ContainerUse] = []
+    per_lane: list[float] = []  # per-order freight by lane, containers at full load
+    for lane in lanes:
+        if lane in bulk:
+            load = demand.weight_kg * orders_per_shipment  # one replenishment shipment
+        elif route.pattern is Pattern.DIRECT:
+            load = demand.weight_kg * demand.orders_per_week / lane.departures_per_week
+        else:
+            load = demand.weight_kg  # last mile: one parcel
+        per_order, use, reason = _lane_charge(network, lane, demand, load)
+        if reason:
+            return _refuse(demand, route, reason)
+        freight += per_order
+        if use is not None:
+            containers.append(use)
+            per_order = use.share() * use.container_cost_usd
+        per_lane.append(per_order)
+    # handling at every node a shipment passes before the market (origin included)
+    passed = [lanes[0].origin] + [lane.dest for lane in lanes[:-1]]
+    handling = sum(network.node_by_id[n].handling_cost_per_kg for n in passed) * demand.weight_kg
+    entry = _entry_node(network, lanes, territory)
+    if entry is None:
+        return _refuse(demand, route, f"route never enters {territory}")
+    channel = {Pattern.DIRECT: Channel.PARCEL, Pattern.BONDED: Channel.BONDED,
+               Pattern.OVERSEAS: Channel.COMMERCIAL}[route.pattern]
+    entry_idx = next(i for i, lane in enumerate(lanes) if lane.dest == entry)
+    intl_freight = sum(per_lane[: entry_idx + 1])  # for CIF customs values
+    charge = cu.assess(network, dest_country=market_country, channel=channel,
+                       origin_country=origin_country, category=demand.category,
+                       value_usd=demand.value_usd, freight_usd=intl_freight,
+                       items=demand.items_per_order, day=day)  # type: ignore[arg-type]
+    if not charge.ok:
+        return _refuse(demand, route, charge.reason)
+    fee = charge.fee_usd / orders_per_shipment if route.pattern is Pattern.OVERSEAS \
+        else charge.fee_usd
+    duties = charge.duty_usd + charge.tax_usd + fee
+    # lead times
+    nodes = network.node_by_id
+    inventory_cost, storage_m3 = 0.0, 0.0
+    clearance_node: str | None = entry
+    if route.pattern is Pattern.DIRECT:
+        parts = [lt.handling_time(nodes[demand.origin])]
+        for lane in lanes:
+            parts.append(lt.lane_time(lane))
+            if lane.dest == entry:
+                parts.append(lt.clearance_time(nodes[entry]))
+            if lane.dest != demand.market:
+                parts.append(lt.handling_time(nodes[lane.dest]))
+        customer_time = lt.total(parts)
+    else:
+        stock = nodes[route.stock_node or ""]
+        bulk_parts = [lt.handling_time(nodes[demand.origin])]
+        for lane in bulk:
+            bulk_parts.append(lt.lane_time(lane))
+            if lane.dest == entry:
+                bulk_parts.append(lt.clearance_time(nodes[entry]))
+            bulk_parts.append(lt.handling_time(nodes[lane.dest]))
+        bulk_time = lt.total(bulk_parts)
+        release = [lt.LeadTime.constant(stock.release_days)]
+        if route.pattern is Pattern.BONDED:
+            release.append(lt.clearance_time(stock))  # per-order declaration at release
+            clearance_node = stock.id
+        else:
+            clearance_node = None  # bulk entries, not per order
+        customer_time = lt.total([*release, *(lt.lane_time(x) for x in customer)])
+        weeks_l, weeks_r = bulk_time.mean / 7.0, inventory.replenishment_days / 7.0
+        z = NormalDist().inv_cdf(inventory.service_level)
+        safety = z * math.sqrt((weeks_l + weeks_r) * inventory.demand_cv ** 2
+                               + (_std_days(bulk_time) / 7.0) ** 2)
+        cycle = weeks_r / 2.0
+        holding = (weeks_l + cycle + safety) * demand.value_usd * \
+            inventory.holding_rate_per_year / 52.0
+        storage_m3 = (cycle + safety) * demand.volume_m3
+        storage = storage_m3 * stock.storage_cost_per_m3_day * 7.0
+        inventory_cost = holding + storage
+        handling += stock.release_cost_per_order
+    co2 = sum(co2e_kg(demand.weight_kg, lane.distance_km, lane.co2e_kg_per_tkm) for lane in lanes)
+    return RouteOption(
+        demand=demand.id, route=route, ok=True, reason="",
+        cost=CostSplit(freight, handling, duties, inventory_cost),
+        containers=tuple(containers),
+        p50=customer_time.p50, p90=customer_time.p90, mean_days=customer_time.mean,
+        co2e_kg=co2,
+        lane_kg=tuple((lane.id, demand.weight_kg) for lane in lanes),
+        lane_m3=tuple((lane.id, demand.volume_m3) for lane in lanes),
+        node_kg=tuple((n, demand.weight_kg) for n in passed),
+        clearance_node=clearance_node, storage_m3=storage_m3, treatment=charge.treatment,
+    )
+

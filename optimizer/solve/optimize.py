@@ -1,0 +1,253 @@
+"""Optimize a scenario: candidates → evaluation → MIP → :class:`Plan` with reasons.
+
+What is exact and what is heuristic (also in docs/model.md): the MIP is
+solved to the scenario's relative gap over the candidate set. The candidate
+set is every simple route of at most ``max_legs`` lanes that meets the SLA,
+cut to the ``candidates_per_pattern`` cheapest per demand and pattern by
+standalone cost (containers at full load) — exact when no demand has more
+candidates than that, a heuristic otherwise (the plan notes say when).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from optimizer.network.records import Network
+from optimizer.plan import records as pr
+from optimizer.routes.candidates import Route, candidate_routes
+from optimizer.routes.evaluate import CostSplit, RouteOption, evaluate
+from optimizer.scenario.records import Demand, Scenario
+from optimizer.solve import flow_model as fm
+from optimizer.solve.backend import SolveOutcome, SolverSettings, solve
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    options: list[RouteOption]
+    reasons: dict[str, tuple[str, ...]]  # demand -> why it has no (or few) options
+    notes: tuple[str, ...]
+
+
+def generate(network: Network, scenario: Scenario) -> Candidates:
+    """Evaluate every structural route for every demand; keep the SLA-feasible best."""
+    routes = functools.cache(
+        lambda o, m, p: candidate_routes(network, o, m, p, max_legs=scenario.options.max_legs))
+    options: list[RouteOption] = []
+    reasons: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    keep = scenario.options.candidates_per_pattern
+    for demand in scenario.demands:
+        why: list[str] = []
+        fastest: RouteOption | None = None
+        kept_any = False
+        for pattern in demand.patterns:
+            structural: list[Route] = routes(demand.origin, demand.market, pattern)
+            if not structural:
+                why.append(f"{pattern.value}: no route from {demand.origin} to {demand.market}")
+                continue
+            evaluated = [evaluate(network, demand, r, day=scenario.plan_date,
+                                  inventory=scenario.inventory) for r in structural]
+            ok = [o for o in evaluated if o.ok]
+            if not ok:
+                refusals = sorted({o.reason for o in evaluated})
+                why.append(f"{pattern.value}: no route can carry it ({'; '.join(refusals[:3])})")
+                continue
+            best = min(ok, key=lambda o: (o.p90, o.route.key))
+            if fastest is None or best.p90 < fastest.p90:
+                fastest = best
+            within = [o for o in ok if o.p90 <= demand.sla_days + 1e-9]
+            if not within:
+                why.append(f"{pattern.value}: no route within the SLA of {demand.sla_days:g} d "
+                           f"— the fastest possible P90 is {best.p90:.1f} d via "
+                           f"{' > '.join(best.route.lanes)}")
+                continue
+            within.sort(key=lambda o: (fm.option_unit_cost(o, scenario)
+                                       + _container_share(o), o.route.key))
+            if len(within) > keep:
+                notes.append(f"demand {demand.id} {pattern.value}: kept the {keep} cheapest of "
+                             f"{len(within)} SLA-feasible routes (heuristic cut)")
+            options.extend(within[:keep])
+            kept_any = True
+        if not kept_any:
+            reasons[demand.id] = tuple(why)
+    return Candidates(options, reasons, tuple(notes))
+
+
+def _container_share(option: RouteOption) -> float:
+    return sum(c.share() * c.container_cost_usd for c in option.containers)
+
+
+def optimize(
+    scenario: Scenario, network: Network, *, candidates: Candidates | None = None,
+    max_avg_p90_days: float | None = None,
+) -> pr.Plan:
+    """The cheapest plan (objective of the scenario); optionally cap the mean P90 (Pareto)."""
+    cands = candidates or generate(network, scenario)
+    demands = {d.id: d for d in scenario.demands}
+    model = fm.build(network, scenario, cands.options, demands)
+    if max_avg_p90_days is not None:
+        fm.add_time_limit(model, demands, max_avg_p90_days)
+    s = scenario.solver
+    outcome = solve(model.mip, SolverSettings(time_limit_s=s.time_limit_s,
+                                              relative_gap=s.relative_gap, seed=s.seed,
+                                              backend=s.backend))
+    return extract(scenario, network, model, outcome, cands)
+
+
+def extract(
+    scenario: Scenario, network: Network, model: fm.FlowModel, outcome: SolveOutcome,
+    cands: Candidates,
+) -> pr.Plan:
+    base = dict(scenario=scenario.name, plan_date=scenario.plan_date.isoformat(),
+                currency=scenario.currency, per_usd=network.from_usd(1.0, scenario.currency),
+                status=outcome.status.value,
+                objective=outcome.objective, bound=outcome.bound, gap=outcome.gap,
+                solve_seconds=outcome.seconds, candidates=len(cands.options),
+                notes=cands.notes)
+    if not outcome.status.has_solution:
+        demands = tuple(pr.DemandPlan(d.id, d.origin, d.market, d.orders_per_week, d.sla_days,
+                                      (), d.orders_per_week, cands.reasons.get(d.id, ()))
+                        for d in scenario.demands)
+        return pr.Plan(totals=None, demands=demands, lanes=(), **base)  # type: ignore[arg-type]
+    x = outcome.values
+    flows = [float(x[v]) for v in model.flow_var]
+    containers = {lane: round(float(x[v])) for lane, v in model.container_var.items()}
+    lane_uses, container_alloc = _lane_uses(network, model, flows, containers)
+    demands_out = []
+    for d in scenario.demands:
+        allocations = []
+        for i, o in enumerate(model.options):
+            if o.demand != d.id or flows[i] <= 1e-7:
+                continue
+            allocations.append(_allocation(network, o, flows[i], d, container_alloc.get(i, 0.0)))
+        allocations.sort(key=lambda a: (-a.orders, a.lanes))
+        unmet = float(x[model.unmet_var[d.id]])
+        unmet = 0.0 if unmet < 1e-6 else unmet
+        reasons = cands.reasons.get(d.id, ())
+        if unmet > 0 and not reasons:
+            reasons = _capacity_reasons(network, model, d, flows, unmet, lane_uses)
+        demands_out.append(pr.DemandPlan(d.id, d.origin, d.market, d.orders_per_week,
+                                         d.sla_days, tuple(allocations), unmet, reasons))
+    totals = _totals(scenario, demands_out)
+    return pr.Plan(totals=totals, demands=tuple(demands_out), lanes=lane_uses,
+                   **base)  # type: ignore[arg-type]
+
+
+def _lane_uses(
+    network: Network, model: fm.FlowModel, flows: list[float], containers: dict[str, int]
+) -> tuple[tuple[pr.LaneUse, ...], dict[int, float]]:
+    kg: dict[str, float] = defaultdict(float)
+    m3: dict[str, float] = defaultdict(float)
+    equiv: dict[str, dict[int, float]] = defaultdict(dict)  # lane -> option -> container equiv
+    for i, o in enumerate(model.options):
+        if flows[i] <= 1e-7:
+            continue
+        for lane, w in o.lane_kg:
+            kg[lane] += flows[i] * w
+        for lane, v in o.lane_m3:
+            m3[lane] += flows[i] * v
+        for c in o.containers:
+            equiv[c.lane][i] = flows[i] * c.share()
+    alloc: dict[int, float] = defaultdict(float)  # option -> container cost per week
+    uses = []
+    for lane_id in sorted(kg):
+        lane = network.lane_by_id[lane_id]
+        tariff = network.tariff_by_id[lane.tariff]
+        n = containers.get(lane_id)
+        cost = 0.0
+        util: float | None = None
+        if n is not None:
+            cost = n * model.container_cost[lane_id]
+            total_eq = sum(equiv[lane_id].values())
+            for i, e in equiv[lane_id].items():
+                alloc[i] += cost * e / total_eq if total_eq > 0 else 0.0
+            cap_kg = (tariff.container_capacity_kg or math.inf) * n
+            cap_m3 = (tariff.container_capacity_m3 or math.inf) * n
+            util = max(kg[lane_id] / cap_kg, m3[lane_id] / cap_m3) if n > 0 else None
+        elif lane.capacity_kg_per_week:
+            util = kg[lane_id] / lane.capacity_kg_per_week
+        uses.append(pr.LaneUse(lane_id, lane.mode.value, lane.carrier, kg[lane_id], m3[lane_id],
+                               n, util, cost))
+    return tuple(uses), alloc
+
+
+def _allocation(
+    network: Network, o: RouteOption, orders: float, d: Demand, container_cost_week: float
+) -> pr.Allocation:
+    lanes = [network.lane_by_id[x] for x in o.route.lanes]
+    cost = CostSplit(o.cost.freight + container_cost_week / orders, o.cost.handling,
+                     o.cost.duties_taxes, o.cost.inventory)
+    return pr.Allocation(
+        pattern=o.route.pattern.value, lanes=o.route.lanes,
+        modes=tuple(x.mode.value for x in lanes), carriers=tuple(x.carrier for x in lanes),
+        stock_node=o.route.stock_node, share=orders / d.orders_per_week, orders=orders,
+        p50_days=o.p50, p90_days=o.p90, mean_days=o.mean_days, cost_per_order=cost,
+        co2e_kg_per_order=o.co2e_kg,
+        customs=o.treatment,
+    )
+
+
+def _totals(scenario: Scenario, demands: list[pr.DemandPlan]) -> pr.Totals:
+    parts = defaultdict(float)
+    for d in demands:
+        for a in d.allocations:
+            c = a.cost_per_order
+            parts["freight"] += c.freight * a.orders
+            parts["handling"] += c.handling * a.orders
+            parts["duties_taxes"] += c.duties_taxes * a.orders
+            parts["inventory"] += c.inventory * a.orders
+            parts["co2e_kg"] += a.co2e_kg_per_order * a.orders
+            parts["orders"] += a.orders
+            parts["days"] += a.mean_days * a.orders
+        parts["unmet"] += d.unmet_orders
+    obj = scenario.objective
+    time_value = parts["days"] * obj.value_of_day_per_order
+    cost = parts["freight"] + parts["handling"] + parts["duties_taxes"] + parts["inventory"]
+    return pr.Totals(
+        cost=cost, freight=parts["freight"], handling=parts["handling"],
+        duties_taxes=parts["duties_taxes"], inventory=parts["inventory"],
+        co2e_kg=parts["co2e_kg"], orders=parts["orders"], unmet_orders=parts["unmet"],
+        unmet_penalty=parts["unmet"] * scenario.options.unmet_penalty_per_order,
+        value_of_time=time_value,
+        co2e_cost=parts["co2e_kg"] / 1000.0 * obj.co2e_price_per_tonne,
+    )
+
+
+def _capacity_reasons(
+    network: Network, model: fm.FlowModel, d: Demand, flows: list[float], unmet: float,
+    lane_uses: tuple[pr.LaneUse, ...],
+) -> tuple[str, ...]:
+    """Name the full capacities on this demand's candidate routes."""
+    mine = [o for o in model.options if o.demand == d.id]
+    option_of_var = {v: i for i, v in enumerate(model.flow_var)}
+    reasons = []
+    for row, (what, cap) in sorted(model.capacity_rows.items(), key=lambda kv: kv[1][0]):
+        kind, ident = what.split(":", 1)
+        index, coef, _, _ = model.mip.rows[int(row)]
+        load = sum(c * flows[option_of_var[v]] for v, c in zip(index, coef, strict=True))
+        if load < cap * (1 - 1e-6):
+            continue
+        touches = any(
+            (kind.startswith("lane") and ident in o.route.lanes)
+            or (kind == "node_kg" and any(n == ident for n, _ in o.node_kg))
+            or (kind == "clearance" and o.clearance_node == ident)
+            or (kind == "storage" and o.route.stock_node == ident)
+            for o in mine)
+        if not touches:
+            continue
+        short = {"lane_kg": f"{unmet * d.weight_kg:,.0f} kg/week",
+                 "lane_m3": f"{unmet * d.volume_m3:,.1f} m3/week",
+                 "node_kg": f"{unmet * d.weight_kg:,.0f} kg/week",
+                 "clearance": f"{unmet:,.0f} declarations/week",
+                 "storage": f"{unmet * max(o.storage_m3 for o in mine):,.1f} m3"}[kind]
+        label = {"lane_kg": "capacity on lane", "lane_m3": "volume capacity on lane",
+                 "node_kg": "throughput at node", "clearance": "customs clearance at",
+                 "storage": "storage at"}[kind]
+        reasons.append(f"{label} {ident} ({cap:,.0f}) is full: short by {short}")
+    if not reasons:
+        reasons.append(f"serving it costs more than the unmet penalty of "
+                       f"{model.mip.cost[model.unmet_var[d.id]]:,.2f} USD per order")
+    return tuple(reasons)
