@@ -130,7 +130,11 @@ def _mapping(node: yaml.Node, ctx: _Ctx, where: str) -> dict[str, tuple[Any, yam
 
 
 def _plain(node: yaml.Node) -> Any:
-    return yaml.safe_load(yaml.serialize(node))
+    """The Python value of a node; a scalar YAML cannot construct stays text (e.g. 2026-13-01)."""
+    try:
+        return yaml.safe_load(yaml.serialize(node))
+    except (ValueError, yaml.YAMLError):
+        return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _section(
@@ -210,6 +214,8 @@ def read_scenario(path: str | Path) -> sr.Scenario:
     )
     raise_if_any(ctx.problems)
     return sr.Scenario(demands=tuple(_demand(row) for _, row in demand_rows),
+                       demand_lines=tuple((row["id"], row["_file"], row["_line"])
+                                          for _, row in demand_rows),
                        **scenario_args)
 
 
@@ -323,10 +329,14 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
     markets = sorted(n.id for n in network.nodes if n.kind is NodeKind.MARKET)
     categories = sorted(network.category_by_id)
 
+    where = {d: (f, line) for d, f, line in scenario.demand_lines}
+
     def unknown(field: str, value: str, options: list[str], what: str, demand: str) -> None:
         hint = difflib.get_close_matches(value, options, n=1)
-        problems.append(Problem(file, f"unknown {what} in demand {demand!r}", field=field,
-                                value=value, expected=f"did you mean {hint[0]!r}?" if hint
+        demand_file, line = where.get(demand, (file, None))
+        problems.append(Problem(demand_file, f"unknown {what} in demand {demand!r}", row=line,
+                                field=field, value=value,
+                                expected=f"did you mean {hint[0]!r}?" if hint
                                 else f"an id from the network's {what}s"))
 
     if scenario.currency not in dict(network.fx_per_usd):

@@ -107,3 +107,4 @@ class Scenario:
     options: Options = field(default_factory=Options)
     solver: SolverOptions = field(default_factory=SolverOptions)
     what_if: WhatIf = field(default_factory=WhatIf)
+    demand_lines: tuple[tuple[str, str, int], ...] = ()  # (demand id, file, line) for messages
