@@ -37,6 +37,7 @@ TOP = (
     Spec("options", "mapping", "Model options (below)."),
     Spec("solver", "mapping", "Solver settings (below)."),
     Spec("what_if", "mapping", "What-if overrides (below)."),
+    Spec("simulation", "mapping", "Monte Carlo settings for `xborder simulate` (docs/simulate.md)."),
 )
 DEMAND = (
     Spec("id", "str", "Unique demand id.", required=True),
@@ -360,3 +361,12 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
                                         expected=f"did you mean {hint[0]!r}?" if hint else
                                         "an id in the network"))
     raise_if_any(problems)
+
+
+def scenario_markdown() -> str:
+    """The scenario format as markdown tables (docs/scenario.md is checked against this)."""
+    from optimizer.scenario.fields import markdown_table
+
+    titles = {"": "top level", "demands[]": "demands[] (or demands_csv columns)"}
+    return "\n".join(markdown_table(titles.get(name, name), specs)
+                     for name, specs in SECTIONS.items())
