@@ -198,7 +198,7 @@ def test_load_converts_money_to_usd(tmp_path):
     text = text.replace("network: tiny", f"network: {TINY}")
     path = tmp_path / "s.yaml"
     path.write_text(text)
-    sc, network, _ = load(path)
+    sc, _, _ = load(path)
     assert sc.demands[0].value_usd == pytest.approx(20 / 7.0)  # fx: 7 CNY per USD
 
 

@@ -9,6 +9,7 @@ or markets that no lane path connects.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -106,7 +107,7 @@ def _check_rule_dates(rows: list[ParsedRow]) -> list[Problem]:
         groups[(v["territory"], v["channel"], v.get("origin") or "*")].append(row)
     for (territory, channel, origin), group in groups.items():
         group.sort(key=lambda row: row.values["valid_from"])
-        for before, after in zip(group, group[1:], strict=False):
+        for before, after in itertools.pairwise(group):
             end = before.values["valid_to"]
             if end is None or end >= after.values["valid_from"]:
                 problems.append(Problem(

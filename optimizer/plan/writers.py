@@ -130,7 +130,9 @@ def routes_geojson(plan: Plan, network: Network) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def write_plan(plan: Plan, network: Network, out_dir: str | Path, *, map_png: bool = True) -> list[Path]:
+def write_plan(
+    plan: Plan, network: Network, out_dir: str | Path, *, map_png: bool = True
+) -> list[Path]:
     """Write every plan file into ``out_dir``; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,8 @@ TOP = (
     Spec("options", "mapping", "Model options (below)."),
     Spec("solver", "mapping", "Solver settings (below)."),
     Spec("what_if", "mapping", "What-if overrides (below)."),
-    Spec("simulation", "mapping", "Monte Carlo settings for `xborder simulate` (docs/simulate.md)."),
+    Spec("simulation", "mapping", "Monte Carlo settings for `xborder simulate` "
+         "(docs/simulate.md)."),
 )
 DEMAND = (
     Spec("id", "str", "Unique demand id.", required=True),
@@ -154,7 +155,7 @@ def _section(
     out: dict[str, Any] = {}
     line = node.start_mark.line + 1 if node is not None else None
     for spec in specs:
-        raw, value_node = items.get(spec.name, (None, None))
+        raw, value_node = items.get(spec.name, (None, None))  # type: ignore[assignment]
         spec_line = value_node.start_mark.line + 1 if value_node is not None else line
         named = Spec(**{**_spec_fields(spec), "name": f"{where}.{spec.name}" if where
                         else spec.name})
@@ -290,7 +291,7 @@ def _finish_demand(row: dict[str, Any], problems: list[Problem]) -> None:
     """Derive volume from dimensions and parse the pattern list."""
     dims = [row.get(k) for k in ("length_cm", "width_cm", "height_cm")]
     if row.get("volume_m3") is None:
-        if all(d is not None for d in dims):
+        if dims[0] is not None and dims[1] is not None and dims[2] is not None:
             row["volume_m3"] = dims[0] * dims[1] * dims[2] / 1e6
         else:
             problems.append(Problem(row["_file"], "parcel volume is missing", row=row["_line"],

@@ -145,10 +145,10 @@ def _lane_uses(
     for i, o in enumerate(model.options):
         if flows[i] <= 1e-7:
             continue
-        for lane, w in o.lane_kg:
-            kg[lane] += flows[i] * w
-        for lane, v in o.lane_m3:
-            m3[lane] += flows[i] * v
+        for lane_id, w in o.lane_kg:
+            kg[lane_id] += flows[i] * w
+        for lane_id, v in o.lane_m3:
+            m3[lane_id] += flows[i] * v
         for c in o.containers:
             equiv[c.lane][i] = flows[i] * c.share()
     alloc: dict[int, float] = defaultdict(float)  # option -> container cost per week
@@ -191,7 +191,7 @@ def _allocation(
 
 
 def _totals(scenario: Scenario, demands: list[pr.DemandPlan]) -> pr.Totals:
-    parts = defaultdict(float)
+    parts: dict[str, float] = defaultdict(float)
     for d in demands:
         for a in d.allocations:
             c = a.cost_per_order
