@@ -27,16 +27,21 @@ def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        field, cell = _cell_at(raw, exc.start)
         return [], [], [
             Problem(
                 name,
                 f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
                 row=line,
+                field=field,
+                value=cell,
                 expected="a UTF-8 encoded file (save as 'CSV UTF-8')",
             )
         ]
     if not text.strip():
-        return [], [], [Problem(name, "file is empty", expected="a header line and data rows")]
+        return [], [], [
+            Problem(name, "file is empty", row=1, expected="a header line and data rows")
+        ]
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader)]
     rows: list[Row] = []
@@ -51,12 +56,27 @@ def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:
                     name,
                     f"row has {len(cells)} fields but the header has {len(header)}",
                     row=line,
+                    field=header[len(cells)] if len(cells) < len(header) else None,
                     expected="one value per header column (is the file truncated?)",
                 )
             )
             continue
         rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
     return rows, header, problems
+
+
+def _cell_at(raw: bytes, offset: int) -> tuple[str | None, str]:
+    """The header field and the cell text (bad bytes replaced) around byte ``offset``."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    end = raw.find(b"\n", offset)
+    line = raw[start : end if end >= 0 else len(raw)].decode("utf-8", "replace").rstrip("\r")
+    prefix = raw[start:offset].decode("utf-8", "replace")
+    column = max(len(next(csv.reader([prefix]), [])) - 1, 0)  # cells before the bad byte
+    cells = next(csv.reader([line]), [])
+    first = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lstrip("\ufeff")
+    header = next(csv.reader([first]), [])
+    field = header[column].strip() if column < len(header) else None
+    return field, cells[column] if column < len(cells) else ""
 
 
 def read_geo_rows(path: Path, table: str, layer: str | None = None) -> tuple[list[Row], list[str]]:
