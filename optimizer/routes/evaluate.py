@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -33,7 +34,7 @@ from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
-from optimizer.network.records import Channel, Lane, Network, TariffBasis
+from optimizer.network.records import Channel, Lane, Network, Node, TariffBasis
 from optimizer.routes.candidates import Route
 from optimizer.scenario.records import Demand, Inventory, Pattern
 
@@ -128,10 +129,40 @@ def _lane_charge(
     return rate * demand.weight_kg, None, ""
 
 
-def _std_days(dist: lt.LeadTime) -> float:
+@lru_cache(maxsize=65536)
+def _moments(dist: lt.LeadTime) -> tuple[float, float]:
+    """(mean, variance) in days of a lead-time part (parts are cached, so is this)."""
     ks = np.arange(dist.offset, dist.offset + dist.pmf.size) * lt.STEP
     mean = float(ks @ dist.pmf)
-    return math.sqrt(max(float((ks * ks) @ dist.pmf) - mean * mean, 0.0))
+    return mean, max(float((ks * ks) @ dist.pmf) - mean * mean, 0.0)
+
+
+@lru_cache(maxsize=65536)
+def _direct_time(
+    origin: Node, legs: tuple[tuple[Lane, Node], ...], entry: str, market: str
+) -> lt.LeadTime:
+    """Customer lead time of a direct route: handling, lanes, transfers, import clearance.
+
+    ``legs`` pairs each lane with its head node (records are hashable, so the
+    convolution is done once per route, whichever demand uses it).
+    """
+    parts = [lt.handling_time(origin)]
+    for lane, head in legs:
+        parts.append(lt.lane_time(lane))
+        if head.id == entry:
+            parts.append(lt.clearance_time(head))
+        if head.id != market:
+            parts.append(lt.handling_time(head))
+    return lt.total(parts)
+
+
+@lru_cache(maxsize=65536)
+def _release_time(stock: Node, last_mile: Lane, bonded: bool) -> lt.LeadTime:
+    """Customer lead time from stock: release (+ per-order declaration if bonded) + last mile."""
+    parts = [lt.LeadTime.constant(stock.release_days)]
+    if bonded:
+        parts.append(lt.clearance_time(stock))
+    return lt.total([*parts, lt.lane_time(last_mile)])
 
 
 def evaluate(
@@ -188,34 +219,28 @@ def evaluate(
     inventory_cost, storage_m3 = 0.0, 0.0
     clearance_node: str | None = entry
     if route.pattern is Pattern.DIRECT:
+        legs = tuple((lane, nodes[lane.dest]) for lane in lanes)
+        customer_time = _direct_time(nodes[demand.origin], legs, entry, demand.market)
+    else:
+        stock = nodes[route.stock_node or ""]
         parts = [lt.handling_time(nodes[demand.origin])]
-        for lane in lanes:
+        for lane in bulk:
             parts.append(lt.lane_time(lane))
             if lane.dest == entry:
                 parts.append(lt.clearance_time(nodes[entry]))
-            if lane.dest != demand.market:
-                parts.append(lt.handling_time(nodes[lane.dest]))
-        customer_time = lt.total(parts)
-    else:
-        stock = nodes[route.stock_node or ""]
-        bulk_parts = [lt.handling_time(nodes[demand.origin])]
-        for lane in bulk:
-            bulk_parts.append(lt.lane_time(lane))
-            if lane.dest == entry:
-                bulk_parts.append(lt.clearance_time(nodes[entry]))
-            bulk_parts.append(lt.handling_time(nodes[lane.dest]))
-        bulk_time = lt.total(bulk_parts)
-        release = [lt.LeadTime.constant(stock.release_days)]
-        if route.pattern is Pattern.BONDED:
-            release.append(lt.clearance_time(stock))  # per-order declaration at release
-            clearance_node = stock.id
-        else:
-            clearance_node = None  # bulk entries, not per order
-        customer_time = lt.total([*release, *(lt.lane_time(x) for x in customer)])
-        weeks_l, weeks_r = bulk_time.mean / 7.0, inventory.replenishment_days / 7.0
+            parts.append(lt.handling_time(nodes[lane.dest]))
+        # pipeline and safety stock need only the mean and variance of the bulk lead
+        # time, which add up exactly over independent parts: no convolution needed
+        moments = [_moments(part) for part in parts]
+        bulk_mean = sum(m for m, _ in moments)
+        bulk_sd = math.sqrt(sum(v for _, v in moments))
+        bonded = route.pattern is Pattern.BONDED
+        customer_time = _release_time(stock, customer[0], bonded)
+        clearance_node = stock.id if bonded else None  # overseas: bulk entries, not per order
+        weeks_l, weeks_r = bulk_mean / 7.0, inventory.replenishment_days / 7.0
         z = NormalDist().inv_cdf(inventory.service_level)
         safety = z * math.sqrt((weeks_l + weeks_r) * inventory.demand_cv ** 2
-                               + (_std_days(bulk_time) / 7.0) ** 2)
+                               + (bulk_sd / 7.0) ** 2)
         cycle = weeks_r / 2.0
         holding = (weeks_l + cycle + safety) * demand.value_usd * \
             inventory.holding_rate_per_year / 52.0
