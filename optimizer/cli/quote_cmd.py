@@ -1,0 +1,209 @@
+"""``xborder quote``: every route option for a shipment (or a CSV of shipments), fully landed."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from optimizer.errors import InputError, Problem
+from optimizer.network.records import Mode, Network
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from optimizer.quote.engine import Filters, Quoter, QuoteResult
+
+EXIT_INFEASIBLE = 3
+
+
+@click.command()
+@click.option(
+    "--network",
+    "network_path",
+    required=True,
+    type=click.Path(),
+    help="Network folder (CSV tables), e.g. networks/global.",
+)
+@click.option("--from", "origin", help="Origin node id (warehouse, port, airport).")
+@click.option("--to", "market", help="Market node id.")
+@click.option("--weight", "weight_kg", help="Weight per piece, kg.")
+@click.option("--dims", "dims_cm", help="Dimensions per piece LxWxH, cm (e.g. 40x30x20).")
+@click.option("--pieces", default="1", show_default=True, help="Number of equal pieces.")
+@click.option("--value", help="Declared value of the whole shipment.")
+@click.option("--currency", help="Currency of --value (ISO 4217, e.g. USD, EUR, CNY).")
+@click.option("--category", help="Product category id or 2-digit HS chapter.")
+@click.option(
+    "--incoterm",
+    default="DDP",
+    show_default=True,
+    help="DDP: shipper pays duties and taxes; DAP: the receiver does.",
+)
+@click.option("--ship-date", "ship_date", help="YYYY-MM-DD; selects the customs rules in force.")
+@click.option("--pattern", help="direct-package, bonded-warehouse or overseas-warehouse.")
+@click.option("--items", default="0", help="Items for per-item duties (default: one per piece).")
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    help="Allowed line-haul mode (repeatable); feeders truck/last_mile always allowed.",
+)
+@click.option(
+    "--carrier", "carriers", multiple=True, help="Allowed line-haul carrier (repeatable)."
+)
+@click.option("--max-days", type=float, help="Only options with P90 lead time at most this.")
+@click.option("--max-price", type=float, help="Only options with landed cost at most this (USD).")
+@click.option(
+    "--value-of-day",
+    type=float,
+    help="USD per day of P90 lead time for BEST_VALUE (default 1 % of value, ≥ 0.25).",
+)
+@click.option("--hide-dominated", is_flag=True, help="Show only Pareto-optimal options.")
+@click.option("--batch", type=click.Path(), help="Shipments CSV (one shipment per row).")
+@click.option("-o", "--output", type=click.Path(), help="Quotes CSV to write (with --batch).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+def quote(network_path: str, **opts: Any) -> None:
+    """Quote every route option for a shipment: price breakdown, P50/P90 days, CO2e, customs.
+
+    \b
+    Examples:
+      xborder quote --network networks/global --from CN_SZX_WH --to US_CHI \\
+          --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel
+      xborder quote --network networks/global --batch shipments.csv -o quotes.csv
+    """
+    from optimizer.network.reader import read_network
+    from optimizer.quote.engine import Quoter
+
+    network = read_network(network_path)
+    filters = _filters(network, opts)
+    quoter = Quoter(network)
+    if opts["batch"]:
+        _batch(quoter, str(opts["batch"]), opts, filters)
+        return
+    result = _single(quoter, network, opts, filters)
+    if not result.options:
+        sys.exit(EXIT_INFEASIBLE)
+
+
+def _filters(network: Network, opts: dict[str, Any]) -> Filters:
+    from optimizer.quote.engine import Filters
+
+    problems = []
+    modes = tuple(str(m) for m in opts["modes"])
+    known_modes = {m.value for m in Mode}
+    for m in modes:
+        if m not in known_modes:
+            problems.append(
+                Problem(
+                    "quote",
+                    "unknown mode",
+                    field="mode",
+                    value=m,
+                    expected=f"one of {', '.join(sorted(known_modes))}",
+                )
+            )
+    carriers = tuple(str(c) for c in opts["carriers"])
+    known_carriers = {lane.carrier for lane in network.lanes}
+    for c in carriers:
+        if c not in known_carriers:
+            problems.append(
+                Problem(
+                    "quote",
+                    "unknown carrier",
+                    field="carrier",
+                    value=c,
+                    expected=f"one of {', '.join(sorted(known_carriers))}",
+                )
+            )
+    for name in ("max_days", "max_price", "value_of_day"):
+        number = opts[name]
+        if isinstance(number, float) and not number >= 0:
+            problems.append(
+                Problem(
+                    "quote", "must not be negative", field=name.replace("_", "-"), value=str(number)
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return Filters(modes, carriers, opts["max_days"], opts["max_price"])
+
+
+def _single(
+    quoter: Quoter, network: Network, opts: dict[str, Any], filters: Filters
+) -> QuoteResult:
+    from optimizer.quote.report import render_table, result_json
+    from optimizer.quote.shipment import parse_shipment
+
+    raw = {
+        "from": opts["origin"], "to": opts["market"], "weight_kg": opts["weight_kg"],
+        "dims_cm": opts["dims_cm"], "pieces": opts["pieces"], "value": opts["value"],
+        "currency": opts["currency"], "category": opts["category"],
+        "incoterm": opts["incoterm"], "ship_date": opts["ship_date"], "pattern": opts["pattern"],
+        "items": opts["items"],
+    }  # fmt: skip
+    shipment, problems = parse_shipment(
+        network, {k: None if v is None else str(v) for k, v in raw.items()}, file="quote"
+    )
+    if shipment is None:
+        raise InputError([_as_option(p) for p in problems])
+    vod = opts["value_of_day"]
+    result = quoter.quote(
+        shipment,
+        filters=filters,
+        hide_dominated=bool(opts["hide_dominated"]),
+        detail=True,
+        value_of_day_usd=vod if isinstance(vod, float) else None,
+    )
+    if opts["as_json"]:
+        click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_table(result))
+    return result
+
+
+_OPTION_NAMES = {"from": "--from", "to": "--to", "weight_kg": "--weight", "dims_cm": "--dims",
+                 "ship_date": "--ship-date"}  # fmt: skip
+
+
+def _as_option(problem: Problem) -> Problem:
+    """Name CLI fields as the options the user typed."""
+    from dataclasses import replace
+
+    name = problem.field or ""
+    return replace(problem, field=_OPTION_NAMES.get(name, f"--{name.replace('_', '-')}"))
+
+
+def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) -> None:
+    from tqdm import tqdm
+
+    from optimizer.quote.batch import quote_all, read_shipments, write_rows
+    from optimizer.quote.report import result_rows
+
+    if not opts["output"]:
+        raise InputError([Problem("quote", "--batch needs -o/--output", field="output",
+                                  expected="a CSV path for the quotes")])  # fmt: skip
+    started = time.perf_counter()
+    shipments = read_shipments(quoter.network, path)
+    stats = {"shipments": len(shipments), "without_option": 0}
+    hide = bool(opts["hide_dominated"])
+
+    def rows() -> Iterator[dict[str, Any]]:
+        bar = tqdm(shipments, desc="quoting", unit="shipment", file=sys.stderr, disable=None)
+        for result in quote_all(quoter, bar, filters=filters, hide_dominated=hide):
+            if not result.options:
+                stats["without_option"] += 1
+            yield from result_rows(result)
+
+    written = write_rows(str(opts["output"]), rows())
+    summary = {**stats, "rows": written, "output": str(opts["output"]),
+               "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+    if opts["as_json"]:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(
+            f"{summary['shipments']} shipments, {written} option rows → {opts['output']} "
+            f"({summary['without_option']} without option) in {summary['seconds']} s"
+        )

@@ -1,0 +1,149 @@
+"""All candidate routes of one (origin, market, pattern) as arrays, priced per shipment at once.
+
+Everything about a route that does not depend on the shipment is computed
+once: which lanes it uses and in which role (bulk share or the order's own
+parcel), which of them are paid before the import point (customs value), the
+handling per kg, release and storage rates, mean bulk days, customer lead-time
+P50/P90 and CO2e per kg. A shipment then prices each lane once and every
+route's landed cost is a matrix-vector product — thousands of routes in
+microseconds — with exactly the conventions of :func:`~optimizer.quote.options.price_option`
+(which builds the options shown, and is the reference the tests check against).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.costing import leadtime as lt
+from optimizer.network.records import Lane, Network
+from optimizer.quote.options import RouteTimes
+from optimizer.quote.pareto import SearchSpace
+from optimizer.routes.candidates import Route
+from optimizer.scenario.records import Pattern
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Corridor:
+    pattern: Pattern
+    market: str
+    routes: tuple[Route, ...]
+    times: tuple[RouteTimes, ...]
+    columns: tuple[tuple[Lane, bool], ...]  # (lane, priced as a bulk share?)
+    uses: Array  # routes × columns, 1 where the route uses the column
+    before_entry: Array  # routes × columns, 1 where paid up to the import point
+    has_entry: npt.NDArray[np.bool_]
+    handling_per_kg: Array
+    release_usd: Array
+    storage_per_m3_day: Array
+    bulk_mean: Array
+    p50: Array
+    p90: Array
+    co2e_per_kg: Array
+    group: npt.NDArray[np.int64]  # same group: same pattern, stock node, main leg mode+carrier
+    groups: int
+
+
+def build_corridor(space: SearchSpace, routes: list[Route], market: str,
+                   pattern: Pattern) -> Corridor:  # fmt: skip
+    """Arrays for ``routes`` (all of one pattern to one market) on the search space's network."""
+    network = space.network
+    columns: dict[tuple[str, bool], int] = {}
+    times = [_route_times(space, network, route, market) for route in routes]
+    n = len(routes)
+    rows: list[list[int]] = []
+    for route in routes:
+        n_bulk = len(route.bulk_lanes)
+        rows.append([
+            columns.setdefault((lane, i < n_bulk), len(columns))
+            for i, lane in enumerate(route.lanes)
+        ])  # fmt: skip
+    uses = np.zeros((n, len(columns)))
+    before = np.zeros((n, len(columns)))
+    for r, (cols, t) in enumerate(zip(rows, times, strict=True)):
+        uses[r, cols] = 1.0
+        if t.entry_index >= 0:
+            before[r, cols[: t.entry_index + 1]] = 1.0
+    nodes = network.node_by_id
+    groups: dict[tuple[str, ...], int] = {}
+    group = []
+    for route, t in zip(routes, times, strict=True):
+        main = max(t.lanes, key=lambda lane: lane.distance_km)
+        key = (route.stock_node or "", main.mode.value, main.carrier)
+        group.append(groups.setdefault(key, len(groups)))
+    stock = [nodes[r.stock_node] if r.stock_node else None for r in routes]
+    return Corridor(
+        pattern=pattern, market=market, routes=tuple(routes), times=tuple(times),
+        columns=tuple((network.lane_by_id[lid], bulk) for lid, bulk in columns),
+        uses=uses, before_entry=before,
+        has_entry=np.array([t.entry_index >= 0 for t in times], dtype=bool),
+        handling_per_kg=np.array([
+            sum(nodes[x].handling_cost_per_kg for x in [t.lanes[0].origin]
+                + [lane.dest for lane in t.lanes[:-1]]) for t in times
+        ]),
+        release_usd=np.array([s.release_cost_per_order if s else 0.0 for s in stock]),
+        storage_per_m3_day=np.array([s.storage_cost_per_m3_day if s else 0.0 for s in stock]),
+        bulk_mean=np.array([t.bulk_mean for t in times]),
+        p50=np.array([t.p50 for t in times]), p90=np.array([t.p90 for t in times]),
+        co2e_per_kg=np.array([
+            sum(lane.distance_km * lane.co2e_kg_per_tkm for lane in t.lanes) / 1000.0
+            for t in times
+        ]),
+        group=np.array(group, dtype=np.int64), groups=len(groups),
+    )  # fmt: skip
+
+
+def _route_times(space: SearchSpace, network: Network, route: Route, market: str) -> RouteTimes:
+    """Customer lead time (prefix-cached, as the label search builds it) and mean bulk days.
+
+    The bulk leg's own distribution is not built here (only its mean, which
+    prices capital in transit); :func:`~optimizer.quote.options.route_times`
+    builds it for the options shown in detail.
+    """
+    lanes = tuple(network.lane_by_id[x] for x in route.lanes)
+    territory = network.territory_of(market)
+    entry = next((i for i, x in enumerate(lanes) if network.territory_of(x.dest) == territory), -1)
+    nodes = network.node_by_id
+    origin = nodes[lanes[0].origin]
+    if route.pattern is Pattern.DIRECT:
+        time, p90, p50 = space.time_of((), lambda: lt.handling_time(origin))
+        for i, lane in enumerate(lanes):
+            key = route.lanes[: i + 1]
+
+            def make(lane: Lane = lane, parent: lt.LeadTime = time, entering: bool = i == entry
+                     ) -> lt.LeadTime:  # fmt: skip
+                out = parent + lt.lane_time(lane)
+                if entering:
+                    out = out + lt.clearance_time(nodes[lane.dest])
+                if lane.dest != market:
+                    out = out + lt.handling_time(nodes[lane.dest])
+                return out
+
+            time, p90, p50 = space.time_of(key, make)
+        return _summary(lanes, entry, time, p50, p90, 0.0)
+    n_bulk = len(route.bulk_lanes)
+    days = lt.handling_time(origin).mean
+    for i, lane in enumerate(lanes[:n_bulk]):
+        days += lt.lane_time(lane).mean + lt.handling_time(nodes[lane.dest]).mean
+        if i == entry:
+            days += lt.clearance_time(nodes[lane.dest]).mean
+    stock = nodes[route.stock_node or ""]
+    last = lanes[-1]
+
+    def customer() -> lt.LeadTime:
+        parts = [lt.LeadTime.constant(stock.release_days)]
+        if route.pattern is Pattern.BONDED:
+            parts.append(lt.clearance_time(stock))
+        return lt.total([*parts, lt.lane_time(last)])
+
+    time, p90, p50 = space.time_of((route.pattern.value, stock.id, last.id), customer)
+    return _summary(lanes, entry, time, p50, p90, days)
+
+
+def _summary(lanes: tuple[Lane, ...], entry: int, time: lt.LeadTime, p50: float, p90: float,
+             bulk_mean: float) -> RouteTimes:  # fmt: skip
+    return RouteTimes(lanes, entry, time, None, p50, p90, time.mean, None, None, bulk_mean)

@@ -1,0 +1,296 @@
+"""Quote a shipment: every feasible route option, priced, timed, tagged and Pareto-flagged.
+
+:class:`Quoter` holds everything that does not depend on the shipment — the
+candidate routes per (origin, market, pattern, filter), their lead-time
+distributions, the label-search graph — so a quote after the first one on a
+corridor only prices lanes and customs for the new shipment.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.network.records import Lane, Mode, Network
+from optimizer.quote.corridor import Array, Corridor, build_corridor
+from optimizer.quote.options import Option, RouteTimes, build_option, route_times
+from optimizer.quote.pareto import EPS, Point, SearchSpace, nondominated, pareto_front
+from optimizer.quote.pricing import HOLDING_RATE_PER_YEAR, STOCK_DAYS, ShipmentPricer
+from optimizer.quote.shipment import Shipment
+from optimizer.routes.candidates import candidate_routes
+from optimizer.scenario.records import Pattern
+
+#: Feeder modes that a --modes/--carriers filter never removes (they only reach the line-haul).
+FEEDER_MODES = frozenset({Mode.TRUCK, Mode.LAST_MILE})
+#: Default value of a day of customer lead time, as a share of the declared value (BEST_VALUE).
+VALUE_OF_DAY_SHARE = 0.01
+MIN_VALUE_OF_DAY_USD = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which options a shipper wants to see; empty tuples allow everything."""
+
+    modes: tuple[str, ...] = ()  # line-haul modes allowed (truck/last mile feeders always are)
+    carriers: tuple[str, ...] = ()  # line-haul carriers allowed
+    max_days: float | None = None  # P90 customer lead time at most
+    max_price: float | None = None  # landed cost at most, USD
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why a group of candidate routes cannot carry the shipment."""
+
+    pattern: str
+    reason: str
+    routes: int  # how many candidate routes this reason rejected (0: none exist)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteResult:
+    shipment: Shipment
+    options: tuple[Option, ...]  # sorted by landed cost, then P90
+    rejections: tuple[Rejection, ...]
+    value_of_day_usd: float
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.options)
+
+
+@dataclass
+class Quoter:
+    """Quotes on one network; reuse one instance for many shipments (it caches routes)."""
+
+    network: Network
+    max_legs: int = 7
+    _nets: dict[Filters, Network] = field(default_factory=dict)
+    _spaces: dict[Filters, SearchSpace] = field(default_factory=dict)
+    _corridors: dict[tuple[str, str, Pattern, Filters], Corridor | None] = field(
+        default_factory=dict
+    )
+    _times: dict[str, RouteTimes] = field(default_factory=dict)
+
+    def quote(
+        self,
+        shipment: Shipment,
+        *,
+        filters: Filters = Filters(),
+        value_of_day_usd: float | None = None,
+        hide_dominated: bool = False,
+        detail: bool = False,
+    ) -> QuoteResult:
+        """Feasible options for ``shipment``, cheapest first, with tags and Pareto flags.
+
+        Every candidate route is priced; shown are the cheapest route of each
+        group (pattern, stock node, main leg's mode and carrier — the rest are
+        minor feeder variants, counted in ``Option.variants``) and every
+        Pareto-optimal route. ``detail`` adds the bulk leg's P50/P90.
+        """
+        lane_filter = replace(filters, max_days=None, max_price=None)
+        network = self._network(lane_filter)
+        space = self._space(lane_filter, network)
+        pricer = ShipmentPricer(network, shipment)
+        patterns = [shipment.pattern] if shipment.pattern else list(Pattern)
+        rejected: Counter[tuple[str, str]] = Counter()
+        front: list[Point] = []
+        priced: list[tuple[Corridor, Array, npt.NDArray[np.bool_]]] = []
+        for pattern in patterns:
+            corridor = self._corridor(shipment.origin, shipment.market, pattern, lane_filter)
+            if corridor is None:
+                rejected[(pattern.value, _no_route_reason(pattern, shipment))] += 0
+                continue
+            landed, feasible = price_corridor(corridor, pricer, filters, rejected)
+            if feasible.any():
+                priced.append((corridor, landed, feasible))
+                front += pareto_front(space, pricer, pattern, max_price=filters.max_price,
+                                      max_days=filters.max_days)  # fmt: skip
+        front = nondominated(front)
+        options: list[Option] = []
+        for corridor, landed, feasible in priced:
+            on_front = _on_front(landed, corridor.p90, front) & feasible
+            sizes = np.bincount(corridor.group[feasible], minlength=corridor.groups)
+            for i in _shown(corridor, landed, feasible, on_front, hide_dominated):
+                variants = int(sizes[corridor.group[i]]) - 1
+                options.append(self._option(pricer, corridor, i, bool(on_front[i]), variants,
+                                            detail))  # fmt: skip
+        vod = value_of_day_usd if value_of_day_usd is not None else default_value_of_day(shipment)
+        rejections = tuple(Rejection(p, r, n) for (p, r), n in sorted(rejected.items()))
+        return QuoteResult(shipment, tuple(_tag(options, vod)), rejections, vod)
+
+    # -- caches -------------------------------------------------------------------------------
+
+    def _option(self, pricer: ShipmentPricer, corridor: Corridor, i: int, pareto: bool,
+                variants: int, detail: bool) -> Option:  # fmt: skip
+        route, times = corridor.routes[i], corridor.times[i]
+        if detail and route.pattern.uses_stock:
+            full = self._times.get(route.key)
+            if full is None:
+                full = self._times[route.key] = route_times(pricer.network, route,
+                                                            corridor.market)  # fmt: skip
+            times = replace(times, bulk=full.bulk, bulk_p50=full.bulk_p50,
+                            bulk_p90=full.bulk_p90)  # fmt: skip
+        return build_option(pricer, corridor, i, times, pareto=pareto, variants=variants)
+
+    def _network(self, filters: Filters) -> Network:
+        net = self._nets.get(filters)
+        if net is None:
+            lanes = tuple(lane for lane in self.network.lanes if _lane_allowed(lane, filters))
+            net = self.network if len(lanes) == len(self.network.lanes) else replace(
+                self.network, lanes=lanes
+            )  # fmt: skip
+            self._nets[filters] = net
+        return net
+
+    def _space(self, filters: Filters, network: Network) -> SearchSpace:
+        space = self._spaces.get(filters)
+        if space is None:
+            space = self._spaces[filters] = SearchSpace.build(network, max_legs=self.max_legs)
+        return space
+
+    def _corridor(self, origin: str, market: str, pattern: Pattern, f: Filters
+                  ) -> Corridor | None:  # fmt: skip
+        key = (origin, market, pattern, f)
+        if key not in self._corridors:
+            net = self._network(f)
+            routes = candidate_routes(net, origin, market, pattern, max_legs=self.max_legs)
+            self._corridors[key] = (
+                build_corridor(self._space(f, net), routes, market, pattern) if routes else None
+            )
+        return self._corridors[key]
+
+
+def price_corridor(
+    corridor: Corridor,
+    pricer: ShipmentPricer,
+    filters: Filters,
+    rejected: Counter[tuple[str, str]],
+) -> tuple[Array, npt.NDArray[np.bool_]]:
+    """Landed cost of every route of ``corridor`` and which are feasible; count rejections."""
+    pattern = corridor.pattern.value
+    n = len(corridor.routes)
+    charges = [pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
+               for lane, bulk in corridor.columns]  # fmt: skip
+    cost = np.array([c.total for c in charges])
+    bad = np.array([not c.ok for c in charges], dtype=bool)
+    route_bad = np.zeros(n, dtype=bool)
+    if bad.any():
+        for j in np.flatnonzero(bad):  # attribute each refused route to its first bad lane
+            hit = (corridor.uses[:, j] > 0) & ~route_bad
+            if hit.any():
+                lane = corridor.columns[j][0]
+                reason = f"{lane.carrier} {lane.mode.value} ({lane.id}): {charges[j].reason}"
+                rejected[(pattern, reason)] += int(hit.sum())
+                route_bad |= hit
+    no_entry = ~corridor.has_entry & ~route_bad
+    if no_entry.any():
+        rejected[(pattern, "route never enters the market's customs territory")] += int(
+            no_entry.sum()
+        )
+    freight = corridor.before_entry @ cost
+    zero, one = pricer.customs(corridor.pattern, 0.0), pricer.customs(corridor.pattern, 1.0)
+    if not zero.ok:
+        alive = ~route_bad & corridor.has_entry
+        rejected[(pattern, zero.reason)] += int(alive.sum())
+        return np.full(n, np.inf), np.zeros(n, dtype=bool)
+    customs = zero.total + (one.total - zero.total) * freight
+    landed = corridor.uses @ cost + corridor.handling_per_kg * pricer.weight_kg + customs
+    if corridor.pattern.uses_stock:
+        landed = landed + stock_cost(corridor, pricer)
+    feasible = ~route_bad & corridor.has_entry
+    within = np.ones(n, dtype=bool)
+    if filters.max_price is not None:
+        within &= landed <= filters.max_price + EPS
+    if filters.max_days is not None:
+        within &= corridor.p90 <= filters.max_days + EPS
+    over = feasible & ~within
+    if over.any():
+        rejected[(pattern, _limit_reason(filters))] += int(over.sum())
+    return landed, feasible & within
+
+
+def stock_cost(corridor: Corridor, pricer: ShipmentPricer) -> Array:
+    """Release + storage + capital in pipeline and stock, per route (see ``stock_cost``)."""
+    per_day = pricer.shipment.value_usd * HOLDING_RATE_PER_YEAR / 365.0
+    storage = corridor.storage_per_m3_day * (pricer.volume_m3 * STOCK_DAYS)
+    return corridor.release_usd + storage + per_day * (corridor.bulk_mean + STOCK_DAYS)
+
+
+def _on_front(landed: Array, p90: Array, front: list[Point]) -> npt.NDArray[np.bool_]:
+    """True where no front point is at least as good on both and better on one (1e-6 slack)."""
+    beaten = np.zeros(landed.shape, dtype=bool)
+    for p in front:
+        beaten |= (
+            (p.cost <= landed + 1e-6)
+            & (p.p90 <= p90 + 1e-6)
+            & ((p.cost < landed - 1e-6) | (p.p90 < p90 - 1e-6))
+        )
+    return ~beaten
+
+
+def _shown(corridor: Corridor, landed: Array, feasible: npt.NDArray[np.bool_],
+           on_front: npt.NDArray[np.bool_], hide_dominated: bool) -> list[int]:  # fmt: skip
+    """Indices shown: Pareto routes, plus the cheapest (then fastest) feasible route per group."""
+    keep = set(np.flatnonzero(on_front).tolist())
+    if not hide_dominated:
+        idx = np.flatnonzero(feasible)
+        order = idx[np.lexsort((corridor.p90[idx], landed[idx], corridor.group[idx]))]
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = corridor.group[order[1:]] != corridor.group[order[:-1]]
+        keep.update(order[first].tolist())
+    return sorted(keep)
+
+
+def default_value_of_day(shipment: Shipment) -> float:
+    """USD per day of P90 lead time used for BEST_VALUE: 1 % of the goods value, ≥ $0.25."""
+    return max(MIN_VALUE_OF_DAY_USD, VALUE_OF_DAY_SHARE * shipment.value_usd)
+
+
+def _lane_allowed(lane: Lane, filters: Filters) -> bool:
+    if lane.mode in FEEDER_MODES:
+        return True
+    if filters.modes and lane.mode.value not in filters.modes:
+        return False
+    return not (filters.carriers and lane.carrier not in filters.carriers)
+
+
+def _within(option: Option, filters: Filters) -> bool:
+    if filters.max_price is not None and option.landed_usd > filters.max_price + EPS:
+        return False
+    return filters.max_days is None or option.p90_days <= filters.max_days + EPS
+
+
+def _limit_reason(filters: Filters) -> str:
+    limits = []
+    if filters.max_price is not None:
+        limits.append(f"landed cost above {filters.max_price:,.2f} USD")
+    if filters.max_days is not None:
+        limits.append(f"P90 above {filters.max_days:g} days")
+    return "over the limit: " + " or ".join(limits)
+
+
+def _no_route_reason(pattern: Pattern, shipment: Shipment) -> str:
+    where = f"{shipment.origin} to {shipment.market}"
+    if pattern is Pattern.DIRECT:
+        return f"no parcel lane path from {where}"
+    stock = "bonded zone" if pattern is Pattern.BONDED else "overseas warehouse"
+    return f"no bulk lane path from {shipment.origin} to a {stock} serving {shipment.market}"
+
+
+def _tag(options: list[Option], value_of_day: float) -> list[Option]:
+    """Sort by landed cost; tag CHEAPEST, FASTEST (P90) and BEST_VALUE (cost + days × value)."""
+    if not options:
+        return []
+    options = sorted(options, key=lambda o: (o.landed_usd, o.p90_days, o.route))
+    cheapest = options[0].route
+    fastest = min(options, key=lambda o: (o.p90_days, o.landed_usd, o.route)).route
+    best = min(options, key=lambda o: (o.landed_usd + value_of_day * o.p90_days, o.route)).route
+    out = []
+    for o in options:
+        tags = [t for t, r in (("CHEAPEST", cheapest), ("FASTEST", fastest), ("BEST_VALUE", best))
+                if r == o.route]  # fmt: skip
+        out.append(replace(o, tags=tuple(tags)) if tags else o)
+    return out

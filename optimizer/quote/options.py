@@ -1,0 +1,225 @@
+"""One quoted option: a candidate route priced for one shipment, leg by leg.
+
+Lead times follow the same composition as :mod:`optimizer.routes.evaluate`:
+direct-package = origin handling + per lane (waiting + transit, import
+clearance at the entry node, handling at every node before the market); via
+stock the customer waits for release (+ per-order clearance in a bonded zone)
++ last mile, and the bulk leg's own lead time is shown separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from optimizer.costing import leadtime as lt
+from optimizer.costing.emissions import co2e_kg
+from optimizer.costing.tariff import LegCharge
+from optimizer.network.records import Lane, Mode, Network
+from optimizer.quote.pricing import ShipmentPricer
+from optimizer.routes.candidates import Route
+from optimizer.scenario.records import Pattern
+
+if TYPE_CHECKING:
+    from optimizer.quote.corridor import Corridor
+
+
+@dataclass(frozen=True, slots=True)
+class LegQuote:
+    """One lane of an option and what it charges this shipment."""
+
+    lane: str
+    origin: str
+    dest: str
+    mode: str
+    carrier: str
+    role: str  # "bulk" (stock moved ahead of demand) | "order" (the order rides it)
+    chargeable_kg: float
+    rule: str  # what set the chargeable weight: actual | volumetric | container share
+    freight_usd: float
+    fuel_usd: float
+    handling_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A priced route. Money in USD; days are customer-facing lead time."""
+
+    pattern: Pattern
+    route: str  # route key, e.g. "direct-package:TRK_SZ_AIR>AIR_CN_US>LM_US"
+    legs: tuple[LegQuote, ...]
+    freight_usd: float
+    fuel_usd: float
+    handling_usd: float  # tariff handling + node handling per kg
+    brokerage_usd: float  # customs entry fee
+    duty_usd: float
+    tax_usd: float  # import VAT/GST (or CN comprehensive tax), at the border or at sale
+    stock_usd: float  # release, storage and capital in stock (warehouse patterns)
+    landed_usd: float
+    shipper_usd: float  # what the shipper pays under the incoterm (DAP: no duties/taxes)
+    p50_days: float
+    p90_days: float
+    mean_days: float
+    bulk_p50_days: float | None
+    bulk_p90_days: float | None
+    co2e_kg: float
+    treatment: str
+    tax_at_border: bool
+    pareto: bool = False
+    tags: tuple[str, ...] = ()
+    variants: int = 0  # other feasible routes of the same group not shown (feeder variants)
+
+    @property
+    def modes(self) -> str:
+        return "+".join(leg.mode for leg in self.legs)
+
+    @property
+    def carriers(self) -> str:
+        return "+".join(dict.fromkeys(leg.carrier for leg in self.legs))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTimes:
+    """Shipment-independent facts of a route, computed once and cached."""
+
+    lanes: tuple[Lane, ...]
+    entry_index: int  # index of the lane whose head is the import point (-1: none)
+    customer: lt.LeadTime
+    bulk: lt.LeadTime | None
+    p50: float = 0.0  # summaries of ``customer`` / ``bulk``, filled by :func:`route_times`
+    p90: float = 0.0
+    mean: float = 0.0
+    bulk_p50: float | None = None
+    bulk_p90: float | None = None
+    bulk_mean: float = 0.0
+
+
+def _times(lanes: tuple[Lane, ...], entry: int, customer: lt.LeadTime,
+           bulk: lt.LeadTime | None) -> RouteTimes:  # fmt: skip
+    return RouteTimes(
+        lanes, entry, customer, bulk, customer.p50, customer.p90, customer.mean,
+        bulk.p50 if bulk else None, bulk.p90 if bulk else None, bulk.mean if bulk else 0.0,
+    )  # fmt: skip
+
+
+def route_times(network: Network, route: Route, market: str) -> RouteTimes:
+    """Entry point and lead-time distributions of ``route`` (see module docstring)."""
+    lanes = tuple(network.lane_by_id[x] for x in route.lanes)
+    territory = network.territory_of(market)
+    entry = next((i for i, x in enumerate(lanes) if network.territory_of(x.dest) == territory), -1)
+    nodes = network.node_by_id
+    origin = nodes[lanes[0].origin]
+    if route.pattern is Pattern.DIRECT:
+        parts = [lt.handling_time(origin)]
+        for i, lane in enumerate(lanes):
+            parts.append(lt.lane_time(lane))
+            if i == entry:
+                parts.append(lt.clearance_time(nodes[lane.dest]))
+            if lane.dest != market:
+                parts.append(lt.handling_time(nodes[lane.dest]))
+        return _times(lanes, entry, lt.total(parts), None)
+    n_bulk = len(route.bulk_lanes)
+    bulk_parts = [lt.handling_time(origin)]
+    for i, lane in enumerate(lanes[:n_bulk]):
+        bulk_parts.append(lt.lane_time(lane))
+        if i == entry:
+            bulk_parts.append(lt.clearance_time(nodes[lane.dest]))
+        bulk_parts.append(lt.handling_time(nodes[lane.dest]))
+    stock = nodes[route.stock_node or ""]
+    customer = [lt.LeadTime.constant(stock.release_days)]
+    if route.pattern is Pattern.BONDED:
+        customer.append(lt.clearance_time(stock))
+    customer += [lt.lane_time(lane) for lane in lanes[n_bulk:]]
+    return _times(lanes, entry, lt.total(customer), lt.total(bulk_parts))
+
+
+def price_option(
+    pricer: ShipmentPricer, route: Route, times: RouteTimes
+) -> tuple[Option | None, str]:
+    """Price ``route`` for the pricer's shipment; (None, reason) when it cannot carry it."""
+    s = pricer.shipment
+    n_bulk = len(route.bulk_lanes)
+    charges: list[LegCharge] = []
+    for i, lane in enumerate(times.lanes):
+        charge = pricer.bulk_leg(lane) if i < n_bulk else pricer.parcel_leg(lane)
+        if not charge.ok:
+            return None, f"{lane.carrier} {lane.mode} ({lane.id}): {charge.reason}"
+        charges.append(charge)
+    if times.entry_index < 0:
+        return None, "route never enters the market's customs territory"
+    freight_to_entry = sum(c.total for c in charges[: times.entry_index + 1])
+    customs = pricer.customs(route.pattern, freight_to_entry)
+    if not customs.ok:
+        return None, customs.reason
+    handling_nodes = [times.lanes[0].origin] + [lane.dest for lane in times.lanes[:-1]]
+    node_handling = sum(pricer.handling(n) for n in handling_nodes)
+    stock = 0.0
+    if route.stock_node is not None and times.bulk is not None:
+        stock = pricer.stock_cost(route.stock_node, times.bulk_mean)
+    freight = sum(c.freight_usd for c in charges)
+    fuel = sum(c.fuel_usd for c in charges)
+    handling = sum(c.handling_usd for c in charges) + node_handling
+    legs_total = sum(c.total for c in charges)
+    landed = legs_total + node_handling + customs.total + stock
+    shipper = landed if s.incoterm == "DDP" else landed - customs.total
+    legs = tuple(
+        LegQuote(lane.id, lane.origin, lane.dest, lane.mode.value, lane.carrier,
+                 "bulk" if i < n_bulk else "order", c.chargeable_kg, c.rule,
+                 c.freight_usd, c.fuel_usd, c.handling_usd)
+        for i, (lane, c) in enumerate(zip(times.lanes, charges, strict=True))
+    )  # fmt: skip
+    co2 = sum(co2e_kg(pricer.weight_kg, x.distance_km, x.co2e_kg_per_tkm) for x in times.lanes)
+    option = Option(
+        pattern=route.pattern, route=route.key, legs=legs, freight_usd=freight, fuel_usd=fuel,
+        handling_usd=handling, brokerage_usd=customs.fee_usd, duty_usd=customs.duty_usd,
+        tax_usd=customs.tax_usd, stock_usd=stock, landed_usd=landed, shipper_usd=shipper,
+        p50_days=times.p50, p90_days=times.p90, mean_days=times.mean,
+        bulk_p50_days=times.bulk_p50, bulk_p90_days=times.bulk_p90,
+        co2e_kg=co2, treatment=customs.treatment, tax_at_border=customs.tax_at_border,
+    )  # fmt: skip
+    return option, ""
+
+
+def build_option(
+    pricer: ShipmentPricer, corridor: Corridor, i: int, times: RouteTimes, *,
+    pareto: bool, variants: int,
+) -> Option:  # fmt: skip
+    """The option of route ``i`` of a priced corridor (same numbers as :func:`price_option`).
+
+    Uses the lane charges the pricer already holds, so showing an option costs
+    little more than the arrays that ranked it.
+    """
+    route = corridor.routes[i]
+    s = pricer.shipment
+    n_bulk = len(route.bulk_lanes)
+    legs, freight, fuel, handling, entry_freight = [], 0.0, 0.0, 0.0, 0.0
+    for k, lane in enumerate(times.lanes):
+        bulk = k < n_bulk
+        c = pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
+        freight += c.freight_usd
+        fuel += c.fuel_usd
+        handling += c.handling_usd
+        if k <= times.entry_index:
+            entry_freight += c.total
+        legs.append(LegQuote(lane.id, lane.origin, lane.dest, _MODE[lane.mode], lane.carrier,
+                             "bulk" if bulk else "order", c.chargeable_kg, c.rule,
+                             c.freight_usd, c.fuel_usd, c.handling_usd))  # fmt: skip
+    customs = pricer.customs(route.pattern, entry_freight)
+    handling += float(corridor.handling_per_kg[i]) * pricer.weight_kg
+    stock = 0.0
+    if route.stock_node is not None:
+        stock = pricer.stock_cost(route.stock_node, times.bulk_mean)
+    landed = freight + fuel + handling + customs.total + stock
+    return Option(
+        pattern=route.pattern, route=route.key, legs=tuple(legs), freight_usd=freight,
+        fuel_usd=fuel, handling_usd=handling, brokerage_usd=customs.fee_usd,
+        duty_usd=customs.duty_usd, tax_usd=customs.tax_usd, stock_usd=stock, landed_usd=landed,
+        shipper_usd=landed if s.incoterm == "DDP" else landed - customs.total,
+        p50_days=times.p50, p90_days=times.p90, mean_days=times.mean,
+        bulk_p50_days=times.bulk_p50, bulk_p90_days=times.bulk_p90,
+        co2e_kg=float(corridor.co2e_per_kg[i]) * pricer.weight_kg, treatment=customs.treatment,
+        tax_at_border=customs.tax_at_border, pareto=pareto, variants=variants,
+    )  # fmt: skip
+
+
+_MODE = {mode: mode.value for mode in Mode}

@@ -1,0 +1,119 @@
+"""Quotes as data: rows for CSV / pandas, a dict for JSON, a text table for people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from optimizer.quote.engine import QuoteResult
+from optimizer.quote.options import Option
+
+#: Columns of a quote row (one per shipment × option), in output order.
+COLUMNS = (
+    "shipment", "option", "pattern", "route", "modes", "carriers", "tags", "pareto",
+    "landed_usd", "shipper_usd", "freight_usd", "fuel_usd", "handling_usd", "brokerage_usd",
+    "duty_usd", "tax_usd", "stock_usd", "p50_days", "p90_days", "bulk_p90_days", "co2e_kg",
+    "chargeable", "treatment", "reason",
+)  # fmt: skip
+
+
+def option_row(shipment_id: str, rank: int, o: Option) -> dict[str, Any]:
+    """One flat row: money rounded to cents, days to 0.01, CO2e to 0.001 kg."""
+    chargeable = "; ".join(f"{leg.lane} {leg.chargeable_kg:.2f} kg {leg.rule}" for leg in o.legs)
+    return {
+        "shipment": shipment_id, "option": rank, "pattern": o.pattern.value, "route": o.route,
+        "modes": o.modes, "carriers": o.carriers, "tags": " ".join(o.tags), "pareto": o.pareto,
+        "landed_usd": round(o.landed_usd, 2), "shipper_usd": round(o.shipper_usd, 2),
+        "freight_usd": round(o.freight_usd, 2), "fuel_usd": round(o.fuel_usd, 2),
+        "handling_usd": round(o.handling_usd, 2), "brokerage_usd": round(o.brokerage_usd, 2),
+        "duty_usd": round(o.duty_usd, 2), "tax_usd": round(o.tax_usd, 2),
+        "stock_usd": round(o.stock_usd, 2), "p50_days": round(o.p50_days, 2),
+        "p90_days": round(o.p90_days, 2),
+        "bulk_p90_days": None if o.bulk_p90_days is None else round(o.bulk_p90_days, 2),
+        "co2e_kg": round(o.co2e_kg, 3), "chargeable": chargeable, "treatment": o.treatment,
+        "reason": "",
+    }  # fmt: skip
+
+
+def result_rows(result: QuoteResult, shipment_id: str = "") -> list[dict[str, Any]]:
+    """Rows of one quote; a shipment nothing can carry gets one row per rejection reason."""
+    sid = shipment_id or result.shipment.id
+    if result.options:
+        return [option_row(sid, i + 1, o) for i, o in enumerate(result.options)]
+    empty = dict.fromkeys(COLUMNS, None)
+    return [
+        {**empty, "shipment": sid, "option": 0, "pattern": r.pattern, "reason": r.reason}
+        for r in result.rejections
+    ]
+
+
+def result_json(result: QuoteResult) -> dict[str, Any]:
+    """The full quote (every leg, every rejection) as JSON-ready data."""
+    s = result.shipment
+    options = []
+    for o in result.options:
+        data = asdict(o)
+        data["pattern"] = o.pattern.value
+        options.append(data)
+    return {
+        "shipment": {
+            "id": s.id, "from": s.origin, "to": s.market, "weight_kg": s.weight_kg,
+            "volume_m3": s.volume_m3, "pieces": s.piece_count, "value_usd": s.value_usd,
+            "category": s.category, "incoterm": s.incoterm.value,
+            "ship_date": s.ship_date.isoformat(),
+            "pattern": s.pattern.value if s.pattern else None,
+        },
+        "value_of_day_usd": result.value_of_day_usd,
+        "options": options,
+        "rejections": [asdict(r) for r in result.rejections],
+    }  # fmt: skip
+
+
+def render_table(result: QuoteResult) -> str:
+    """A readable table: one line per option, then its legs; reasons when nothing fits."""
+    s = result.shipment
+    head = (
+        f"{s.origin} → {s.market}: {s.piece_count} piece(s), {s.weight_kg:g} kg, "
+        f"{s.volume_m3:.4f} m³, value {s.value_usd:,.2f} USD, {s.category}, {s.incoterm.value}, "
+        f"ship {s.ship_date.isoformat()}"
+    )
+    lines = [head, ""]
+    if not result.options:
+        lines.append("No option can carry this shipment:")
+        lines += [f"  - {r.pattern}: {r.reason}" + (f" ({r.routes} routes)" if r.routes else "")
+                  for r in result.rejections]  # fmt: skip
+        return "\n".join(lines)
+    cols = f"{'#':>3} {'landed USD':>11} {'P50 d':>6} {'P90 d':>6} {'CO2e kg':>8}  {'pareto':6}  "
+    lines.append(cols + "pattern / modes / tags")
+    for i, o in enumerate(result.options, 1):
+        star = "*" if o.pareto else ""
+        lines.append(
+            f"{i:>3} {o.landed_usd:>11,.2f} {o.p50_days:>6.1f} {o.p90_days:>6.1f} "
+            f"{o.co2e_kg:>8.2f}  {star:6}  {o.pattern.value} {o.modes} {' '.join(o.tags)}"
+        )
+        lines.append(
+            f"{'':>5}freight {o.freight_usd:,.2f} + fuel {o.fuel_usd:,.2f} + handling "
+            f"{o.handling_usd:,.2f} + brokerage {o.brokerage_usd:,.2f} + duty {o.duty_usd:,.2f}"
+            f" + tax {o.tax_usd:,.2f}" + (f" + stock {o.stock_usd:,.2f}" if o.stock_usd else "")
+        )
+        for leg in o.legs:
+            lines.append(
+                f"{'':>7}{leg.lane}: {leg.origin}→{leg.dest} {leg.carrier} {leg.mode}"
+                f" [{leg.role}] {leg.chargeable_kg:.2f} kg {leg.rule}"
+            )
+        if o.bulk_p90_days is not None:
+            lines.append(
+                f"{'':>7}bulk leg P50 {o.bulk_p50_days:.1f} d, P90 {o.bulk_p90_days:.1f} d"
+            )
+        lines.append(f"{'':>7}customs: {o.treatment}")
+    if result.rejections:
+        lines.append("")
+        lines.append("Not offered:")
+        lines += [f"  - {r.pattern}: {r.reason}" + (f" ({r.routes} routes)" if r.routes else "")
+                  for r in result.rejections]  # fmt: skip
+    return "\n".join(lines)
+
+
+def frame_rows(results: Iterable[QuoteResult]) -> list[dict[str, Any]]:
+    return [row for result in results for row in result_rows(result)]
