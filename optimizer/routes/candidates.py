@@ -11,7 +11,9 @@ A route is a sequence of lanes:
   territory, then one parcel lane (last mile) from that node to the market.
 
 Enumeration is exhaustive over simple paths of at most ``max_legs`` lanes
-(parallel lanes of different carriers are distinct routes). It is exact; the
+(parallel lanes of different carriers are distinct routes) that never re-enter
+a customs territory once they have left it (no Yantian → Rotterdam → Ningbo →
+Los Angeles). It is exact; the
 optimizer may later keep only the best ``limit`` per demand (see
 :mod:`optimizer.routes.evaluate`).
 """
@@ -62,21 +64,24 @@ def _paths(
     max_legs: int,
 ) -> list[tuple[tuple[str, ...], str]]:
     """Simple lane paths from ``source`` to any of ``targets`` (depth-first, sorted order)."""
+    territory = {n.id: network.country_by_code[n.country].territory for n in network.nodes}
     found: list[tuple[tuple[str, ...], str]] = []
-    stack: list[tuple[str, tuple[str, ...], frozenset[str]]] = [(source, (), frozenset([source]))]
+    start = (source, (), frozenset([source]), frozenset([territory[source]]))
+    stack: list[tuple[str, tuple[str, ...], frozenset[str], frozenset[str]]] = [start]
     while stack:
-        node, lanes, visited = stack.pop()
+        node, lanes, visited, left = stack.pop()
         for lane in reversed(adjacency.get(node, [])):
             nxt = lane.dest
-            if nxt in visited:
-                continue
+            here, there = territory[node], territory[nxt]
+            if nxt in visited or (there != here and there in left):
+                continue  # never revisit a node, nor re-enter a customs territory once left
             path = (*lanes, lane.id)
             if nxt in targets:
                 found.append((path, nxt))
                 continue
             if nxt in blocked or len(path) >= max_legs:
                 continue
-            stack.append((nxt, path, visited | {nxt}))
+            stack.append((nxt, path, visited | {nxt}, left | {there}))
     return sorted(found)
 
 
