@@ -1,0 +1,126 @@
+"""Speed of ``xborder route``: the published hzjken case and a generated month of orders.
+
+The generated case is a small real-looking network of our own (Shenzhen and
+Shanghai warehouses to Rotterdam and Los Angeles distribution centres by sea,
+air and China-Europe rail, with weekly sailings, daily flights and twice-weekly
+trains); N orders (seeded) are ready across one month with due dates 12-45
+days later. Prints one table row per case: model size, build and solve time,
+status, objective, bound and gap.
+
+Usage (from the repo root)::
+
+    python benchmarks/bench_route.py                      # hzjken + N=200
+    python benchmarks/bench_route.py --orders 2000 --time-limit 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+
+from optimizer.schedule.planner import route
+from optimizer.schedule.reader import read_orders_scenario
+from optimizer.schedule.records import (
+    Order,
+    OrdersScenario,
+    ScheduledService,
+    lead_days,
+    make_scenario,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+HZJKEN = REPO / "scenarios" / "orders" / "hzjken" / "scenario.yaml"
+DAILY = "Mon Tue Wed Thu Fri Sat Sun"
+# origin, dest, mode, container m3, fixed, per container, duty, hours, weekdays, dwell at origin
+LANES = [
+    ("SZ WH", "Yantian Port", "Truck", 67, 120, 0, 0, 10, DAILY, 6.0),
+    ("SZ WH", "SZX Airport", "Truck", 33, 90, 0, 0, 8, DAILY, 6.0),
+    ("SH WH", "Shanghai Port", "Truck", 67, 110, 0, 0, 10, DAILY, 7.0),
+    ("SH WH", "PVG Airport", "Truck", 33, 90, 0, 0, 8, DAILY, 7.0),
+    ("SH WH", "Xian Rail", "Truck", 67, 900, 0, 0, 40, DAILY, 7.0),
+    ("Yantian Port", "Rotterdam Port", "Sea", 67, 400, 2600, 0, 744, "Tue Sat", None),
+    ("Shanghai Port", "Rotterdam Port", "Sea", 67, 400, 2500, 0, 720, "Mon Thu", None),
+    ("Yantian Port", "LA Port", "Sea", 67, 350, 2100, 0, 384, "Wed Sun", None),
+    ("Shanghai Port", "LA Port", "Sea", 67, 350, 2000, 0, 360, "Fri", None),
+    ("Yantian Port", "Shanghai Port", "Sea", 67, 150, 600, 0, 72, "Mon Wed Fri", None),
+    ("Xian Rail", "Duisburg Rail", "Rail", 67, 600, 4200, 0.001, 408, "Tue Fri", None),
+    ("SZX Airport", "AMS Airport", "Air", 10, 300, 5200, 0, 40, "Mon Tue Wed Thu Fri", None),
+    ("PVG Airport", "AMS Airport", "Air", 10, 300, 5000, 0, 36, DAILY, None),
+    ("PVG Airport", "LAX Airport", "Air", 10, 300, 4600, 0, 34, DAILY, None),
+    ("SZX Airport", "LAX Airport", "Air", 10, 300, 4800, 0, 40, "Tue Thu Sat", None),
+    ("Rotterdam Port", "Rotterdam DC", "Truck", 67, 150, 0, 0, 30, DAILY, None),
+    ("Duisburg Rail", "Rotterdam DC", "Truck", 67, 250, 0, 0, 30, DAILY, None),
+    ("AMS Airport", "Rotterdam DC", "Truck", 33, 120, 0, 0, 20, DAILY, None),
+    ("LA Port", "LA DC", "Truck", 67, 140, 0, 0, 30, DAILY, None),
+    ("LAX Airport", "LA DC", "Truck", 33, 110, 0, 0, 20, DAILY, None),
+]
+TAX = {"Rotterdam DC": (0.02, 0.12), "LA DC": (0.05, 0.25)}
+
+
+def generated(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> OrdersScenario:
+    """A seeded month of ``n`` orders on the :data:`LANES` network."""
+    rng = np.random.default_rng(seed)
+    services = tuple(
+        ScheduledService(
+            id=f"L{i:02d}", origin=o, dest=d, mode=m, carrier="-", container_m3=c,
+            fixed_cost_per_departure=f, cost_per_container=p, warehouse_cost_per_m3_day=wh,
+            transit_duty_rate=duty, lead_days=lead_days(24 if m in ("Sea", "Air", "Rail") else 4,
+                                                        h),
+            weekdays=frozenset(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].index(w)
+                               for w in days.split()),
+        )
+        for i, (o, d, m, c, f, p, duty, h, days, wh) in enumerate(LANES, 1)
+    )
+    orders = []
+    for k in range(n):
+        dest = "Rotterdam DC" if rng.random() < 0.55 else "LA DC"
+        volume = float(np.clip(np.round(rng.lognormal(2.3, 0.9), 1), 0.5, 120))
+        ready = month + dt.timedelta(days=int(rng.integers(0, 31)))
+        orders.append(Order(
+            id=f"O{k + 1:04d}", origin="SZ WH" if rng.random() < 0.5 else "SH WH", dest=dest,
+            value=round(volume * float(rng.uniform(800, 20000)), 0), weight_kg=volume * 180,
+            volume_m3=volume, ready=ready,
+            due=ready + dt.timedelta(days=int(rng.integers(12, 46))),
+            import_tax_rate=round(float(rng.uniform(*TAX[dest])), 3),
+            splittable=bool(rng.random() < 0.3),
+        ))
+    return make_scenario(f"generated N={n} seed={seed}", services, tuple(orders))
+
+
+def run(name: str, sc: OrdersScenario, time_limit: float, backend: str) -> None:
+    """Route one case; print one table row (times are wall-clock on this machine)."""
+    t0 = time.perf_counter()
+    plan = route(sc, time_limit_s=time_limit, backend=backend)
+    wall = time.perf_counter() - t0
+    gap = f"{plan.gap:.3%}" if plan.gap is not None else "-"
+    obj = f"{plan.objective:,.0f}" if plan.objective is not None else "-"
+    bound = f"{plan.bound:,.0f}" if plan.bound is not None else "-"
+    greedy = f"{plan.greedy_objective:,.0f}" if plan.greedy_objective is not None else "-"
+    print(f"{name:<12} {backend:<6} {len(sc.orders):>6} {len(plan.infeasible):>5} "
+          f"{plan.variables:>8} {plan.rows:>8} {wall - plan.seconds:>7.1f} {plan.seconds:>7.1f} "
+          f"{plan.status!s:<10} {greedy:>14} {obj:>14} {bound:>14} {gap:>8}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--orders", type=int, nargs="*", default=[200])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--time-limit", type=float, default=300.0)
+    ap.add_argument("--backend", default="SCIP")
+    ap.add_argument("--no-hzjken", action="store_true")
+    args = ap.parse_args()
+    print(f"{'case':<12} {'solver':<6} {'orders':>6} {'late':>5} {'vars':>8} {'rows':>8} "
+          f"{'build':>7} {'solve':>7} {'status':<10} {'greedy':>14} {'objective':>14} "
+          f"{'bound':>14} {'gap':>8}")
+    if not args.no_hzjken:
+        run("hzjken", read_orders_scenario(HZJKEN), args.time_limit, args.backend)
+    for n in args.orders:
+        run(f"gen N={n}", generated(n, args.seed), args.time_limit, args.backend)
+
+
+if __name__ == "__main__":
+    main()

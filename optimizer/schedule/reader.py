@@ -1,0 +1,153 @@
+"""Read an orders scenario (YAML + services/orders CSVs or inline lists), all errors at once.
+
+The format is documented in ``docs/route.md``. Every problem found (unknown
+weekday, due before ready, unknown node, negative volume, ...) is collected
+and raised as one :class:`InputError`, so ``xborder route`` exits 2 with the
+whole list.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from optimizer.errors import InputError, Problem
+from optimizer.schedule.fields import RowReader
+from optimizer.schedule.records import (
+    Order,
+    OrdersScenario,
+    ScheduledService,
+    lead_days,
+    make_scenario,
+)
+
+FORMAT_VERSION = 1
+_EPOCH = dt.date(2000, 1, 1)  # placeholder date for a row whose dates are both bad
+CONTAINER_COSTS = ("handling_cost", "fuel_cost", "documentation_cost", "equipment_cost",
+                   "extra_cost", "container_cost")
+HOURS = ("customs_hours", "handling_hours", "extra_hours", "transit_hours")
+
+
+def _table(
+    spec: Any, base: Path, yaml_file: str, key: str, problems: list[Problem]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Rows of the ``services``/``orders`` section: a CSV path or an inline list."""
+    if isinstance(spec, str):
+        path = base / spec
+        if not path.is_file():
+            problems.append(Problem(yaml_file, "file not found", None, key, spec,
+                                    "a CSV path relative to the scenario file"))
+            return str(path), []
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return str(path), list(csv.DictReader(fh))
+    if isinstance(spec, list) and all(isinstance(r, dict) for r in spec):
+        return f"{yaml_file} [{key}]", spec
+    problems.append(Problem(yaml_file, "missing or malformed section", None, key,
+                            None if spec is None else str(spec)[:40],
+                            "a CSV path or a list of mappings"))
+    return yaml_file, []
+
+
+def _service(r: RowReader) -> ScheduledService:
+    sid, origin, dest = r.text("id"), r.text("origin"), r.text("dest")
+    if origin and origin == dest:
+        r.problem("dest", "service goes nowhere (dest equals origin)", dest, "another node")
+    weekdays, dates = r.weekdays("departure_days"), r.dates("departure_dates")
+    if not r.cells.get("departure_days") and not r.cells.get("departure_dates"):
+        r.problem("departure_days", "service never departs", None,
+                  "weekdays (e.g. 'Mon Thu') or departure_dates")
+    cutoff = r.number("cutoff_hours", default=0.0)
+    return ScheduledService(
+        id=sid, origin=origin, dest=dest, mode=r.text("mode"),
+        carrier=r.text("carrier", required=False),
+        container_m3=r.number("container_m3", strict=True, default=None),
+        fixed_cost_per_departure=r.number("fixed_cost", default=0.0),
+        cost_per_container=sum(r.number(c, default=0.0) for c in CONTAINER_COSTS),
+        warehouse_cost_per_m3_day=r.optional_number("warehouse_cost_m3_day"),
+        transit_duty_rate=r.number("transit_duty_rate", default=0.0, maximum=1.0),
+        lead_days=lead_days(*(r.number(h, default=0.0) for h in HOURS)),
+        weekdays=weekdays, dates=dates, cutoff_days=math.ceil(cutoff / 24.0),
+    )
+
+
+def _order(r: RowReader) -> Order:
+    ready, due = r.date("ready_date"), r.date("due_date")
+    if ready and due and due < ready:
+        r.problem("due_date", "due before ready", due.isoformat(),
+                  f"a date on or after ready_date {ready.isoformat()}")
+    return Order(
+        id=r.text("id"), origin=r.text("origin"), dest=r.text("dest"),
+        value=r.number("value"), weight_kg=r.number("weight_kg", default=0.0),
+        volume_m3=r.number("volume_m3", strict=True, default=None),
+        ready=ready or due or _EPOCH, due=due or ready or _EPOCH,
+        import_tax_rate=r.number("import_tax_rate", default=0.0, maximum=1.0),
+        splittable=r.flag("splittable"), commodity=r.text("commodity", required=False),
+    )
+
+
+def _cross_checks(
+    services: list[tuple[RowReader, ScheduledService]],
+    orders: list[tuple[RowReader, Order]],
+) -> None:
+    """Checks across rows: duplicate ids, unknown nodes, conflicting warehouse rates."""
+    nodes = sorted({s.origin for _, s in services} | {s.dest for _, s in services})
+    for rows, label in ((services, "service"), (orders, "order")):
+        seen: set[str] = set()
+        for r, rec in rows:
+            if rec.id in seen:
+                r.problem("id", f"duplicate {label} id", rec.id, "unique ids")
+            seen.add(rec.id)
+    rates: dict[str, float] = {}
+    for r, s in services:
+        rate = s.warehouse_cost_per_m3_day
+        if rate is not None and rates.setdefault(s.origin, rate) != rate:
+            r.problem("warehouse_cost_m3_day", f"conflicts with {rates[s.origin]:g} on another "
+                      f"service leaving {s.origin}", f"{rate:g}", "one dwell rate per warehouse")
+    for r, o in orders:
+        for field in ("origin", "dest"):
+            node = getattr(o, field)
+            if node and node not in nodes:
+                close = difflib.get_close_matches(node, nodes, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "a node some service touches"
+                r.problem(field, "unknown node", node, hint)
+        if o.origin and o.origin == o.dest:
+            r.problem("dest", "order goes nowhere (dest equals origin)", o.dest, "another node")
+
+
+def read_orders_scenario(path: str | Path) -> OrdersScenario:
+    """Read and validate an orders scenario; raise :class:`InputError` listing all problems."""
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise InputError([Problem(file, "file not found", expected="an orders scenario YAML")])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(file, f"not valid YAML: {exc}")]) from None
+    if not isinstance(doc, dict):
+        raise InputError([Problem(file, "not a mapping", expected="keys services, orders")])
+    problems: list[Problem] = []
+    version = doc.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        problems.append(Problem(file, "unsupported format version", None, "version",
+                                str(version), str(FORMAT_VERSION)))
+    sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
+    ofile, orows = _table(doc.get("orders"), path.parent, file, "orders", problems)
+    services = [(r, _service(r)) for r in
+                (RowReader(sfile, i, row, problems) for i, row in enumerate(srows, 1))]
+    orders = [(r, _order(r)) for r in
+              (RowReader(ofile, i, row, problems) for i, row in enumerate(orows, 1))]
+    if srows and orows:
+        _cross_checks(services, orders)
+    elif not problems:
+        problems.append(Problem(file, "no services or no orders", expected="at least one each"))
+    if problems:
+        raise InputError(problems)
+    return make_scenario(str(doc.get("name", path.stem)), tuple(s for _, s in services),
+                         tuple(o for _, o in orders), file)
