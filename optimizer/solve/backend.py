@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 INF = math.inf
 
@@ -151,28 +151,9 @@ def solve(model: MipModel, settings: SolverSettings | None = None) -> SolveOutco
     if settings.time_limit_s is not None:
         solver.SetTimeLimit(max(1, int(settings.time_limit_s * 1000)))
 
-    infinity = solver.infinity()
-
-    def clip(v: float) -> float:
-        return infinity if v == INF else (-infinity if v == -INF else v)
-
-    xs = [
-        (solver.IntVar if integer else solver.NumVar)(clip(lo), clip(hi), name or f"x{i}")
-        for i, (lo, hi, integer, name) in enumerate(
-            zip(model.lb, model.ub, model.integer, model.names, strict=True)
-        )
-    ]
-    for index, coef, lo, hi in model.rows:
-        row = solver.RowConstraint(clip(lo), clip(hi), "")
-        for i, c in zip(index, coef, strict=True):
-            row.SetCoefficient(xs[i], c)
+    xs = _load(solver, model)
     objective = solver.Objective()
-    for x, c in zip(xs, model.cost, strict=True):
-        if c:
-            objective.SetCoefficient(x, c)
-    objective.SetOffset(model.objective_offset)
-    objective.SetMinimization()
-    if model.hint:
+    if model.hint and backend != "HIGHS":  # OR-Tools 9.15 segfaults on SetHint with HiGHS
         keys = sorted(model.hint)
         solver.SetHint([xs[i] for i in keys], [model.hint[i] for i in keys])
 
@@ -181,6 +162,11 @@ def solve(model: MipModel, settings: SolverSettings | None = None) -> SolveOutco
     code = solver.Solve(params_obj)
     seconds = time.perf_counter() - started
     status = _STATUS.get(code, SolveStatus.ERROR)
+    limit = settings.time_limit_s
+    if status is SolveStatus.ERROR and limit is not None and seconds >= 0.95 * limit:
+        # HiGHS through pywraplp reports an unknown status (99) at the time limit and keeps
+        # no incumbent: that is "limit reached without a solution", not a solver error.
+        status = SolveStatus.NO_SOLUTION
     is_mip = any(model.integer)
     if status.has_solution:
         values = np.array([x.solution_value() for x in xs], dtype=float)
@@ -195,6 +181,58 @@ def solve(model: MipModel, settings: SolverSettings | None = None) -> SolveOutco
     if status is SolveStatus.NO_SOLUTION and settings.time_limit_s is None:
         status = SolveStatus.ERROR
     return SolveOutcome(status, None, None, None, seconds, np.empty(0))
+
+
+def _load(solver: pywraplp.Solver, model: MipModel) -> list[pywraplp.Variable]:
+    """Hand ``model`` to ``solver``; return its variables in model order.
+
+    Why a proto: building an ``MPModelProto`` and loading it in one C++ call is about twice
+    as fast as one ``SetCoefficient`` call per nonzero (0.4 s against 0.7 s for 200k nonzeros).
+    The proto validator rejects what the incremental API tolerates (a variable repeated in a
+    row, where the last coefficient wins; bounds with ``lb > ub``), so such models take the
+    incremental path and behave exactly as before.
+    """
+    proto = linear_solver_pb2.MPModelProto()
+    add_var = proto.variable.add
+    for i, (lo, hi, integer, cost, name) in enumerate(
+        zip(model.lb, model.ub, model.integer, model.cost, model.names, strict=True)
+    ):
+        add_var(lower_bound=lo, upper_bound=hi, is_integer=integer,
+                objective_coefficient=cost, name=name or f"x{i}")
+    add_row = proto.constraint.add
+    for index, coef, lo, hi in model.rows:
+        add_row(lower_bound=lo, upper_bound=hi, var_index=index, coefficient=coef)
+    proto.objective_offset = model.objective_offset
+    if solver.LoadModelFromProto(proto) == "":
+        return list(solver.variables())
+    solver.Clear()
+    return _load_incrementally(solver, model)
+
+
+def _load_incrementally(solver: pywraplp.Solver, model: MipModel) -> list[pywraplp.Variable]:
+    """The one-call-per-nonzero translation (fallback for models the proto check rejects)."""
+    infinity = solver.infinity()
+
+    def clip(v: float) -> float:
+        return infinity if v == INF else (-infinity if v == -INF else v)
+
+    xs = [
+        (solver.IntVar if integer else solver.NumVar)(clip(lo), clip(hi), name or f"x{i}")
+        for i, (lo, hi, integer, name) in enumerate(
+            zip(model.lb, model.ub, model.integer, model.names, strict=True)
+        )
+    ]
+    for index, coef, lo, hi in model.rows:
+        set_coefficient = solver.RowConstraint(clip(lo), clip(hi), "").SetCoefficient
+        for i, c in zip(index, coef, strict=True):
+            set_coefficient(xs[i], c)
+    objective = solver.Objective()
+    for x, c in zip(xs, model.cost, strict=True):
+        if c:
+            objective.SetCoefficient(x, c)
+    objective.SetOffset(model.objective_offset)
+    objective.SetMinimization()
+    return xs
 
 
 def _relative_gap(value: float, bound: float) -> float:
