@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from optimizer.errors import Problem
+from optimizer.network.graph import build_graph
 from optimizer.network.records import Network, NodeKind
 
 if TYPE_CHECKING:
@@ -124,9 +125,7 @@ def _check_rule_dates(rows: list[ParsedRow]) -> list[Problem]:
 
 def connectivity_warnings(network: Network, file: str) -> list[Problem]:
     """Warn about origins that reach no market and markets no origin reaches."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(sorted(network.node_by_id))
-    graph.add_edges_from(sorted((lane.origin, lane.dest) for lane in network.lanes))
+    graph = build_graph(network)
     origins = [n.id for n in network.nodes if n.kind is NodeKind.ORIGIN_WAREHOUSE]
     markets = {n.id for n in network.nodes if n.kind is NodeKind.MARKET}
     reached: set[str] = set()
