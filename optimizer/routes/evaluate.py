@@ -165,65 +165,69 @@ def _release_time(stock: Node, last_mile: Lane, bonded: bool) -> lt.LeadTime:
     return lt.total([*parts, lt.lane_time(last_mile)])
 
 
-def evaluate(
-    network: Network, demand: Demand, route: Route, *, day: object, inventory: Inventory
-) -> RouteOption:
-    """Evaluate ``route`` for ``demand`` on the plan date ``day`` (a datetime.date)."""
-    market_country = network.node_by_id[demand.market].country
-    territory = network.territory_of(demand.market)
-    origin_country = network.node_by_id[demand.origin].country
-    bulk = [network.lane_by_id[x] for x in route.bulk_lanes]
-    customer = [network.lane_by_id[x] for x in route.customer_lanes]
-    lanes = bulk + customer
-    orders_per_shipment = demand.orders_per_week * (
-        inventory.replenishment_days / 7.0 if route.pattern.uses_stock else 1.0)
-    freight = 0.0
-    containers: list[ContainerUse] = []
-    per_lane: list[float] = []  # per-order freight by lane, containers at full load
-    for lane in lanes:
-        if lane in bulk:
-            load = demand.weight_kg * orders_per_shipment  # one replenishment shipment
-        elif route.pattern is Pattern.DIRECT:
-            load = demand.weight_kg * demand.orders_per_week / lane.departures_per_week
-        else:
-            load = demand.weight_kg  # last mile: one parcel
-        per_order, use, reason = _lane_charge(network, lane, demand, load)
-        if reason:
-            return _refuse(demand, route, reason)
-        freight += per_order
-        if use is not None:
-            containers.append(use)
-            per_order = use.share() * use.container_cost_usd
-        per_lane.append(per_order)
-    # handling at every node a shipment passes before the market (origin included)
-    passed = [lanes[0].origin] + [lane.dest for lane in lanes[:-1]]
-    handling = sum(network.node_by_id[n].handling_cost_per_kg for n in passed) * demand.weight_kg
-    entry = _entry_node(network, lanes, territory)
-    if entry is None:
-        return _refuse(demand, route, f"route never enters {territory}")
-    channel = {Pattern.DIRECT: Channel.PARCEL, Pattern.BONDED: Channel.BONDED,
-               Pattern.OVERSEAS: Channel.COMMERCIAL}[route.pattern]
-    entry_idx = next(i for i, lane in enumerate(lanes) if lane.dest == entry)
-    intl_freight = sum(per_lane[: entry_idx + 1])  # for CIF customs values
-    charge = cu.assess(network, dest_country=market_country, channel=channel,
-                       origin_country=origin_country, category=demand.category,
-                       value_usd=demand.value_usd, freight_usd=intl_freight,
-                       items=demand.items_per_order, day=day)  # type: ignore[arg-type]
-    if not charge.ok:
-        return _refuse(demand, route, charge.reason)
-    fee = charge.fee_usd / orders_per_shipment if route.pattern is Pattern.OVERSEAS \
-        else charge.fee_usd
-    duties = charge.duty_usd + charge.tax_usd + fee
-    # lead times
+@dataclass(frozen=True, slots=True)
+class RouteStatics:
+    """The demand-independent parts of a route's evaluation (computed once per route)."""
+
+    bulk: tuple[Lane, ...]
+    customer: tuple[Lane, ...]
+    lanes: tuple[Lane, ...]
+    passed: tuple[str, ...]  # nodes a shipment is handled at before the market
+    handling_per_kg: float
+    entry: str | None  # first node in the market's customs territory
+    entry_idx: int
+    p50: float  # customer lead time
+    p90: float
+    mean_days: float
+    bulk_mean: float  # stock patterns: mean and sd of the bulk lead time
+    bulk_sd: float
+    stock: Node | None
+    co2e_per_kg: tuple[tuple[float, float], ...]  # (km, factor) per lane
+
+
+_STATICS: dict[int, tuple[Network, dict[Route, RouteStatics]]] = {}
+
+
+def route_statics(network: Network, route: Route) -> RouteStatics:
+    """Cached :class:`RouteStatics` of ``route`` on ``network`` (cache per network object)."""
+    entry = _STATICS.get(id(network))
+    if entry is None or entry[0] is not network:
+        if len(_STATICS) >= 4:
+            _STATICS.clear()
+        entry = (network, {})
+        _STATICS[id(network)] = entry
+    cache = entry[1]
+    found = cache.get(route)
+    if found is None:
+        found = cache[route] = _statics(network, route)
+    return found
+
+
+def _statics(network: Network, route: Route) -> RouteStatics:
     nodes = network.node_by_id
-    inventory_cost, storage_m3 = 0.0, 0.0
-    clearance_node: str | None = entry
+    bulk = tuple(network.lane_by_id[x] for x in route.bulk_lanes)
+    customer = tuple(network.lane_by_id[x] for x in route.customer_lanes)
+    lanes = bulk + customer
+    market = lanes[-1].dest
+    origin = lanes[0].origin
+    territory = network.territory_of(market)
+    passed = tuple([origin] + [lane.dest for lane in lanes[:-1]])
+    handling = sum(nodes[n].handling_cost_per_kg for n in passed)
+    entry = _entry_node(network, list(lanes), territory)
+    entry_idx = next((i for i, lane in enumerate(lanes) if lane.dest == entry), -1)
+    co2 = tuple((lane.distance_km, lane.co2e_kg_per_tkm) for lane in lanes)
+    inf = math.inf
+    if entry is None:
+        return RouteStatics(bulk, customer, lanes, passed, handling, None, -1, inf, inf, inf,
+                            0.0, 0.0, None, co2)
+    bulk_mean = bulk_sd = 0.0
+    stock_node: Node | None = None
     if route.pattern is Pattern.DIRECT:
         legs = tuple((lane, nodes[lane.dest]) for lane in lanes)
-        customer_time = _direct_time(nodes[demand.origin], legs, entry, demand.market)
+        customer_time = _direct_time(nodes[origin], legs, entry, market)
     else:
-        stock = nodes[route.stock_node or ""]
-        parts = [lt.handling_time(nodes[demand.origin])]
+        stock_node = nodes[route.stock_node or ""]
+        parts = [lt.handling_time(nodes[origin])]
         for lane in bulk:
             parts.append(lt.lane_time(lane))
             if lane.dest == entry:
@@ -234,13 +238,72 @@ def evaluate(
         moments = [_moments(part) for part in parts]
         bulk_mean = sum(m for m, _ in moments)
         bulk_sd = math.sqrt(sum(v for _, v in moments))
+        customer_time = _release_time(stock_node, customer[0], route.pattern is Pattern.BONDED)
+    return RouteStatics(bulk, customer, lanes, passed, handling, entry, entry_idx,
+                        customer_time.p50, customer_time.p90, customer_time.mean,
+                        bulk_mean, bulk_sd, stock_node, co2)
+
+
+_CHANNEL = {Pattern.DIRECT: Channel.PARCEL, Pattern.BONDED: Channel.BONDED,
+            Pattern.OVERSEAS: Channel.COMMERCIAL}
+
+
+def evaluate(
+    network: Network, demand: Demand, route: Route, *, day: object, inventory: Inventory
+) -> RouteOption:
+    """Evaluate ``route`` for ``demand`` on the plan date ``day`` (a datetime.date)."""
+    st = route_statics(network, route)
+    nodes = network.node_by_id
+    market_country = nodes[demand.market].country
+    origin_country = nodes[demand.origin].country
+    bulk, lanes = st.bulk, st.lanes
+    n_bulk = len(bulk)
+    uses_stock = route.pattern.uses_stock
+    orders_per_shipment = demand.orders_per_week * (
+        inventory.replenishment_days / 7.0 if uses_stock else 1.0)
+    freight = 0.0
+    containers: list[ContainerUse] = []
+    per_lane: list[float] = []  # per-order freight by lane, containers at full load
+    for k, lane in enumerate(lanes):
+        if k < n_bulk:
+            load = demand.weight_kg * orders_per_shipment  # one replenishment shipment
+        elif not uses_stock:
+            load = demand.weight_kg * demand.orders_per_week / lane.departures_per_week
+        else:
+            load = demand.weight_kg  # last mile: one parcel
+        per_order, use, reason = _lane_charge_cached(network, lane, demand, load)
+        if reason:
+            return _refuse(demand, route, reason)
+        freight += per_order
+        if use is not None:
+            containers.append(use)
+            per_order = use.share() * use.container_cost_usd
+        per_lane.append(per_order)
+    # handling at every node a shipment passes before the market (origin included)
+    handling = st.handling_per_kg * demand.weight_kg
+    entry = st.entry
+    if entry is None:
+        return _refuse(demand, route, f"route never enters {network.territory_of(demand.market)}")
+    channel = _CHANNEL[route.pattern]
+    intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
+    charge = _assess_cached(network, market_country, channel, origin_country, demand,
+                            intl_freight, day)
+    if not charge.ok:
+        return _refuse(demand, route, charge.reason)
+    fee = charge.fee_usd / orders_per_shipment if route.pattern is Pattern.OVERSEAS \
+        else charge.fee_usd
+    duties = charge.duty_usd + charge.tax_usd + fee
+    inventory_cost, storage_m3 = 0.0, 0.0
+    clearance_node: str | None = entry
+    if uses_stock:
+        stock = st.stock
+        assert stock is not None
         bonded = route.pattern is Pattern.BONDED
-        customer_time = _release_time(stock, customer[0], bonded)
         clearance_node = stock.id if bonded else None  # overseas: bulk entries, not per order
-        weeks_l, weeks_r = bulk_mean / 7.0, inventory.replenishment_days / 7.0
-        z = NormalDist().inv_cdf(inventory.service_level)
+        weeks_l, weeks_r = st.bulk_mean / 7.0, inventory.replenishment_days / 7.0
+        z = _inv_cdf(inventory.service_level)
         safety = z * math.sqrt((weeks_l + weeks_r) * inventory.demand_cv ** 2
-                               + (bulk_sd / 7.0) ** 2)
+                               + (st.bulk_sd / 7.0) ** 2)
         cycle = weeks_r / 2.0
         holding = (weeks_l + cycle + safety) * demand.value_usd * \
             inventory.holding_rate_per_year / 52.0
@@ -248,16 +311,69 @@ def evaluate(
         storage = storage_m3 * stock.storage_cost_per_m3_day * 7.0
         inventory_cost = holding + storage
         handling += stock.release_cost_per_order
-    co2 = sum(co2e_kg(demand.weight_kg, lane.distance_km, lane.co2e_kg_per_tkm) for lane in lanes)
+    co2 = sum(co2e_kg(demand.weight_kg, km, f) for km, f in st.co2e_per_kg)
+    w, v = demand.weight_kg, demand.volume_m3
     return RouteOption(
         demand=demand.id, route=route, ok=True, reason="",
         cost=CostSplit(freight, handling, duties, inventory_cost),
         containers=tuple(containers),
-        p50=customer_time.p50, p90=customer_time.p90, mean_days=customer_time.mean,
+        p50=st.p50, p90=st.p90, mean_days=st.mean_days,
         co2e_kg=co2,
-        lane_kg=tuple((lane.id, demand.weight_kg) for lane in lanes),
-        lane_m3=tuple((lane.id, demand.volume_m3) for lane in lanes),
-        node_kg=tuple((n, demand.weight_kg) for n in passed),
+        lane_kg=tuple((lane.id, w) for lane in lanes),
+        lane_m3=tuple((lane.id, v) for lane in lanes),
+        node_kg=tuple((n, w) for n in st.passed),
         clearance_node=clearance_node, storage_m3=storage_m3, treatment=charge.treatment,
     )
 
+
+@lru_cache(maxsize=64)
+def _inv_cdf(p: float) -> float:
+    return NormalDist().inv_cdf(p)
+
+
+# Per-demand caches: the same lane (or customs assessment) recurs in hundreds of routes of
+# one demand. Keyed by the network object's id (checked by identity) and the inputs that
+# matter; cleared when they grow large.
+_LANE_CACHE: dict[tuple, tuple[float, ContainerUse | None, str]] = {}
+_ASSESS_CACHE: dict[tuple, cu.CustomsCharge] = {}
+_CACHE_OWNER: list[Network] = []
+_CACHE_MAX = 500_000
+
+
+def _own(network: Network) -> None:
+    if not _CACHE_OWNER or _CACHE_OWNER[0] is not network:
+        _LANE_CACHE.clear()
+        _ASSESS_CACHE.clear()
+        _CACHE_OWNER[:] = [network]
+    elif len(_LANE_CACHE) > _CACHE_MAX or len(_ASSESS_CACHE) > _CACHE_MAX:
+        _LANE_CACHE.clear()
+        _ASSESS_CACHE.clear()
+
+
+def _lane_charge_cached(
+    network: Network, lane: Lane, demand: Demand, load_kg: float
+) -> tuple[float, ContainerUse | None, str]:
+    _own(network)
+    key = (lane.id, demand.weight_kg, demand.volume_m3, load_kg)
+    hit = _LANE_CACHE.get(key)
+    if hit is None:
+        hit = _LANE_CACHE[key] = _lane_charge(network, lane, demand, load_kg)
+    return hit
+
+
+def _assess_cached(
+    network: Network, market_country: str, channel: Channel, origin_country: str,
+    demand: Demand, freight: float, day: object,
+) -> cu.CustomsCharge:
+    _own(network)
+    cif = network.country_by_code[market_country].valuation == "cif"
+    key = (market_country, channel, origin_country, demand.category, demand.value_usd,
+           freight if cif else 0.0, demand.items_per_order, day)
+    hit = _ASSESS_CACHE.get(key)
+    if hit is None:
+        hit = _ASSESS_CACHE[key] = cu.assess(
+            network, dest_country=market_country, channel=channel,
+            origin_country=origin_country, category=demand.category,
+            value_usd=demand.value_usd, freight_usd=freight if cif else 0.0,
+            items=demand.items_per_order, day=day)  # type: ignore[arg-type]
+    return hit
