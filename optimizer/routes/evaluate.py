@@ -36,6 +36,7 @@ from optimizer.costing.emissions import co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
 from optimizer.network.records import Channel, Lane, Network, Node, TariffBasis
 from optimizer.routes.candidates import Route
+from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Demand, Inventory, Pattern
 
 
@@ -137,34 +138,6 @@ def _moments(dist: lt.LeadTime) -> tuple[float, float]:
     return mean, max(float((ks * ks) @ dist.pmf) - mean * mean, 0.0)
 
 
-@lru_cache(maxsize=65536)
-def _direct_time(
-    origin: Node, legs: tuple[tuple[Lane, Node], ...], entry: str, market: str
-) -> lt.LeadTime:
-    """Customer lead time of a direct route: handling, lanes, transfers, import clearance.
-
-    ``legs`` pairs each lane with its head node (records are hashable, so the
-    convolution is done once per route, whichever demand uses it).
-    """
-    parts = [lt.handling_time(origin)]
-    for lane, head in legs:
-        parts.append(lt.lane_time(lane))
-        if head.id == entry:
-            parts.append(lt.clearance_time(head))
-        if head.id != market:
-            parts.append(lt.handling_time(head))
-    return lt.total(parts)
-
-
-@lru_cache(maxsize=65536)
-def _release_time(stock: Node, last_mile: Lane, bonded: bool) -> lt.LeadTime:
-    """Customer lead time from stock: release (+ per-order declaration if bonded) + last mile."""
-    parts = [lt.LeadTime.constant(stock.release_days)]
-    if bonded:
-        parts.append(lt.clearance_time(stock))
-    return lt.total([*parts, lt.lane_time(last_mile)])
-
-
 @dataclass(frozen=True, slots=True)
 class RouteStatics:
     """The demand-independent parts of a route's evaluation (computed once per route)."""
@@ -208,37 +181,23 @@ def _statics(network: Network, route: Route) -> RouteStatics:
     bulk = tuple(network.lane_by_id[x] for x in route.bulk_lanes)
     customer = tuple(network.lane_by_id[x] for x in route.customer_lanes)
     lanes = bulk + customer
-    market = lanes[-1].dest
     origin = lanes[0].origin
-    territory = network.territory_of(market)
     passed = tuple([origin] + [lane.dest for lane in lanes[:-1]])
     handling = sum(nodes[n].handling_cost_per_kg for n in passed)
-    entry = _entry_node(network, list(lanes), territory)
-    entry_idx = next((i for i, lane in enumerate(lanes) if lane.dest == entry), -1)
+    timing = route_timing(network, route)
+    entry, entry_idx = timing.entry, timing.entry_index
     co2 = tuple((lane.distance_km, lane.co2e_kg_per_tkm) for lane in lanes)
     inf = math.inf
-    if entry is None:
+    if entry is None or timing.customer is None:
         return RouteStatics(bulk, customer, lanes, passed, handling, None, -1, inf, inf, inf,
                             0.0, 0.0, None, co2)
-    bulk_mean = bulk_sd = 0.0
-    stock_node: Node | None = None
-    if route.pattern is Pattern.DIRECT:
-        legs = tuple((lane, nodes[lane.dest]) for lane in lanes)
-        customer_time = _direct_time(nodes[origin], legs, entry, market)
-    else:
-        stock_node = nodes[route.stock_node or ""]
-        parts = [lt.handling_time(nodes[origin])]
-        for lane in bulk:
-            parts.append(lt.lane_time(lane))
-            if lane.dest == entry:
-                parts.append(lt.clearance_time(nodes[entry]))
-            parts.append(lt.handling_time(nodes[lane.dest]))
-        # pipeline and safety stock need only the mean and variance of the bulk lead
-        # time, which add up exactly over independent parts: no convolution needed
-        moments = [_moments(part) for part in parts]
-        bulk_mean = sum(m for m, _ in moments)
-        bulk_sd = math.sqrt(sum(v for _, v in moments))
-        customer_time = _release_time(stock_node, customer[0], route.pattern is Pattern.BONDED)
+    customer_time = timing.customer
+    # pipeline and safety stock need only the mean and variance of the bulk lead time,
+    # which add up exactly over independent parts: no convolution needed
+    moments = [_moments(part) for part in timing.bulk_parts]
+    bulk_mean = sum(m for m, _ in moments)
+    bulk_sd = math.sqrt(sum(v for _, v in moments))
+    stock_node = nodes[route.stock_node] if route.stock_node else None
     return RouteStatics(bulk, customer, lanes, passed, handling, entry, entry_idx,
                         customer_time.p50, customer_time.p90, customer_time.mean,
                         bulk_mean, bulk_sd, stock_node, co2)

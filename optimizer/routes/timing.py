@@ -1,0 +1,86 @@
+"""A route's import point and lead-time distributions — one composition for every tool.
+
+The optimizer (:mod:`optimizer.routes.evaluate`), the quote command and the
+simulator's planning view all assemble a route's lead time the same way:
+
+* direct-package (the customer waits for everything): handling at the origin,
+  then per lane the wait for its next departure and its transit, handling at
+  every transfer node, and import clearance (customs days + inspection delay)
+  at the first node inside the market's customs territory;
+* stock patterns: the *bulk* leg (origin handling, lanes, transfers, import
+  clearance at the entry node) feeds inventory; the customer waits only for
+  release at the stock node (+ the per-order declaration at a bonded zone) and
+  the last-mile lane.
+
+Parts are the cached distributions of :mod:`optimizer.costing.leadtime`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from optimizer.costing import leadtime as lt
+from optimizer.network.records import Lane, Network, Node
+from optimizer.routes.candidates import Route
+from optimizer.scenario.records import Pattern
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTiming:
+    """Where a route clears import, and its lead-time distributions."""
+
+    entry: str | None  # first node in the market's customs territory (None: never enters)
+    entry_index: int  # index of the lane arriving at ``entry`` (-1: never enters)
+    customer: lt.LeadTime | None  # what the customer waits for (None when ``entry`` is None)
+    bulk_parts: tuple[lt.LeadTime, ...]  # stock patterns: independent parts of the bulk leg
+
+
+def route_timing(network: Network, route: Route) -> RouteTiming:
+    nodes = network.node_by_id
+    lanes = [network.lane_by_id[x] for x in route.lanes]
+    market = lanes[-1].dest
+    territory = network.territory_of(market)
+    entry_index = next((i for i, lane in enumerate(lanes)
+                        if network.territory_of(lane.dest) == territory), -1)
+    if entry_index < 0:
+        return RouteTiming(None, -1, None, ())
+    entry = lanes[entry_index].dest
+    origin = nodes[lanes[0].origin]
+    if route.pattern is Pattern.DIRECT:
+        legs = tuple((lane, nodes[lane.dest]) for lane in lanes)
+        return RouteTiming(entry, entry_index, _direct_time(origin, legs, entry, market), ())
+    n_bulk = len(route.bulk_lanes)
+    parts = [lt.handling_time(origin)]
+    for i, lane in enumerate(lanes[:n_bulk]):
+        parts.append(lt.lane_time(lane))
+        if i == entry_index:
+            parts.append(lt.clearance_time(nodes[lane.dest]))
+        parts.append(lt.handling_time(nodes[lane.dest]))
+    stock = nodes[route.stock_node or ""]
+    customer = _release_time(stock, tuple(lanes[n_bulk:]), route.pattern is Pattern.BONDED)
+    return RouteTiming(entry, entry_index, customer, tuple(parts))
+
+
+@lru_cache(maxsize=65536)
+def _direct_time(
+    origin: Node, legs: tuple[tuple[Lane, Node], ...], entry: str, market: str
+) -> lt.LeadTime:
+    """Customer lead time of a direct route (records are hashable: one convolution per route)."""
+    parts = [lt.handling_time(origin)]
+    for lane, head in legs:
+        parts.append(lt.lane_time(lane))
+        if head.id == entry:
+            parts.append(lt.clearance_time(head))
+        if head.id != market:
+            parts.append(lt.handling_time(head))
+    return lt.total(parts)
+
+
+@lru_cache(maxsize=65536)
+def _release_time(stock: Node, last_mile: tuple[Lane, ...], bonded: bool) -> lt.LeadTime:
+    """Release at the stock node (+ per-order declaration if bonded) + the last-mile lanes."""
+    parts = [lt.LeadTime.constant(stock.release_days)]
+    if bonded:
+        parts.append(lt.clearance_time(stock))
+    return lt.total([*parts, *(lt.lane_time(lane) for lane in last_mile)])
