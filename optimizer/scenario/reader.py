@@ -82,7 +82,7 @@ OPTIONS = (
     Spec("max_routes_per_demand", "int", "Most routes the plan may use per demand (empty: "
          "no limit).", default=None, lo=1),
     Spec("candidates_per_pattern", "int", "Best candidate routes (by standalone cost) kept per "
-         "demand and pattern.", default=15, lo=1),
+         "demand and pattern.", default=200, lo=1),
     Spec("unmet_penalty_per_order", "float", "Penalty per order not served (money).",
          default=1000.0, lo=0),
     Spec("max_legs", "int", "Most lanes in one route.", default=7, lo=1, hi=12),

@@ -57,7 +57,7 @@ class Objective:
 class Options:
     single_route: bool = False
     max_routes_per_demand: int | None = None  # most routes the plan may use per demand
-    candidates_per_pattern: int = 15  # best candidate routes kept per demand and pattern
+    candidates_per_pattern: int = 200  # best candidate routes kept per demand and pattern
     unmet_penalty_per_order: float = 1000.0  # USD per order not served
     max_legs: int = 7
 
