@@ -1,10 +1,15 @@
 """Quote speed on networks/global: in-process latency per shipment and a CLI batch.
 
     python benchmarks/bench_quote.py [--network networks/global] [--n 2000] [--batch 10000]
+                                     [--workers 0]
 
 Prints the median / p99 of in-process quotes (after one warm-up pass over the
-same corridors, which builds the cached route tables) and the wall time of
-``xborder quote --batch`` on ``--batch`` random shipments (cold, one process).
+same corridors, which builds the cached route tables), once with the Pareto
+flags from the label-setting search (``Quoter.quote`` default, single quotes)
+and once from the priced route table (what batches use), and the wall time of
+``xborder quote --batch`` on ``--batch`` random shipments (cold process, whole
+command: start-up, network read, route tables, quoting, CSV written) with
+``--workers`` processes (0: the CLI default, every CPU) and with one.
 Shipments are random but seeded: origins × markets of the network, 0.2–30 kg,
 typical parcel densities, USD 5–800, every category.
 """
@@ -47,6 +52,7 @@ def main() -> None:
     parser.add_argument("--network", default="networks/global")
     parser.add_argument("--n", type=int, default=2000, help="in-process quotes timed")
     parser.add_argument("--batch", type=int, default=10000, help="shipments in the CLI batch")
+    parser.add_argument("--workers", type=int, default=0, help="CLI --workers (0: its default)")
     args = parser.parse_args()
 
     from optimizer.network.reader import read_network
@@ -60,32 +66,44 @@ def main() -> None:
     for s in parsed:
         quoter.quote(s)
     warm = time.perf_counter() - started
-    times = []
-    for s in parsed:
-        t0 = time.perf_counter()
-        quoter.quote(s)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-    print(
-        f"in-process, {len(times)} shipments on {args.network}: median "
-        f"{statistics.median(times):.2f} ms, p99 {p99:.2f} ms, mean {statistics.mean(times):.2f}"
-        f" ms (first pass incl. route-table build: {warm:.1f} s)"
-    )
+    print(f"first pass over {len(parsed)} shipments incl. route-table build: {warm:.1f} s")
+    for method in ("search", "table"):
+        times = []
+        for s in parsed:
+            t0 = time.perf_counter()
+            quoter.quote(s, pareto=method)
+            times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
+        print(
+            f"in-process, {len(times)} shipments on {args.network}, Pareto by {method}: median "
+            f"{statistics.median(times):.2f} ms, p99 {p99:.2f} ms, "
+            f"mean {statistics.mean(times):.2f} ms"
+        )
 
     if args.batch:
         with tempfile.TemporaryDirectory() as tmp:
-            src, out = Path(tmp) / "shipments.csv", Path(tmp) / "quotes.csv"
+            src = Path(tmp) / "shipments.csv"
             with src.open("w", newline="") as fh:
                 writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
                 writer.writeheader()
                 writer.writerows(shipments(network, args.batch, seed=11))
-            t0 = time.perf_counter()
-            cli = "from optimizer.cli.main import main; main()"
-            subprocess.run([sys.executable, "-c", cli, "quote", "--network",
-                            args.network, "--batch", str(src), "-o", str(out), "--json"],
-                           check=True)  # fmt: skip
-            print(f"CLI batch of {args.batch} shipments: {time.perf_counter() - t0:.1f} s wall")
+            outputs = []
+            for workers in dict.fromkeys([args.workers, 1]):
+                out = Path(tmp) / f"quotes-{workers}.csv"
+                extra = ["--workers", str(workers)] if workers else []
+                t0 = time.perf_counter()
+                cli = "from optimizer.cli.main import main; main()"
+                subprocess.run([sys.executable, "-c", cli, "quote", "--network", args.network,
+                                "--batch", str(src), "-o", str(out), "--json", *extra],
+                               check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+                label = f"{workers} worker(s)" if workers else "default workers"
+                print(f"CLI batch of {args.batch} shipments, {label}: "
+                      f"{time.perf_counter() - t0:.1f} s wall")  # fmt: skip
+                outputs.append(out.read_bytes())
+            if len(outputs) > 1:
+                same = "identical" if outputs[0] == outputs[1] else "DIFFERENT"
+                print(f"batch output with default workers and with 1 worker: {same}")
 
 
 if __name__ == "__main__":

@@ -288,3 +288,57 @@ def test_corridor_arrays_price_every_route_like_the_reference(origin, market):
             if option is not None:
                 assert landed[i] == approx(option.landed_usd)
                 assert corridor.p90[i] == approx(option.p90_days, abs=1e-9)
+
+
+# -- route tables, the two ways to the Pareto front, parallel batches ----------------------------
+
+ORIGINS = ("SZ_WH", "DE_WH", "VN_WH")
+MARKETS = ("US_MKT", "DE_MKT", "CN_MKT", "GB_MKT")
+
+
+def test_lead_times_do_not_depend_on_which_corridor_was_quoted_first():
+    """Route tables share a lead-time cache across corridors; a prefix's time must not leak
+    from a market of another customs territory (import clearance at a different node)."""
+    from optimizer.quote.options import route_times
+
+    quoter = Quoter(NET)
+    for origin in ORIGINS:
+        for market in MARKETS:
+            quoter.quote(ship(**{"from": origin, "to": market}))
+    for (_, market, _, _), corridor in quoter._corridors.items():
+        if corridor is None:
+            continue
+        for i, route in enumerate(corridor.routes):
+            reference = route_times(NET, route, market)
+            assert corridor.p90[i] == approx(reference.p90, abs=1e-9), route.key
+            assert corridor.p50[i] == approx(reference.p50, abs=1e-9), route.key
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+@pytest.mark.parametrize("weight", ["0.4", "1.2", "25"])
+def test_search_and_route_table_give_the_same_options_and_flags(origin, weight):
+    for market in MARKETS:
+        shipment = ship(**{"from": origin, "to": market, "weight_kg": weight})
+        by_search = QUOTER.quote(shipment, pareto="search")
+        by_table = QUOTER.quote(shipment, pareto="table")
+        assert [(o.route, o.pareto, o.tags) for o in by_search.options] == [
+            (o.route, o.pareto, o.tags) for o in by_table.options
+        ]
+        assert by_search.rejections == by_table.rejections
+
+
+def test_parallel_batch_rows_equal_in_process_rows(monkeypatch):
+    from optimizer.quote import batch
+
+    monkeypatch.setattr(batch, "PARALLEL_MIN_SHIPMENTS", 0)
+    monkeypatch.setattr(batch, "WINDOW", 7)  # several windows, each written in input order
+    fields = [
+        {"id": str(i), "from": ORIGINS[i % 3], "to": MARKETS[i % 4], "weight_kg": str(0.3 + i)}
+        for i in range(20)
+    ]
+    shipments = [ship(**f) for f in fields]
+    done: list[int] = []
+    parallel = list(batch.quote_rows(Quoter(NET), shipments, workers=2, progress=done.append))
+    serial = list(batch.quote_rows(Quoter(NET), shipments, workers=1))
+    assert parallel == serial and sum(done) == len(shipments)
+    assert [rows[0]["shipment"] for rows in parallel] == [str(i) for i in range(20)]

@@ -20,7 +20,7 @@ from optimizer.network.records import (
     Tariff,
     TariffBasis,
 )
-from optimizer.quote import Piece, Quoter, Shipment
+from optimizer.quote import Filters, Piece, Quoter, Shipment
 from optimizer.quote.options import price_option, route_times
 from optimizer.quote.pareto import Point, SearchSpace, nondominated, pareto_front
 from optimizer.quote.pricing import ShipmentPricer
@@ -76,12 +76,21 @@ def brute_force(network: Network, pricer: ShipmentPricer) -> list[Point]:
     points = []
     if "A_O" not in graph or "Z_M" not in graph:
         return points
+    territory = {n.id: network.territory_of(n.id) for n in network.nodes}
     for path in nx.all_simple_edge_paths(graph, "A_O", "Z_M"):
+        if reenters([territory["A_O"], *(territory[v] for _, v, _ in path)]):
+            continue  # not a candidate route: left a customs territory and came back
         route = Route(Pattern.DIRECT, (), tuple(key for _, _, key in path), None)
         option, _ = price_option(pricer, route, route_times(network, route, "Z_M"))
         if option is not None:
             points.append(Point(route.key, option.landed_usd, option.p90_days))
     return points
+
+
+def reenters(territories: list[str]) -> bool:
+    """Does the sequence of territories come back to one it has left?"""
+    runs = [t for i, t in enumerate(territories) if i == 0 or t != territories[i - 1]]
+    return len(runs) != len(set(runs))
 
 
 def values(points: list[Point]) -> list[float]:
@@ -110,3 +119,23 @@ def test_quote_flags_are_exactly_the_nondominated_options(network, weight, value
             for p in result.options
         )  # fmt: skip
         assert o.pareto is not beaten, o.route
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(network=networks(), weight=st.floats(0.5, 40.0), value=st.floats(5.0, 500.0))
+def test_search_on_the_corridor_graph_equals_the_route_table_front(network, weight, value):
+    """The quote's search (corridor lanes only) finds the front of the priced candidate routes."""
+    quoter = Quoter(network, max_legs=10)
+    s = shipment(weight, value)
+    by_search = quoter.quote(s, pareto="search")
+    by_table = quoter.quote(s, pareto="table")
+    assert [(o.route, o.pareto) for o in by_search.options] == [
+        (o.route, o.pareto) for o in by_table.options
+    ]
+    corridor = quoter._corridor("A_O", "Z_M", Pattern.DIRECT, Filters())
+    if corridor is not None:
+        pricer = ShipmentPricer(network, s)
+        space = quoter._space(Filters(), network)
+        on_corridor = pareto_front(space, pricer, Pattern.DIRECT, graph=corridor.graph)
+        whole = pareto_front(space, pricer, Pattern.DIRECT)
+        assert values(on_corridor) == pytest.approx(values(whole), rel=1e-9, abs=1e-6)

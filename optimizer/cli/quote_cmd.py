@@ -64,6 +64,11 @@ EXIT_INFEASIBLE = 3
 @click.option("--hide-dominated", is_flag=True, help="Show only Pareto-optimal options.")
 @click.option("--batch", type=click.Path(), help="Shipments CSV (one shipment per row).")
 @click.option("-o", "--output", type=click.Path(), help="Quotes CSV to write (with --batch).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes for --batch (default: every CPU; 1 = in-process). Same output either way.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 def quote(network_path: str, **opts: Any) -> None:
     """Quote every route option for a shipment: price breakdown, P50/P90 days, CO2e, customs.
@@ -179,8 +184,7 @@ def _as_option(problem: Problem) -> Problem:
 def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) -> None:
     from tqdm import tqdm
 
-    from optimizer.quote.batch import quote_all, read_shipments, write_rows
-    from optimizer.quote.report import result_rows
+    from optimizer.quote.batch import default_workers, quote_csv, read_shipments, write_csv_text
 
     if not opts["output"]:
         raise InputError([Problem("quote", "--batch needs -o/--output", field="output",
@@ -188,16 +192,21 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
     started = time.perf_counter()
     shipments = read_shipments(quoter.network, path)
     stats = {"shipments": len(shipments), "without_option": 0}
-    hide = bool(opts["hide_dominated"])
+    workers = opts.get("workers") or default_workers()
+    written = 0
 
-    def rows() -> Iterator[dict[str, Any]]:
-        bar = tqdm(shipments, desc="quoting", unit="shipment", file=sys.stderr, disable=None)
-        for result in quote_all(quoter, bar, filters=filters, hide_dominated=hide):
-            if not result.options:
-                stats["without_option"] += 1
-            yield from result_rows(result)
+    def texts() -> Iterator[str]:
+        nonlocal written
+        with tqdm(total=len(shipments), desc="quoting", unit="shipment", file=sys.stderr,
+                  disable=None) as bar:  # fmt: skip
+            for ok, count, text in quote_csv(quoter, shipments, filters=filters,
+                                             hide_dominated=bool(opts["hide_dominated"]),
+                                             workers=workers, progress=bar.update):  # fmt: skip
+                stats["without_option"] += not ok
+                written += count
+                yield text
 
-    written = write_rows(str(opts["output"]), rows())
+    write_csv_text(str(opts["output"]), texts())
     summary = {**stats, "rows": written, "output": str(opts["output"]),
                "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
     if opts["as_json"]:

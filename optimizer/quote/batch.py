@@ -1,18 +1,29 @@
-"""Many quotes at once: a shipments CSV in, one row per shipment × option out (or a DataFrame)."""
+"""Many quotes at once: a shipments CSV in, one row per shipment × option out (or a DataFrame).
+
+Batches take the Pareto flags from the priced route table (``pareto="table"``,
+the same front as the label search, without a second pass over the routes)
+and, with more than one worker, quote on forked processes: shipments are
+grouped by (origin, market) so each corridor's route table is built by one
+worker only, and rows come back in input order, so the output does not depend
+on the number of workers.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import io
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from optimizer.errors import Problem, raise_if_any
 from optimizer.io.atomic import write_with
 from optimizer.network.records import Network
-from optimizer.quote.engine import Filters, Quoter, QuoteResult
+from optimizer.quote.engine import Filters, ParetoMethod, Quoter, QuoteResult
 from optimizer.quote.report import COLUMNS, result_rows
 from optimizer.quote.shipment import FIELDS, Shipment, parse_shipment
 
@@ -56,15 +67,145 @@ def read_shipments(network: Network, path: str | Path) -> list[Shipment]:
     return shipments
 
 
+#: Below this many shipments a batch is quoted in-process (forking would not pay off).
+PARALLEL_MIN_SHIPMENTS = 500
+#: Shipments quoted per window: rows of a window are kept until it is written in input order.
+WINDOW = 20_000
+
+
 def quote_all(
     quoter: Quoter,
     shipments: Iterable[Shipment],
     *,
     filters: Filters = Filters(),  # noqa: B008 - frozen
     hide_dominated: bool = False,
+    pareto: ParetoMethod = "table",
 ) -> Iterator[QuoteResult]:
+    """Quote each shipment in turn (in-process); flags from the route table by default."""
     for shipment in shipments:
-        yield quoter.quote(shipment, filters=filters, hide_dominated=hide_dominated)
+        yield quoter.quote(shipment, filters=filters, hide_dominated=hide_dominated, pareto=pareto)
+
+
+def default_workers() -> int:
+    """Worker processes for a batch: the CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def quote_rows(
+    quoter: Quoter,
+    shipments: Sequence[Shipment],
+    *,
+    filters: Filters = Filters(),  # noqa: B008 - frozen
+    hide_dominated: bool = False,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Rows of each shipment's quote (:func:`~optimizer.quote.report.result_rows`), in input order.
+
+    ``workers`` > 1 quotes on that many forked processes (where the platform
+    forks and the batch has at least :data:`PARALLEL_MIN_SHIPMENTS`); results
+    are identical to quoting in-process. ``progress`` is called with the number
+    of shipments just quoted.
+    """
+    return _quote_each(quoter, shipments, result_rows, filters, hide_dominated, workers, progress)
+
+
+def quote_csv(
+    quoter: Quoter,
+    shipments: Sequence[Shipment],
+    *,
+    filters: Filters = Filters(),  # noqa: B008 - frozen
+    hide_dominated: bool = False,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[bool, int, str]]:
+    """Per shipment, in input order: (any option?, rows, the rows as CSV text, no header).
+
+    As :func:`quote_rows`, but the rows are formatted where they are quoted, so
+    a parallel batch ships one string per shipment back instead of row dicts.
+    """
+    return _quote_each(quoter, shipments, _csv_text, filters, hide_dominated, workers, progress)
+
+
+def _csv_text(result: QuoteResult) -> tuple[bool, int, str]:
+    rows = result_rows(result)
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=list(COLUMNS)).writerows(rows)
+    return result.ok, len(rows), buffer.getvalue()
+
+
+T = TypeVar("T")
+
+
+def _quote_each(
+    quoter: Quoter,
+    shipments: Sequence[Shipment],
+    render: Callable[[QuoteResult], T],
+    filters: Filters,
+    hide_dominated: bool,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[T]:
+    """``render`` of each shipment's quote, in input order, in-process or on forked workers."""
+    parallel = (
+        workers > 1
+        and len(shipments) >= PARALLEL_MIN_SHIPMENTS
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+    if not parallel:
+        for result in quote_all(quoter, shipments, filters=filters,
+                                hide_dominated=hide_dominated):  # fmt: skip
+            if progress is not None:
+                progress(1)
+            yield render(result)
+        return
+    quoter.prepare(filters)  # shared lane tables, built once before forking
+    global _WORKER_STATE
+    _WORKER_STATE = (quoter, filters, hide_dominated, render)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for start in range(0, len(shipments), WINDOW):
+                window = shipments[start : start + WINDOW]
+                out: list[Any] = [None] * len(window)
+                for chunk in pool.imap_unordered(_quote_chunk, _chunks(window, workers)):
+                    for i, rendered in chunk:
+                        out[i] = rendered
+                    if progress is not None:
+                        progress(len(chunk))
+                yield from out
+    finally:
+        _WORKER_STATE = None
+
+
+#: (quoter, filters, hide_dominated, render) of the batch being quoted; inherited by workers.
+_WORKER_STATE: tuple[Quoter, Filters, bool, Callable[[QuoteResult], Any]] | None = None
+
+
+def _chunks(window: Sequence[Shipment], workers: int) -> list[list[tuple[int, Shipment]]]:
+    """Shipments grouped by corridor (origin, market), largest groups first, split evenly.
+
+    One worker builds a corridor's route table; a group larger than a fair
+    share of the window is split so that no worker is left waiting on it.
+    """
+    groups: dict[tuple[str, str], list[tuple[int, Shipment]]] = {}
+    for i, shipment in enumerate(window):
+        groups.setdefault((shipment.origin, shipment.market), []).append((i, shipment))
+    most = max(64, len(window) // (8 * workers))
+    chunks = [group[k : k + most] for group in groups.values() for k in range(0, len(group), most)]
+    return sorted(chunks, key=len, reverse=True)
+
+
+def _quote_chunk(chunk: list[tuple[int, Shipment]]) -> list[tuple[int, Any]]:
+    """In a worker: quote a chunk (flags from the route table) and render each result."""
+    assert _WORKER_STATE is not None
+    quoter, filters, hide, render = _WORKER_STATE
+    return [
+        (i, render(quoter.quote(s, filters=filters, hide_dominated=hide, pareto="table")))
+        for i, s in chunk
+    ]
 
 
 def quote_frame(
@@ -83,6 +224,17 @@ def quote_frame(
     for result in quote_all(quoter, shipments, filters=filters, hide_dominated=hide_dominated):
         rows += result_rows(result)
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def write_csv_text(path: str | Path, texts: Iterable[str]) -> None:
+    """Write the header and then ``texts`` (rows already as CSV, see :func:`quote_csv`)."""
+
+    def writer(handle: Any) -> None:
+        csv.writer(handle).writerow(COLUMNS)
+        for text in texts:
+            handle.write(text)
+
+    write_with(path, writer)
 
 
 def write_rows(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:

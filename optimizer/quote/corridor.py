@@ -1,13 +1,15 @@
 """All candidate routes of one (origin, market, pattern) as arrays, priced per shipment at once.
 
 Everything about a route that does not depend on the shipment is computed
-once: which lanes it uses and in which role (bulk share or the order's own
-parcel), which of them are paid before the import point (customs value), the
+once per corridor and kept for every later shipment: which lanes it uses and in
+which role (bulk share or the order's own parcel) as a routes × legs index
+array, which legs are paid before the import point (customs value), the
 handling per kg, release and storage rates, mean bulk days, customer lead-time
-P50/P90 and CO2e per kg. A shipment then prices each lane once and every
-route's landed cost is a matrix-vector product — thousands of routes in
-microseconds — with exactly the conventions of :func:`~optimizer.quote.options.price_option`
-(which builds the options shown, and is the reference the tests check against).
+P50/P90, CO2e per kg, and the corridor's lane graph for the label search. A
+shipment then prices each distinct lane once and every route's landed cost is
+a gather-and-sum over that index array — thousands of routes in microseconds,
+with no Python loop per route — with exactly the conventions of
+:func:`~optimizer.quote.options.price_option` (the reference the tests check against).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy.typing as npt
 from optimizer.costing import leadtime as lt
 from optimizer.network.records import Lane, Network
 from optimizer.quote.options import RouteTimes
-from optimizer.quote.pareto import SearchSpace
+from optimizer.quote.pareto import SearchGraph, SearchSpace, direct_key
 from optimizer.routes.candidates import Route
 from optimizer.scenario.records import Pattern
 
@@ -34,8 +36,8 @@ class Corridor:
     routes: tuple[Route, ...]
     times: tuple[RouteTimes, ...]
     columns: tuple[tuple[Lane, bool], ...]  # (lane, priced as a bulk share?)
-    uses: Array  # routes × columns, 1 where the route uses the column
-    before_entry: Array  # routes × columns, 1 where paid up to the import point
+    legs: npt.NDArray[np.intp]  # routes × max legs: column of each leg, len(columns) = no leg
+    before_entry: npt.NDArray[np.bool_]  # routes × max legs: leg paid up to the import point
     has_entry: npt.NDArray[np.bool_]
     handling_per_kg: Array
     release_usd: Array
@@ -46,6 +48,7 @@ class Corridor:
     co2e_per_kg: Array
     group: npt.NDArray[np.int64]  # same group: same pattern, stock node, main leg mode+carrier
     groups: int
+    graph: SearchGraph  # the lanes of these routes, for the label search
 
 
 def build_corridor(space: SearchSpace, routes: list[Route], market: str,
@@ -62,12 +65,12 @@ def build_corridor(space: SearchSpace, routes: list[Route], market: str,
             columns.setdefault((lane, i < n_bulk), len(columns))
             for i, lane in enumerate(route.lanes)
         ])  # fmt: skip
-    uses = np.zeros((n, len(columns)))
-    before = np.zeros((n, len(columns)))
+    width = max((len(cols) for cols in rows), default=0)
+    legs = np.full((n, width), len(columns), dtype=np.intp)  # padding: the zero-cost column
+    before = np.zeros((n, width), dtype=bool)
     for r, (cols, t) in enumerate(zip(rows, times, strict=True)):
-        uses[r, cols] = 1.0
-        if t.entry_index >= 0:
-            before[r, cols[: t.entry_index + 1]] = 1.0
+        legs[r, : len(cols)] = cols
+        before[r, : t.entry_index + 1] = True  # entry_index -1: none
     nodes = network.node_by_id
     groups: dict[tuple[str, ...], int] = {}
     group = []
@@ -79,7 +82,7 @@ def build_corridor(space: SearchSpace, routes: list[Route], market: str,
     return Corridor(
         pattern=pattern, market=market, routes=tuple(routes), times=tuple(times),
         columns=tuple((network.lane_by_id[lid], bulk) for lid, bulk in columns),
-        uses=uses, before_entry=before,
+        legs=legs, before_entry=before,
         has_entry=np.array([t.entry_index >= 0 for t in times], dtype=bool),
         handling_per_kg=np.array([
             sum(nodes[x].handling_cost_per_kg for x in [t.lanes[0].origin]
@@ -94,6 +97,7 @@ def build_corridor(space: SearchSpace, routes: list[Route], market: str,
             for t in times
         ]),
         group=np.array(group, dtype=np.int64), groups=len(groups),
+        graph=space.graph(pattern, market, routes),
     )  # fmt: skip
 
 
@@ -110,9 +114,9 @@ def _route_times(space: SearchSpace, network: Network, route: Route, market: str
     nodes = network.node_by_id
     origin = nodes[lanes[0].origin]
     if route.pattern is Pattern.DIRECT:
-        time, p90, p50 = space.time_of((), lambda: lt.handling_time(origin))
+        time, p90, p50 = lt.handling_time(origin), 0.0, 0.0
         for i, lane in enumerate(lanes):
-            key = route.lanes[: i + 1]
+            key = direct_key(territory, route.lanes[: i + 1])
 
             def make(lane: Lane = lane, parent: lt.LeadTime = time, entering: bool = i == entry
                      ) -> lt.LeadTime:  # fmt: skip

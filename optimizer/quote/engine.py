@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,8 @@ from optimizer.quote.shipment import Shipment
 from optimizer.routes.candidates import candidate_routes
 from optimizer.scenario.records import Pattern
 
+#: How a quote finds its Pareto front: label-setting search, or the priced route table.
+ParetoMethod = Literal["search", "table"]
 #: Feeder modes that a --modes/--carriers filter never removes (they only reach the line-haul).
 FEEDER_MODES = frozenset({Mode.TRUCK, Mode.LAST_MILE})
 #: Default value of a day of customer lead time, as a share of the declared value (BEST_VALUE).
@@ -82,6 +85,7 @@ class Quoter:
         value_of_day_usd: float | None = None,
         hide_dominated: bool = False,
         detail: bool = False,
+        pareto: ParetoMethod = "search",
     ) -> QuoteResult:
         """Feasible options for ``shipment``, cheapest first, with tags and Pareto flags.
 
@@ -89,6 +93,12 @@ class Quoter:
         group (pattern, stock node, main leg's mode and carrier — the rest are
         minor feeder variants, counted in ``Option.variants``) and every
         Pareto-optimal route. ``detail`` adds the bulk leg's P50/P90.
+
+        ``pareto`` says how the (landed cost, P90) front is found: ``"search"``
+        runs the label-setting search (:mod:`optimizer.quote.pareto`) on each
+        corridor's lane graph; ``"table"`` takes the nondominated routes of the
+        priced route table (one sort — what batches use, as every route is
+        priced anyway). Both give the same front (tests check it).
         """
         lane_filter = replace(filters, max_days=None, max_price=None)
         network = self._network(lane_filter)
@@ -106,8 +116,12 @@ class Quoter:
             landed, feasible = price_corridor(corridor, pricer, filters, rejected)
             if feasible.any():
                 priced.append((corridor, landed, feasible))
-                front += pareto_front(space, pricer, pattern, max_price=filters.max_price,
-                                      max_days=filters.max_days)  # fmt: skip
+                if pareto == "search":
+                    front += pareto_front(space, pricer, pattern, graph=corridor.graph,
+                                          max_price=filters.max_price,
+                                          max_days=filters.max_days)  # fmt: skip
+                else:
+                    front += table_front(landed[feasible], corridor.p90[feasible])
         front = nondominated(front)
         options: list[Option] = []
         for corridor, landed, feasible in priced:
@@ -120,6 +134,15 @@ class Quoter:
         vod = value_of_day_usd if value_of_day_usd is not None else default_value_of_day(shipment)
         rejections = tuple(Rejection(p, r, n) for (p, r), n in sorted(rejected.items()))
         return QuoteResult(shipment, tuple(_tag(options, vod)), rejections, vod)
+
+    def prepare(self, filters: Filters = Filters()) -> None:
+        """Build the shipment-independent lane tables for ``filters`` now (before forking).
+
+        Route tables per corridor are still built on first use; this only makes
+        the network-wide part (lane and node lead-time means) shared.
+        """
+        lane_filter = replace(filters, max_days=None, max_price=None)
+        self._space(lane_filter, self._network(lane_filter))
 
     # -- caches -------------------------------------------------------------------------------
 
@@ -169,35 +192,48 @@ def price_corridor(
     filters: Filters,
     rejected: Counter[tuple[str, str]],
 ) -> tuple[Array, npt.NDArray[np.bool_]]:
-    """Landed cost of every route of ``corridor`` and which are feasible; count rejections."""
+    """Landed cost of every route of ``corridor`` and which are feasible; count rejections.
+
+    Each distinct lane is priced once (the pricer caches it for the label search
+    and the options shown); routes are then summed by gathering lane costs
+    through the routes × legs index array, so there is no Python loop per route.
+    """
     pattern = corridor.pattern.value
     n = len(corridor.routes)
     charges = [pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
                for lane, bulk in corridor.columns]  # fmt: skip
-    cost = np.array([c.total for c in charges])
-    bad = np.array([not c.ok for c in charges], dtype=bool)
-    route_bad = np.zeros(n, dtype=bool)
-    if bad.any():
-        for j in np.flatnonzero(bad):  # attribute each refused route to its first bad lane
-            hit = (corridor.uses[:, j] > 0) & ~route_bad
-            if hit.any():
-                lane = corridor.columns[j][0]
-                reason = f"{lane.carrier} {lane.mode.value} ({lane.id}): {charges[j].reason}"
-                rejected[(pattern, reason)] += int(hit.sum())
-                route_bad |= hit
+    cost = np.array([c.total for c in charges] + [0.0])  # last: the padding column
+    bad = np.array([not c.ok for c in charges] + [False], dtype=bool)
+    route_bad: npt.NDArray[np.bool_] = np.zeros(n, dtype=bool)
+    if bad.any():  # attribute each refused route to its bad lane of lowest column index
+        leg_bad = bad[corridor.legs]
+        route_bad = np.asarray(leg_bad.any(axis=1), dtype=bool)
+        first = np.where(leg_bad, corridor.legs, len(charges)).min(axis=1)[route_bad]
+        counts = np.bincount(first, minlength=len(charges))
+        for j in np.flatnonzero(counts):
+            lane = corridor.columns[j][0]
+            reason = f"{lane.carrier} {lane.mode.value} ({lane.id}): {charges[j].reason}"
+            rejected[(pattern, reason)] += int(counts[j])
     no_entry = ~corridor.has_entry & ~route_bad
     if no_entry.any():
         rejected[(pattern, "route never enters the market's customs territory")] += int(
             no_entry.sum()
         )
-    freight = corridor.before_entry @ cost
-    zero, one = pricer.customs(corridor.pattern, 0.0), pricer.customs(corridor.pattern, 1.0)
+    leg_cost = cost[corridor.legs]
+    freight = np.where(corridor.before_entry, leg_cost, 0.0).sum(axis=1)
+    zero = pricer.customs(corridor.pattern, 0.0)
     if not zero.ok:
         alive = ~route_bad & corridor.has_entry
         rejected[(pattern, zero.reason)] += int(alive.sum())
         return np.full(n, np.inf), np.zeros(n, dtype=bool)
-    customs = zero.total + (one.total - zero.total) * freight
-    landed = corridor.uses @ cost + corridor.handling_per_kg * pricer.weight_kg + customs
+    affine = pricer.customs_affine(corridor.pattern)
+    if affine is not None:
+        customs = affine[0] + affine[1] * freight
+    else:  # not affine in the freight (rare): assess each distinct freight
+        values, where = np.unique(freight, return_inverse=True)
+        totals = np.array([pricer.customs(corridor.pattern, float(f)).total for f in values])
+        customs = totals[where.reshape(-1)]
+    landed = leg_cost.sum(axis=1) + corridor.handling_per_kg * pricer.weight_kg + customs
     if corridor.pattern.uses_stock:
         landed = landed + stock_cost(corridor, pricer)
     feasible = ~route_bad & corridor.has_entry
@@ -217,6 +253,20 @@ def stock_cost(corridor: Corridor, pricer: ShipmentPricer) -> Array:
     per_day = pricer.shipment.value_usd * HOLDING_RATE_PER_YEAR / 365.0
     storage = corridor.storage_per_m3_day * (pricer.volume_m3 * STOCK_DAYS)
     return corridor.release_usd + storage + per_day * (corridor.bulk_mean + STOCK_DAYS)
+
+
+def table_front(cost: Array, p90: Array) -> list[Point]:
+    """The nondominated (cost, P90) points among priced routes, as :func:`nondominated` keeps.
+
+    A point can only be kept if its P90 is below that of every cheaper point, so
+    one sort and a running minimum leave a handful of candidates for the exact
+    (tie-aware) pass.
+    """
+    order = np.lexsort((p90, cost))
+    c, t = cost[order], p90[order]
+    best = np.minimum.accumulate(np.concatenate(([np.inf], t[:-1])))
+    keep = np.flatnonzero(t < best)
+    return nondominated([Point("", float(c[k]), float(t[k])) for k in keep])
 
 
 def _on_front(landed: Array, p90: Array, front: list[Point]) -> npt.NDArray[np.bool_]:

@@ -1,15 +1,29 @@
 """Pareto-optimal routes on (landed cost, P90 days) by multi-criteria label setting.
 
 A label is a partial route: its cost so far, the freight that will enter the
-customs value, the number of legs and its lead-time *distribution*. Labels are
-settled in order of cost; a label is dropped when another label at the same
-state (node, already through import customs or not) is no dearer, has no more
-freight and legs, and is at least as fast in first-order stochastic dominance
-(its lead-time CDF is everywhere ≥). That pruning is safe: every later part of
-a route is an independent, nonnegative addition (lane prices and times do not
-depend on how the route got here; customs is nondecreasing in the freight), so
-whatever completes the dropped label completes the dominating one no worse in
-cost and in every quantile — P90 included.
+customs value, the number of legs, the customs territories it has been in and
+its lead-time *distribution*. Labels are settled in order of cost; a label is
+dropped when another label at the same state (node, already through import
+customs or not) is no dearer, has no more freight (only where the freight is
+in the customs value: CIF markets, before the import point), no more legs,
+has been in no territory the other has not, and is at least as fast in
+first-order stochastic dominance (its lead-time CDF is everywhere ≥; compared
+on P90 first, the full CDF only when P90 does not already decide). That
+pruning is safe: every later part of a route is an independent, nonnegative
+addition (lane prices and times do not depend on how the route got here;
+customs is nondecreasing in the freight), and every continuation open to the
+dropped label is open to the dominating one, so whatever completes the dropped
+label completes the dominating one no worse in cost and in every quantile —
+P90 included.
+
+Routes obey the structural rules of :mod:`optimizer.routes.candidates` (the
+options shown are those candidate routes): simple paths of at most
+``max_legs`` lanes, never through a market or stock node, and never
+re-entering a customs territory once left. The search runs on a
+:class:`SearchGraph`: the whole network, or (in a quote) only the lanes of the
+corridor's candidate routes, which drops the lanes that lead nowhere without
+changing the answer; a label that cannot reach an end node within the legs it
+has left is not extended.
 
 Via stock (bonded / overseas warehouse) the customer waits only for release and
 last mile, so bulk-leg labels compete on cost alone (capital tied up in transit
@@ -17,20 +31,23 @@ counted into the cost), and a final label is the cheapest way into each stock
 node plus each last-mile lane out of it.
 
 Dominance ignores which nodes a label has visited (labels never revisit their
-own nodes): exact when dropping a cycle cannot move the import point, which
-holds on networks whose routes cross into the market's territory once.
+own nodes): a continuation the dominating label cannot take runs through one
+of its own nodes in the current territory, and cutting that cycle gives a
+route no worse on every criterion.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from optimizer.costing import leadtime as lt
 from optimizer.network.records import Lane, Network, NodeKind
 from optimizer.quote.pricing import HOLDING_RATE_PER_YEAR, ShipmentPricer
+from optimizer.routes.candidates import Route
 from optimizer.scenario.records import Pattern
 
 EPS = 1e-9
@@ -56,9 +73,26 @@ class _Label:
     entered: bool
     lanes: tuple[str, ...]
     visited: frozenset[str]
+    territories: frozenset[str]  # customs territories the route has been in
     time: lt.LeadTime | None  # customer-facing so far (direct); None on bulk legs
     p90: float
     days: float  # mean bulk-leg days so far (warehouse patterns)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchGraph:
+    """Where a search for one (pattern, market) may go.
+
+    ``out``: lanes a label may extend by (parcel lanes for direct-package, bulk
+    lanes via stock); ``last_miles``: via stock, each stock node's parcel lanes
+    to the market (empty for direct-package); ``to_go``: fewest lanes of ``out``
+    from a node to an end node (the market, or a stock node with a last mile) —
+    nodes missing from it cannot reach one, so a label there is not extended.
+    """
+
+    out: dict[str, tuple[Lane, ...]]
+    last_miles: dict[str, tuple[Lane, ...]]
+    to_go: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +103,15 @@ class SearchSpace:
     parcel_out: dict[str, list[Lane]]
     bulk_out: dict[str, list[Lane]]
     blocked: frozenset[str]  # markets and stock nodes: never passed through
-    times: dict[tuple[str, ...], tuple[lt.LeadTime, float, float]]  # lanes → (time, P90, P50)
+    #: Lead times by key (:func:`direct_key`, or (pattern, stock node, last mile)) →
+    #: (distribution, P90, P50), shared by the route tables and the search.
+    times: dict[tuple[str, ...], tuple[lt.LeadTime, float, float]]
     lane_days: dict[str, float]  # mean waiting + transit days per lane
     handling_days: dict[str, float]  # mean handling days per node
     clearance_days: dict[str, float]  # mean import clearance days per node
     max_legs: int = 7
+    territory: dict[str, str] = field(default_factory=dict)  # node → customs territory
+    _graphs: dict[tuple[Pattern, str], SearchGraph] = field(default_factory=dict)
 
     @classmethod
     def build(cls, network: Network, *, max_legs: int = 7) -> SearchSpace:
@@ -90,7 +128,9 @@ class SearchSpace:
         lane_days = {lane.id: lt.lane_time(lane).mean for lane in network.lanes}
         handling = {n.id: lt.handling_time(n).mean for n in network.nodes}
         clearance = {n.id: lt.clearance_time(n).mean for n in network.nodes}
-        return cls(network, parcel, bulk, blocked, {}, lane_days, handling, clearance, max_legs)
+        territory = {n.id: network.territory_of(n.id) for n in network.nodes}
+        return cls(network, parcel, bulk, blocked, {}, lane_days, handling, clearance, max_legs,
+                   territory)  # fmt: skip
 
     def time_of(
         self, lanes: tuple[str, ...], make: Callable[[], lt.LeadTime]
@@ -102,20 +142,90 @@ class SearchSpace:
             hit = self.times[lanes] = (time, time.p90, time.p50)
         return hit
 
+    def graph(self, pattern: Pattern, market: str,
+              routes: Iterable[Route] | None = None) -> SearchGraph:  # fmt: skip
+        """The search graph of ``pattern`` to ``market``: every lane, or only those of ``routes``.
+
+        Restricting to the lanes of the corridor's candidate routes is exact:
+        every route the search may return is a candidate route, and so uses
+        only those lanes. The whole-network graph is cached.
+        """
+        if routes is None:
+            cached = self._graphs.get((pattern, market))
+            if cached is None:
+                cached = self._graphs[(pattern, market)] = self._make_graph(pattern, market, None)
+            return cached
+        return self._make_graph(pattern, market, {x for r in routes for x in r.lanes})
+
+    def _make_graph(self, pattern: Pattern, market: str, only: set[str] | None) -> SearchGraph:
+        nodes = self.network.node_by_id
+        inside = self.territory[market]
+        last_miles: dict[str, list[Lane]] = {}
+        if pattern is not Pattern.DIRECT:
+            kind = _STOCK_KIND[pattern]
+            for lane in self.network.lanes:
+                if (lane.dest == market and lane.scope.carries_parcels()
+                        and nodes[lane.origin].kind is kind
+                        and self.territory[lane.origin] == inside
+                        and (only is None or lane.id in only)):  # fmt: skip
+                    last_miles.setdefault(lane.origin, []).append(lane)
+        adjacency = self.parcel_out if pattern is Pattern.DIRECT else self.bulk_out
+        out = {
+            node: tuple(x for x in lanes if only is None or x.id in only)
+            for node, lanes in adjacency.items()
+        }
+        ends = [market] if pattern is Pattern.DIRECT else list(last_miles)
+        to_go = dict.fromkeys(ends, 0)
+        into: dict[str, list[str]] = {}
+        for node, lanes in out.items():
+            for lane in lanes:
+                into.setdefault(lane.dest, []).append(node)
+        queue = deque(ends)
+        while queue:  # breadth-first, backwards; blocked nodes are ends or dead ends
+            head = queue.popleft()
+            if to_go[head] and head in self.blocked:
+                continue
+            for tail in into.get(head, ()):
+                if tail not in to_go:
+                    to_go[tail] = to_go[head] + 1
+                    queue.append(tail)
+        return SearchGraph(
+            {node: lanes for node, lanes in out.items() if lanes},
+            {node: tuple(lanes) for node, lanes in last_miles.items()},
+            to_go,
+        )
+
+
+def direct_key(territory: str, lanes: tuple[str, ...]) -> tuple[str, ...]:
+    """Cache key of a direct-package route prefix's lead time.
+
+    The lanes alone do not fix it: whether a lane's head is the import point
+    (import clearance added) depends on the market's customs territory, so the
+    same prefix towards markets of different territories has different times.
+    """
+    return (territory, *lanes)
+
 
 def pareto_front(
     space: SearchSpace,
     pricer: ShipmentPricer,
     pattern: Pattern,
     *,
+    graph: SearchGraph | None = None,
     max_price: float | None = None,
     max_days: float | None = None,
 ) -> list[Point]:
-    """Routes of ``pattern`` for the pricer's shipment not dominated on (landed cost, P90)."""
+    """Routes of ``pattern`` for the pricer's shipment not dominated on (landed cost, P90).
+
+    ``graph`` (default: the whole network) limits the lanes searched, e.g. to a
+    corridor's (:attr:`~optimizer.quote.corridor.Corridor.graph`).
+    """
+    if graph is None:
+        graph = space.graph(pattern, pricer.shipment.market)
     finals = (
-        _direct(space, pricer, max_price, max_days)
+        _direct(space, graph, pricer, max_price, max_days)
         if pattern is Pattern.DIRECT
-        else _via_stock(space, pricer, pattern, max_price, max_days)
+        else _via_stock(space, graph, pricer, pattern, max_price, max_days)
     )
     return nondominated(finals)
 
@@ -131,29 +241,31 @@ def nondominated(points: list[Point]) -> list[Point]:
     return front
 
 
-def _territory_test(network: Network, market: str) -> Callable[[str], bool]:
-    territory = network.territory_of(market)
-    inside = {n.id for n in network.nodes if network.territory_of(n.id) == territory}
-    return inside.__contains__
+class _Customs:
+    """Customs cost of a label entering the market: one multiply-add when affine in freight."""
 
+    def __init__(self, pricer: ShipmentPricer, pattern: Pattern) -> None:
+        self.pricer, self.pattern = pricer, pattern
+        self.affine = pricer.customs_affine(pattern)
+        #: Does the freight matter? Not where it stays out of the customs value (FOB markets).
+        self.uses_freight = self.affine is None or self.affine[1] != 0.0
 
-def _dominates(a: _Label, b: _Label) -> bool:
-    if a.score > b.score + EPS or a.legs > b.legs:
-        return False
-    if not a.entered and a.freight > b.freight + EPS:
-        return False
-    if a.time is None or b.time is None:
-        return True
-    return a.p90 <= b.p90 + EPS and lt.dominates(a.time, b.time)
+    def cost(self, freight: float) -> float | None:
+        """Total duties, taxes and fees; None when the channel refuses the shipment."""
+        if self.affine is not None:
+            return self.affine[0] + self.affine[1] * freight
+        charge = self.pricer.customs(self.pattern, freight)
+        return charge.total if charge.ok else None
 
 
 class _Settler:
     """Keeps the settled labels per state; answers whether a new label is dominated."""
 
-    def __init__(self) -> None:
+    def __init__(self, uses_freight: bool) -> None:
         self.settled: dict[tuple[str, bool], list[_Label]] = {}
         self.heap: list[tuple[float, int, _Label]] = []
         self.seq = itertools.count()
+        self.uses_freight = uses_freight
 
     def push(self, label: _Label) -> None:
         heapq.heappush(self.heap, (label.score, next(self.seq), label))
@@ -162,48 +274,76 @@ class _Settler:
         while self.heap:
             label = heapq.heappop(self.heap)[2]
             bucket = self.settled.setdefault((label.node, label.entered), [])
-            if any(_dominates(other, label) for other in bucket):
-                continue
-            bucket.append(label)
-            return label
+            if not self._dominated(label, bucket):
+                bucket.append(label)
+                return label
         return None
+
+    def _dominated(self, b: _Label, bucket: list[_Label]) -> bool:
+        """Is ``b`` dominated by a settled label of its state (see the module docstring)?"""
+        freight = self.uses_freight and not b.entered
+        for a in bucket:
+            if a.score > b.score + EPS or a.legs > b.legs:
+                continue
+            if freight and a.freight > b.freight + EPS:
+                continue
+            if not a.territories <= b.territories:
+                continue
+            if a.time is None or b.time is None:
+                return True
+            if a.p90 <= b.p90 + EPS and lt.dominates(a.time, b.time):
+                return True
+        return False
 
 
 def _direct(
-    space: SearchSpace, pricer: ShipmentPricer, max_price: float | None, max_days: float | None
+    space: SearchSpace,
+    graph: SearchGraph,
+    pricer: ShipmentPricer,
+    max_price: float | None,
+    max_days: float | None,
 ) -> list[Point]:
     network, s = space.network, pricer.shipment
-    market, nodes = s.market, network.node_by_id
-    inside = _territory_test(network, market)
+    market, nodes, territory = s.market, network.node_by_id, space.territory
+    inside, to_go, budget = territory[market], graph.to_go, space.max_legs
+    if s.origin not in to_go or to_go[s.origin] > budget:
+        return []
+    customs = _Customs(pricer, Pattern.DIRECT)
     start_time = lt.handling_time(nodes[s.origin])
     cost0 = pricer.handling(s.origin)
-    settler = _Settler()
-    settler.push(_Label(cost0, cost0, 0.0, 0, s.origin, False, (), frozenset([s.origin]),
-                        start_time, start_time.p90, 0.0))  # fmt: skip
+    settler = _Settler(customs.uses_freight)
+    settler.push(_Label(cost0, cost0, 0.0, 0, s.origin, False, (),
+                        frozenset([s.origin]), frozenset([territory[s.origin]]), start_time,
+                        start_time.p90, 0.0))  # fmt: skip
     finals: list[Point] = []
     while (label := settler.pop()) is not None:
         if label.node == market:
             finals.append(Point(f"{Pattern.DIRECT.value}:{'>'.join(label.lanes)}",
                                 label.cost, label.p90))  # fmt: skip
             continue
-        if label.legs >= space.max_legs:
-            continue
-        for lane in space.parcel_out.get(label.node, ()):
+        here = territory[label.node]
+        for lane in graph.out.get(label.node, ()):
             head = lane.dest
             if head in label.visited or (head in space.blocked and head != market):
                 continue
+            there = territory[head]
+            if there != here and there in label.territories:
+                continue  # never re-enter a customs territory once left
+            left = to_go.get(head)
+            if left is None or label.legs + 1 + left > budget:
+                continue  # cannot reach the market within the legs left
             charge = pricer.parcel_leg(lane)
             if not charge.ok:
                 continue
             cost, freight, entered = label.cost + charge.total, label.freight, label.entered
-            entering = not entered and inside(head)
+            entering = not entered and there == inside
             if not entered:
                 freight += charge.total
             if entering:
-                customs = pricer.customs(Pattern.DIRECT, freight)
-                if not customs.ok:
+                duties = customs.cost(freight)
+                if duties is None:
                     continue
-                cost += customs.total
+                cost += duties
                 entered = True
             if head != market:
                 cost += pricer.handling(head)
@@ -222,39 +362,36 @@ def _direct(
                     time = time + lt.handling_time(nodes[head])
                 return time
 
-            time, p90, _ = space.time_of(lanes, make)
+            time, p90, _ = space.time_of(direct_key(inside, lanes), make)
             if max_days is not None and p90 > max_days + EPS:
                 continue
             settler.push(_Label(cost, cost, freight, label.legs + 1, head, entered, lanes,
-                                label.visited | {head}, time, p90, 0.0))  # fmt: skip
+                                label.visited | {head}, label.territories | {there}, time, p90,
+                                0.0))  # fmt: skip
     return finals
 
 
 def _via_stock(
     space: SearchSpace,
+    graph: SearchGraph,
     pricer: ShipmentPricer,
     pattern: Pattern,
     max_price: float | None,
     max_days: float | None,
 ) -> list[Point]:
-    network, s = space.network, pricer.shipment
-    market, nodes = s.market, network.node_by_id
-    inside = _territory_test(network, market)
-    kind = _STOCK_KIND[pattern]
-    last_miles: dict[str, list[Lane]] = {}
-    for lane in network.lanes:
-        if lane.dest == market and lane.scope.carries_parcels():
-            stock = nodes[lane.origin]
-            if stock.kind is kind and inside(stock.id):
-                last_miles.setdefault(stock.id, []).append(lane)
-    if not last_miles:
+    s = pricer.shipment
+    territory, inside = space.territory, space.territory[s.market]
+    last_miles, to_go, budget = graph.last_miles, graph.to_go, space.max_legs - 1
+    if not last_miles or s.origin not in to_go or to_go[s.origin] > budget:
         return []
+    customs = _Customs(pricer, pattern)
     per_day = s.value_usd * HOLDING_RATE_PER_YEAR / 365.0  # capital cost of a day in transit
     days0 = space.handling_days[s.origin]
     cost0 = pricer.handling(s.origin)
-    settler = _Settler()
+    settler = _Settler(customs.uses_freight)
     settler.push(_Label(cost0 + per_day * days0, cost0, 0.0, 0, s.origin, False, (),
-                        frozenset([s.origin]), None, 0.0, days0))  # fmt: skip
+                        frozenset([s.origin]), frozenset([territory[s.origin]]), None, 0.0,
+                        days0))  # fmt: skip
     finals: list[Point] = []
     while (label := settler.pop()) is not None:
         if label.node in last_miles:
@@ -262,12 +399,17 @@ def _via_stock(
                 finals += _finish(space, pricer, pattern, label, last_miles[label.node],
                                   max_price, max_days)  # fmt: skip
             continue
-        if label.legs >= space.max_legs - 1:
-            continue
-        for lane in space.bulk_out.get(label.node, ()):
+        here = territory[label.node]
+        for lane in graph.out.get(label.node, ()):
             head = lane.dest
             if head in label.visited or (head in space.blocked and head not in last_miles):
                 continue
+            there = territory[head]
+            if there != here and there in label.territories:
+                continue  # never re-enter a customs territory once left
+            left = to_go.get(head)
+            if left is None or label.legs + 1 + left > budget:
+                continue  # cannot reach a stock node within the legs left
             charge = pricer.bulk_leg(lane)
             if not charge.ok:
                 continue
@@ -275,11 +417,11 @@ def _via_stock(
             days = label.days + space.lane_days[lane.id]
             if not entered:
                 freight += charge.total
-                if inside(head):
-                    customs = pricer.customs(pattern, freight)
-                    if not customs.ok:
+                if there == inside:
+                    duties = customs.cost(freight)
+                    if duties is None:
                         continue
-                    cost += customs.total
+                    cost += duties
                     entered = True
                     days += space.clearance_days[head]
             cost += pricer.handling(head)
@@ -287,8 +429,8 @@ def _via_stock(
             if max_price is not None and cost > max_price + EPS:
                 continue
             settler.push(_Label(cost + per_day * days, cost, freight, label.legs + 1, head,
-                                entered, (*label.lanes, lane.id), label.visited | {head}, None,
-                                0.0, days))  # fmt: skip
+                                entered, (*label.lanes, lane.id), label.visited | {head},
+                                label.territories | {there}, None, 0.0, days))  # fmt: skip
     return finals
 
 
@@ -297,7 +439,7 @@ def _finish(
     pricer: ShipmentPricer,
     pattern: Pattern,
     label: _Label,
-    last_miles: list[Lane],
+    last_miles: tuple[Lane, ...],
     max_price: float | None,
     max_days: float | None,
 ) -> list[Point]:

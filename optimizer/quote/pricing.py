@@ -107,11 +107,26 @@ class ShipmentPricer:
             return self._assess(pattern, freight_usd)
         if freight_usd == 0.0:
             return base
-        return replace(
-            base,
-            duty_usd=base.duty_usd + freight_usd * (unit.duty_usd - base.duty_usd),
-            tax_usd=base.tax_usd + freight_usd * (unit.tax_usd - base.tax_usd),
-        )
+        return CustomsCharge(  # built directly: dataclasses.replace is slow on a hot path
+            base.duty_usd + freight_usd * (unit.duty_usd - base.duty_usd),
+            base.tax_usd + freight_usd * (unit.tax_usd - base.tax_usd),
+            base.fee_usd, base.rule_id, base.treatment, base.within_threshold,
+            base.tax_at_border, base.ok, base.reason,
+        )  # fmt: skip
+
+    def customs_affine(self, pattern: Pattern) -> tuple[float, float] | None:
+        """``(total at zero freight, added per USD of freight)`` of :meth:`customs`.
+
+        None when the charge is not affine in the freight (a refusal, or a fee
+        that appears with freight): callers then assess each freight with
+        :meth:`customs`. Lets the label search and the route table add customs
+        with one multiply-add instead of building a charge record.
+        """
+        self.customs(pattern, 0.0)
+        base, unit = self._customs[pattern]
+        if unit is None:
+            return None
+        return base.total, unit.total - base.total
 
     def _assess(self, pattern: Pattern, freight_usd: float) -> CustomsCharge:
         s = self.shipment
