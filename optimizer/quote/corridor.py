@@ -24,6 +24,7 @@ from optimizer.network.records import Lane, Network
 from optimizer.quote.options import RouteTimes
 from optimizer.quote.pareto import SearchGraph, SearchSpace, direct_key
 from optimizer.routes.candidates import Route
+from optimizer.routes.timing import leg_parts, release_time
 from optimizer.scenario.records import Pattern
 
 Array = npt.NDArray[np.float64]
@@ -120,12 +121,8 @@ def _route_times(space: SearchSpace, network: Network, route: Route, market: str
 
             def make(lane: Lane = lane, parent: lt.LeadTime = time, entering: bool = i == entry
                      ) -> lt.LeadTime:  # fmt: skip
-                out = parent + lt.lane_time(lane)
-                if entering:
-                    out = out + lt.clearance_time(nodes[lane.dest])
-                if lane.dest != market:
-                    out = out + lt.handling_time(nodes[lane.dest])
-                return out
+                return lt.total([parent, *leg_parts(lane, nodes[lane.dest], entering=entering,
+                                                    at_market=lane.dest == market)])
 
             time, p90, p50 = space.time_of(key, make)
         return _summary(lanes, entry, time, p50, p90, 0.0)
@@ -139,10 +136,7 @@ def _route_times(space: SearchSpace, network: Network, route: Route, market: str
     last = lanes[-1]
 
     def customer() -> lt.LeadTime:
-        parts = [lt.LeadTime.constant(stock.release_days)]
-        if route.pattern is Pattern.BONDED:
-            parts.append(lt.clearance_time(stock))
-        return lt.total([*parts, lt.lane_time(last)])
+        return release_time(stock, (last,), route.pattern is Pattern.BONDED)
 
     time, p90, p50 = space.time_of((route.pattern.value, stock.id, last.id), customer)
     return _summary(lanes, entry, time, p50, p90, days)

@@ -18,6 +18,7 @@ from optimizer.costing.tariff import LegCharge
 from optimizer.network.records import Lane, Mode, Network
 from optimizer.quote.pricing import ShipmentPricer
 from optimizer.routes.candidates import Route
+from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Pattern
 
 if TYPE_CHECKING:
@@ -103,34 +104,14 @@ def _times(lanes: tuple[Lane, ...], entry: int, customer: lt.LeadTime,
 
 
 def route_times(network: Network, route: Route, market: str) -> RouteTimes:
-    """Entry point and lead-time distributions of ``route`` (see module docstring)."""
+    """Entry point and lead-time distributions of ``route`` (the shared composition in
+    :mod:`optimizer.routes.timing`, as the optimizer uses it)."""
     lanes = tuple(network.lane_by_id[x] for x in route.lanes)
-    territory = network.territory_of(market)
-    entry = next((i for i, x in enumerate(lanes) if network.territory_of(x.dest) == territory), -1)
-    nodes = network.node_by_id
-    origin = nodes[lanes[0].origin]
-    if route.pattern is Pattern.DIRECT:
-        parts = [lt.handling_time(origin)]
-        for i, lane in enumerate(lanes):
-            parts.append(lt.lane_time(lane))
-            if i == entry:
-                parts.append(lt.clearance_time(nodes[lane.dest]))
-            if lane.dest != market:
-                parts.append(lt.handling_time(nodes[lane.dest]))
-        return _times(lanes, entry, lt.total(parts), None)
-    n_bulk = len(route.bulk_lanes)
-    bulk_parts = [lt.handling_time(origin)]
-    for i, lane in enumerate(lanes[:n_bulk]):
-        bulk_parts.append(lt.lane_time(lane))
-        if i == entry:
-            bulk_parts.append(lt.clearance_time(nodes[lane.dest]))
-        bulk_parts.append(lt.handling_time(nodes[lane.dest]))
-    stock = nodes[route.stock_node or ""]
-    customer = [lt.LeadTime.constant(stock.release_days)]
-    if route.pattern is Pattern.BONDED:
-        customer.append(lt.clearance_time(stock))
-    customer += [lt.lane_time(lane) for lane in lanes[n_bulk:]]
-    return _times(lanes, entry, lt.total(customer), lt.total(bulk_parts))
+    timing = route_timing(network, route)
+    if timing.customer is None:  # never enters the market's territory
+        return _times(lanes, -1, lt.LeadTime.constant(0.0), None)
+    bulk = lt.total(timing.bulk_parts) if timing.bulk_parts else None
+    return _times(lanes, timing.entry_index, timing.customer, bulk)
 
 
 def price_option(

@@ -53,13 +53,21 @@ def route_timing(network: Network, route: Route) -> RouteTiming:
     n_bulk = len(route.bulk_lanes)
     parts = [lt.handling_time(origin)]
     for i, lane in enumerate(lanes[:n_bulk]):
-        parts.append(lt.lane_time(lane))
-        if i == entry_index:
-            parts.append(lt.clearance_time(nodes[lane.dest]))
-        parts.append(lt.handling_time(nodes[lane.dest]))
+        parts += leg_parts(lane, nodes[lane.dest], entering=i == entry_index, at_market=False)
     stock = nodes[route.stock_node or ""]
-    customer = _release_time(stock, tuple(lanes[n_bulk:]), route.pattern is Pattern.BONDED)
+    customer = release_time(stock, tuple(lanes[n_bulk:]), route.pattern is Pattern.BONDED)
     return RouteTiming(entry, entry_index, customer, tuple(parts))
+
+
+def leg_parts(lane: Lane, head: Node, *, entering: bool, at_market: bool) -> list[lt.LeadTime]:
+    """What one lane adds: departure wait + transit, import clearance at the entry node,
+    handling at the head node unless it is the market."""
+    parts = [lt.lane_time(lane)]
+    if entering:
+        parts.append(lt.clearance_time(head))
+    if not at_market:
+        parts.append(lt.handling_time(head))
+    return parts
 
 
 @lru_cache(maxsize=65536)
@@ -69,16 +77,12 @@ def _direct_time(
     """Customer lead time of a direct route (records are hashable: one convolution per route)."""
     parts = [lt.handling_time(origin)]
     for lane, head in legs:
-        parts.append(lt.lane_time(lane))
-        if head.id == entry:
-            parts.append(lt.clearance_time(head))
-        if head.id != market:
-            parts.append(lt.handling_time(head))
+        parts += leg_parts(lane, head, entering=head.id == entry, at_market=head.id == market)
     return lt.total(parts)
 
 
 @lru_cache(maxsize=65536)
-def _release_time(stock: Node, last_mile: tuple[Lane, ...], bonded: bool) -> lt.LeadTime:
+def release_time(stock: Node, last_mile: tuple[Lane, ...], bonded: bool) -> lt.LeadTime:
     """Release at the stock node (+ per-order declaration if bonded) + the last-mile lanes."""
     parts = [lt.LeadTime.constant(stock.release_days)]
     if bonded:
