@@ -7,15 +7,24 @@ trains); N orders (seeded) are ready across one month with due dates 12-45
 days later. Prints one table row per case: model size, build and solve time,
 status, objective, bound and gap.
 
+``--global N`` instead routes a seeded month of N orders on the scheduled
+services of ``networks/global`` (lanes with their departure weekdays, costs,
+lead times and customs as ``docs/route.md`` *Orders on a network* converts
+them): orders from the eight Chinese origin warehouses to the five overseas
+warehouse clusters, ready over March 2026, due 12-45 days later, 30 %
+splittable, duties and import VAT from the network's customs rules.
+
 Usage (from the repo root)::
 
     python benchmarks/bench_route.py                      # hzjken + N=200
     python benchmarks/bench_route.py --orders 2000 --time-limit 300
+    python benchmarks/bench_route.py --no-hzjken --orders --global 2000 --time-limit 300
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import time
 from pathlib import Path
@@ -91,6 +100,48 @@ def generated(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> Orders
     return make_scenario(f"generated N={n} seed={seed}", services, tuple(orders))
 
 
+GLOBAL = REPO / "networks" / "global"
+
+
+def global_month(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> OrdersScenario:
+    """A seeded month of ``n`` orders on the scheduled services of ``networks/global``."""
+    from optimizer.network.reader import read_network
+    from optimizer.network.records import NodeKind
+    from optimizer.schedule.network import (
+        NetworkOptions,
+        candidate_routes,
+        journey_tax_rate,
+        network_services,
+    )
+
+    network = read_network(GLOBAL)
+    origins = sorted(x.id for x in network.nodes
+                     if x.kind is NodeKind.ORIGIN_WAREHOUSE and x.country == "CN")
+    dests = sorted(x.id for x in network.nodes if x.kind is NodeKind.OVERSEAS_WAREHOUSE)
+    categories = sorted(network.category_by_id)
+    rng = np.random.default_rng(seed)
+    orders = []
+    for k in range(n):
+        volume = float(np.clip(np.round(rng.lognormal(2.3, 0.9), 1), 0.5, 120))
+        ready = month + dt.timedelta(days=int(rng.integers(0, 31)))
+        order = Order(
+            id=f"G{k + 1:04d}", origin=origins[int(rng.integers(len(origins)))],
+            dest=dests[int(rng.integers(len(dests)))],
+            value=round(volume * float(rng.uniform(800, 20000)), 0),
+            weight_kg=round(volume * float(rng.uniform(120, 320)), 1), volume_m3=volume,
+            ready=ready, due=ready + dt.timedelta(days=int(rng.integers(12, 46))),
+            import_tax_rate=0.0, splittable=bool(rng.random() < 0.3),
+            commodity=categories[int(rng.integers(len(categories)))],
+        )
+        orders.append(dataclasses.replace(order, import_tax_rate=journey_tax_rate(network,
+                                                                                  order)))
+    options = NetworkOptions()
+    services = network_services(network, orders, options)
+    routes = candidate_routes(services, {(o.origin, o.dest) for o in orders})
+    return make_scenario(f"global N={n} seed={seed}", services, tuple(orders), str(GLOBAL),
+                         routes)
+
+
 def run(name: str, sc: OrdersScenario, time_limit: float, backend: str) -> None:
     """Route one case; print one table row (times are wall-clock on this machine)."""
     t0 = time.perf_counter()
@@ -100,7 +151,7 @@ def run(name: str, sc: OrdersScenario, time_limit: float, backend: str) -> None:
     obj = f"{plan.objective:,.0f}" if plan.objective is not None else "-"
     bound = f"{plan.bound:,.0f}" if plan.bound is not None else "-"
     greedy = f"{plan.greedy_objective:,.0f}" if plan.greedy_objective is not None else "-"
-    print(f"{name:<12} {backend:<6} {len(sc.orders):>6} {len(plan.infeasible):>5} "
+    print(f"{name:<13} {backend:<6} {len(sc.orders):>6} {len(plan.infeasible):>5} "
           f"{plan.variables:>8} {plan.rows:>8} {wall - plan.seconds:>7.1f} {plan.seconds:>7.1f} "
           f"{plan.status!s:<10} {greedy:>14} {obj:>14} {bound:>14} {gap:>8}", flush=True)
 
@@ -112,14 +163,22 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--backend", default="SCIP")
     ap.add_argument("--no-hzjken", action="store_true")
+    ap.add_argument("--global", dest="global_orders", type=int, nargs="*", default=[],
+                    help="also route N orders on networks/global's scheduled services")
     args = ap.parse_args()
-    print(f"{'case':<12} {'solver':<6} {'orders':>6} {'late':>5} {'vars':>8} {'rows':>8} "
+    print(f"{'case':<13} {'solver':<6} {'orders':>6} {'late':>5} {'vars':>8} {'rows':>8} "
           f"{'build':>7} {'solve':>7} {'status':<10} {'greedy':>14} {'objective':>14} "
           f"{'bound':>14} {'gap':>8}")
     if not args.no_hzjken:
         run("hzjken", read_orders_scenario(HZJKEN), args.time_limit, args.backend)
     for n in args.orders:
         run(f"gen N={n}", generated(n, args.seed), args.time_limit, args.backend)
+    for n in args.global_orders:
+        t0 = time.perf_counter()
+        sc = global_month(n, args.seed)
+        print(f"# global N={n}: {len(sc.services)} services, {len(sc.routes)} origin-dest "
+              f"pairs, scenario built in {time.perf_counter() - t0:.1f} s", flush=True)
+        run(f"global N={n}", sc, args.time_limit, args.backend)
 
 
 if __name__ == "__main__":

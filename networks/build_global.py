@@ -27,6 +27,7 @@ import itertools
 import json
 import math
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1309,6 +1310,43 @@ TAG_ORDER = [
 
 
 # --------------------------------------------------------------------------------------------
+# Schedules (illustrative assumptions, see SOURCES.md, lanes.csv)
+# --------------------------------------------------------------------------------------------
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: Modes that run on working days (Mon-Fri / Mon-Sat) rather than on carrier-fixed weekdays.
+WORKING_DAY_MODES = {"express", "postal", "truck", "last_mile"}
+#: Cargo cut-off before departure, hours (assumption): sea FCL CY cut-off ~2 days, LCL CFS
+#: cut-off ~3 days, block-train terminal cut-off ~1 day, air cargo acceptance ~6 h.
+CUTOFF_HOURS = {"sea_fcl": 48, "sea_lcl": 72, "rail": 24, "air": 6}
+
+
+def departure_weekdays(lane_id: str, mode: str, per_week: float | None) -> str | None:
+    """Fixed departure weekdays of a lane, consistent with its ``departures_per_week``.
+
+    Working-day modes (express, postal, trucking, last mile) run Monday first:
+    5/week = Mon-Fri, 6/week = Mon-Sat, 7 = daily, fewer spread from Monday
+    (3/week = Mon;Wed;Sat). Scheduled modes
+    (sea, rail, air) spread their departures evenly over the week from a weekday
+    picked by a stable hash of the lane id (CRC-32), so sailings and block trains
+    do not all leave on Monday and every rebuild gives the same days. Daily
+    services list all seven days. These are illustrative, not published timetables.
+    """
+    if per_week is None:
+        return None
+    n = int(per_week)
+    if n != per_week or not 1 <= n <= 7:
+        return None  # fortnightly/irregular: no fixed weekdays
+    if n == 7:
+        return ";".join(WEEKDAYS)
+    first = 0 if mode in WORKING_DAY_MODES else zlib.crc32(lane_id.encode()) % 7
+    if mode in WORKING_DAY_MODES and n >= 5:
+        days = set(range(n))
+    else:
+        days = {(first + math.floor(i * 7 / n + 0.5)) % 7 for i in range(n)}
+    return ";".join(WEEKDAYS[d] for d in sorted(days))
+
+
+# --------------------------------------------------------------------------------------------
 # Builder
 # --------------------------------------------------------------------------------------------
 @dataclass
@@ -1388,6 +1426,8 @@ class Net:
             "distance_km": round(max(dist, MIN_DISTANCE_KM)),
             "corridor": ";".join(corridor) if corridor else None,
             "source": source,
+            "departure_weekdays": departure_weekdays(id, mode, dep),
+            "cutoff_hours": CUTOFF_HOURS.get(mode),
         }
 
 

@@ -1,8 +1,9 @@
 """Domain checks on parsed network tables, beyond types and references.
 
-Errors: P90 below the mean, self-loop lanes, tariffs missing the fields their
-basis needs, customs rules whose dates are reversed or overlap for the same
-(territory, channel, origin), unknown customs territories. Warnings: origins
+Errors: P90 below the mean, self-loop lanes, unknown or repeated departure
+weekdays and weekday counts that disagree with ``departures_per_week``, tariffs
+missing the fields their basis needs, customs rules whose dates are reversed or
+overlap for the same (territory, channel, origin), unknown customs territories. Warnings: origins
 or markets that no lane path connects.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,7 @@ import networkx as nx
 
 from optimizer.errors import Problem
 from optimizer.network.graph import build_graph
-from optimizer.network.records import Network, NodeKind
+from optimizer.network.records import WEEKDAY_NAMES, Network, NodeKind
 
 if TYPE_CHECKING:
     from optimizer.network.reader import ParsedRow
@@ -56,6 +58,69 @@ def _check_lanes(rows: list[ParsedRow]) -> list[Problem]:
             problems.append(Problem(row.file, "lane starts and ends at the same node",
                                     row=row.line, field="to", value=str(v["to"]),
                                     expected="a node other than 'from'"))
+        problems += _check_weekdays(row)
+    return problems
+
+
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_SPLIT = re.compile(r"[;,\s]+")
+
+
+def parse_weekdays(text: str | None) -> tuple[tuple[int, ...], list[str], list[str]]:
+    """Parse ``departure_weekdays``: ``(sorted weekday numbers, unknown tokens, repeated tokens)``.
+
+    Tokens are separated by semicolons (commas and spaces are tolerated); each is
+    a three-letter or full English weekday name in any case. Monday is 0.
+    """
+    days: list[int] = []
+    unknown: list[str] = []
+    repeated: list[str] = []
+    for token in filter(None, _WEEKDAY_SPLIT.split(text or "")):
+        low = token.lower()
+        if low in _FULL_WEEKDAYS:
+            day = _FULL_WEEKDAYS.index(low)
+        elif low.capitalize() in WEEKDAY_NAMES:
+            day = WEEKDAY_NAMES.index(low.capitalize())
+        else:
+            unknown.append(token)
+            continue
+        if day in days:
+            repeated.append(token)
+        else:
+            days.append(day)
+    return tuple(sorted(days)), unknown, repeated
+
+
+def canonical_weekdays(text: str | None) -> str:
+    """``departure_weekdays`` in canonical form, e.g. ``"mon, thursday"`` -> ``"Mon;Thu"``."""
+    return ";".join(WEEKDAY_NAMES[d] for d in parse_weekdays(text)[0])
+
+
+def _check_weekdays(row: ParsedRow) -> list[Problem]:
+    """Unknown or repeated weekdays; a weekday count that disagrees with departures_per_week.
+
+    The count check is an error, not a warning: the weekly-flow model waits by
+    ``departures_per_week`` and order routing departs on the weekdays, so a
+    disagreement would make the two plans contradict each other.
+    """
+    v = row.values
+    text = v.get("departure_weekdays")
+    if not text:
+        return []
+    days, unknown, repeated = parse_weekdays(text)
+    expected = "weekdays Mon;Tue;Wed;Thu;Fri;Sat;Sun separated by semicolons"
+    problems = [Problem(row.file, "unknown weekday", row=row.line, field="departure_weekdays",
+                        value=token, expected=expected) for token in unknown]
+    problems += [Problem(row.file, "weekday listed twice", row=row.line,
+                         field="departure_weekdays", value=token,
+                         expected="each weekday at most once") for token in repeated]
+    per_week = v.get("departures_per_week")
+    if not unknown and not repeated and per_week is not None and abs(per_week - len(days)) > 1e-9:
+        problems.append(Problem(
+            row.file, f"{len(days)} departure weekday(s) but departures_per_week is "
+            f"{per_week:g} (7 when empty)", row=row.line, field="departure_weekdays", value=text,
+            expected=f"{per_week:g} weekdays, or departures_per_week {len(days)}, or no weekdays "
+                     "for a fortnightly or irregular service"))
     return problems
 
 

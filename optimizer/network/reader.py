@@ -15,7 +15,11 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem, raise_if_any
 from optimizer.network import records as r
-from optimizer.network.checks import check_network_rules, connectivity_warnings
+from optimizer.network.checks import (
+    canonical_weekdays,
+    check_network_rules,
+    connectivity_warnings,
+)
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import header_problems, read_csv_rows, read_geo_rows
 
@@ -197,9 +201,12 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         corridor = tuple(sorted(c.strip() for c in (v.pop("corridor") or "").split(";")
                                 if c.strip()))
         lanes.append(r.Lane(
-            **{k: x for k, x in v.items() if k not in ("from", "to", "mode", "scope", "service")},
+            **{k: x for k, x in v.items() if k not in ("from", "to", "mode", "scope", "service",
+                                                        "departure_weekdays", "cutoff_hours")},
             origin=v["from"], dest=v["to"], mode=r.Mode(v["mode"]), scope=r.Scope(v["scope"]),
             service=v["service"] or "", corridor=corridor,
+            departure_weekdays=canonical_weekdays(v.get("departure_weekdays")),
+            cutoff_hours=v.get("cutoff_hours") or 0.0,
         ))
     countries = [r.Country(**row.values) for row in t["countries"]]
     fx = tuple(sorted((row.values["currency"], row.values["per_usd"]) for row in t["fx"]))

@@ -78,6 +78,10 @@ class TaxBelow(StrEnum):
     POINT_OF_SALE = "point_of_sale"
 
 
+#: Weekday names of ``lanes.departure_weekdays``, Monday first (index = ``date.weekday()``).
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     id: str
@@ -147,6 +151,16 @@ class Lane:
     capacity_m3_per_week: float | None = None
     corridor: tuple[str, ...] = ()
     source: str = ""
+    #: Fixed departure weekdays in canonical form ``"Mon;Thu"`` ("" = none fixed). Kept as
+    #: text so the record exports and re-reads unchanged; :attr:`weekdays` gives numbers.
+    departure_weekdays: str = ""
+    #: Hours before a departure the cargo must be at the origin node (order routing).
+    cutoff_hours: float = 0.0
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        """Fixed departure weekdays as numbers (0 = Monday), empty when none are fixed."""
+        return tuple(WEEKDAY_NAMES.index(d) for d in self.departure_weekdays.split(";") if d)
 
 
 @dataclass(frozen=True, slots=True)

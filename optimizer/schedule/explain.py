@@ -18,6 +18,7 @@ from optimizer.schedule.records import Order, OrdersScenario, ScheduledService
 from optimizer.schedule.result import Infeasible
 
 LOOKAHEAD_DAYS = 370  # search this far past the due date for the earliest arrival
+SHORT_LOOKAHEAD = 60  # ... but first this far: the usual case, and much cheaper
 _DAILY = frozenset(range(7))
 
 
@@ -42,11 +43,35 @@ def _earliest(
     return min(days), legs[::-1]
 
 
+def _relevant(services: tuple[ScheduledService, ...], order: Order
+              ) -> tuple[ScheduledService, ...]:
+    """Services on some chain from the order's origin to its destination (others cannot help).
+
+    Filtering first keeps the long searches below cheap on a large network; the
+    earliest path and the blocking service are the same as over all services.
+    """
+    ahead, behind = {order.origin}, {order.dest}
+    for _ in range(len(services)):
+        grew = False
+        for s in services:
+            if s.origin in ahead and s.dest not in ahead:
+                ahead.add(s.dest)
+                grew = True
+            if s.dest in behind and s.origin not in behind:
+                behind.add(s.origin)
+                grew = True
+        if not grew:
+            break
+    return tuple(s for s in services if s.origin in ahead and s.dest in behind)
+
+
 def explain(scenario: OrdersScenario, order: Order) -> Infeasible:
     """Explain one order that no dated path delivers by its due date."""
-    services, wh = scenario.services, scenario.warehouse_rates
+    services, wh = _relevant(scenario.services, order), scenario.warehouse_rates
     horizon = (order.due - order.ready).days + LOOKAHEAD_DAYS
-    day, legs = _earliest(services, order, wh, horizon)
+    day, legs = _earliest(services, order, wh, (order.due - order.ready).days + SHORT_LOOKAHEAD)
+    if day is None:
+        day, legs = _earliest(services, order, wh, horizon)
     if day is None:
         return Infeasible(order.id, order.due, None, None,
                           f"no chain of services connects {order.origin} to {order.dest} "
@@ -56,7 +81,7 @@ def explain(scenario: OrdersScenario, order: Order) -> Infeasible:
     for i in sorted({leg.service for leg in legs}):
         relaxed = list(services)
         relaxed[i] = dataclasses.replace(services[i], weekdays=_DAILY)
-        rday, _ = _earliest(tuple(relaxed), order, wh, horizon)
+        rday, _ = _earliest(tuple(relaxed), order, wh, day)  # only earlier arrivals matter
         if rday is not None and rday < day and (best is None or rday < best[0]):
             best = (rday, i)
     if best is None:

@@ -21,6 +21,12 @@ MODE_COLORS = {"sea": "#1f77b4", "air": "#d62728", "rail": "#2ca02c", "truck": "
 OTHER = "#7f7f7f"
 
 
+def mode_color(mode: str) -> str:
+    """Colour of a mode: exact name, else its family (``sea_fcl`` -> ``sea``), else grey."""
+    low = mode.lower()
+    return MODE_COLORS.get(low) or MODE_COLORS.get(low.split("_")[0], OTHER)
+
+
 def write_gantt(plan: RoutePlan, target: str | Path) -> None:
     """Draw the plan's legs over calendar days and save the PNG atomically."""
     day0 = min(o.ready for o in plan.orders)
@@ -42,7 +48,7 @@ def write_gantt(plan: RoutePlan, target: str | Path) -> None:
                     ax.broken_barh([(x(prev.arrive), x(nxt.depart) - x(prev.arrive))],
                                    (y + height * 0.3, height * 0.3), facecolors="#cccccc")
             for leg in part.legs:
-                color = MODE_COLORS.get(leg.mode.lower(), OTHER)
+                color = mode_color(leg.mode)
                 modes.add(leg.mode)
                 width = max(x(leg.arrive) - x(leg.depart), 0.15)
                 ax.broken_barh([(x(leg.depart), width)], (y, height * 0.9), facecolors=color,
@@ -60,7 +66,7 @@ def write_gantt(plan: RoutePlan, target: str | Path) -> None:
     ax.set_xticks(ticks, [(day0 + dt.timedelta(days=t)).strftime("%m-%d") for t in ticks],
                   fontsize=8)
     ax.grid(axis="x", linestyle=":", linewidth=0.5)
-    ax.legend(handles=[Patch(color=MODE_COLORS.get(m.lower(), OTHER), label=m)
+    ax.legend(handles=[Patch(color=mode_color(m), label=m)
                        for m in sorted(modes)], loc="lower right", fontsize=8)
     ax.set_title(f"{plan.scenario} — total {plan.total:,.0f}", fontsize=10)
     fig.tight_layout()

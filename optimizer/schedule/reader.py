@@ -4,11 +4,16 @@ The format is documented in ``docs/route.md``. Every problem found (unknown
 weekday, due before ready, unknown node, negative volume, ...) is collected
 and raised as one :class:`InputError`, so ``xborder route`` exits 2 with the
 whole list.
+
+A scenario may name a ``network:`` folder instead of (or besides) a services
+table: its lanes become scheduled services and its customs rules give each
+order's duties and import taxes (:mod:`optimizer.schedule.network`).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -18,7 +23,17 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem
+from optimizer.network.reader import read_network
+from optimizer.network.records import Mode, Network
 from optimizer.schedule.fields import RowReader
+from optimizer.schedule.network import (
+    ROUTE_CHOICES,
+    TRANSIT_CHOICES,
+    NetworkOptions,
+    candidate_routes,
+    journey_tax_rate,
+    network_services,
+)
 from optimizer.schedule.records import (
     Order,
     OrdersScenario,
@@ -94,9 +109,11 @@ def _order(r: RowReader) -> Order:
 def _cross_checks(
     services: list[tuple[RowReader, ScheduledService]],
     orders: list[tuple[RowReader, Order]],
+    network_nodes: frozenset[str] = frozenset(),
 ) -> None:
     """Checks across rows: duplicate ids, unknown nodes, conflicting warehouse rates."""
-    nodes = sorted({s.origin for _, s in services} | {s.dest for _, s in services})
+    nodes = sorted({s.origin for _, s in services} | {s.dest for _, s in services}
+                   | network_nodes)
     for rows, label in ((services, "service"), (orders, "order")):
         seen: set[str] = set()
         for r, rec in rows:
@@ -137,17 +154,100 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
     if version != FORMAT_VERSION:
         problems.append(Problem(file, "unsupported format version", None, "version",
                                 str(version), str(FORMAT_VERSION)))
-    sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
+    network, options = _network(doc.get("network"), path.parent, file, problems)
+    srows: list[dict[str, Any]] = []
+    sfile = file
+    if network is None or doc.get("services") is not None:
+        sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
     ofile, orows = _table(doc.get("orders"), path.parent, file, "orders", problems)
     services = [(r, _service(r)) for r in
                 (RowReader(sfile, i, row, problems) for i, row in enumerate(srows, 1))]
     orders = [(r, _order(r)) for r in
               (RowReader(ofile, i, row, problems) for i, row in enumerate(orows, 1))]
-    if srows and orows:
-        _cross_checks(services, orders)
+    if (srows or network is not None) and orows:
+        nodes = frozenset(network.node_by_id) if network is not None else frozenset()
+        _cross_checks(services, orders, nodes)
     elif not problems:
         problems.append(Problem(file, "no services or no orders", expected="at least one each"))
     if problems:
         raise InputError(problems)
-    return make_scenario(str(doc.get("name", path.stem)), tuple(s for _, s in services),
-                         tuple(o for _, o in orders), file)
+    records = tuple(s for _, s in services)
+    routes: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+    order_records = tuple(o for _, o in orders)
+    if network is not None:
+        order_records = _journey_taxes(network, orders, problems)
+        lanes = network_services(network, order_records, options)
+        taken = {s.id for s in records}
+        problems += [Problem(sfile, "service id is also a lane id of the network", None, "id",
+                             s.id, "ids distinct from the network's lanes")
+                     for s in lanes if s.id in taken]
+        records += lanes
+        if options.routes == "candidates":
+            routes = candidate_routes(records, {(o.origin, o.dest) for o in order_records})
+    if problems:
+        raise InputError(problems)
+    return make_scenario(str(doc.get("name", path.stem)), records, order_records, file, routes)
+
+
+def _network(
+    spec: Any, base: Path, yaml_file: str, problems: list[Problem]
+) -> tuple[Network | None, NetworkOptions]:
+    """The ``network:`` section: a path, or a mapping ``{path, transit, modes, routes}``."""
+    if spec is None:
+        return None, NetworkOptions()
+    if isinstance(spec, str):
+        spec = {"path": spec}
+    if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+        problems.append(Problem(yaml_file, "malformed section", None, "network", str(spec)[:40],
+                                "a network folder path, or a mapping with path, transit, modes"))
+        return None, NetworkOptions()
+    transit = str(spec.get("transit", "mean"))
+    if transit not in TRANSIT_CHOICES:
+        problems.append(Problem(yaml_file, "unknown transit figure", None, "network.transit",
+                                transit, " or ".join(TRANSIT_CHOICES)))
+    routes = str(spec.get("routes", "candidates"))
+    if routes not in ROUTE_CHOICES:
+        problems.append(Problem(yaml_file, "unknown route set", None, "network.routes",
+                                routes, " or ".join(ROUTE_CHOICES)))
+    modes = spec.get("modes")
+    known = {str(m) for m in Mode}
+    if modes is not None:
+        modes = [modes] if isinstance(modes, str) else modes
+        bad = [str(m) for m in modes if str(m) not in known]
+        if not isinstance(modes, list) or bad:
+            problems.append(Problem(yaml_file, "unknown mode", None, "network.modes",
+                                    ", ".join(bad) or str(modes)[:40],
+                                    "modes among " + ", ".join(sorted(known))))
+    try:
+        network = read_network(base / spec["path"])
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None, NetworkOptions()
+    chosen = frozenset(str(m) for m in modes) if isinstance(modes, list) else None
+    return network, NetworkOptions(transit=transit, modes=chosen, routes=routes)
+
+
+def _journey_taxes(
+    network: Network, orders: list[tuple[RowReader, Order]], problems: list[Problem]
+) -> tuple[Order, ...]:
+    """Orders with ``import_tax_rate`` from the network's customs rules when the row gives none.
+
+    The commodity must then name a category of the network (its duty rates and
+    consumption tax depend on it).
+    """
+    out = []
+    for r, o in orders:
+        if r.cells.get("import_tax_rate", "") != "":
+            out.append(o)
+            continue
+        if o.commodity not in network.category_by_id:
+            cats = sorted(network.category_by_id)
+            close = difflib.get_close_matches(o.commodity, cats, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            r.problem("commodity", "unknown category" if o.commodity else "missing value",
+                      o.commodity or None, "a category of the network: " + ", ".join(cats)
+                      + hint + "; or give import_tax_rate")
+            out.append(o)
+            continue
+        out.append(dataclasses.replace(o, import_tax_rate=journey_tax_rate(network, o)))
+    return tuple(out)

@@ -97,6 +97,12 @@ class OrdersScenario:
     orders: tuple[Order, ...]
     source: str = ""
     warehouse_rates: dict[str, float] = field(default_factory=dict, compare=False)
+    #: Candidate routes per (origin, dest): service-id sequences. When an order's pair is
+    #: listed, its arcs are restricted to dated itineraries along these routes (network
+    #: scenarios, see :func:`optimizer.schedule.expand.itinerary_arcs`); otherwise the full
+    #: time-expanded network is used (exact).
+    routes: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = field(
+        default_factory=dict, compare=False)
 
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -132,6 +138,8 @@ def make_scenario(
     services: tuple[ScheduledService, ...],
     orders: tuple[Order, ...],
     source: str = "",
+    routes: dict[tuple[str, str], tuple[tuple[str, ...], ...]] | None = None,
 ) -> OrdersScenario:
     """Build an :class:`OrdersScenario` with its derived warehouse rates."""
-    return OrdersScenario(name, services, orders, source, warehouse_rates(services))
+    return OrdersScenario(name, services, orders, source, warehouse_rates(services),
+                          routes or {})
