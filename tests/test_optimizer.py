@@ -46,6 +46,13 @@ def scenario(*demands: Demand, **kw) -> Scenario:
                     solver=SolverOptions(time_limit_s=20, relative_gap=0.0), **kw)
 
 
+def with_lane_capacity(network, lane_id: str, kg_per_week: float):
+    """A copy of ``network`` with one lane's weekly kg capacity set."""
+    return dataclasses.replace(network, lanes=tuple(
+        dataclasses.replace(lane, capacity_kg_per_week=kg_per_week) if lane.id == lane_id
+        else lane for lane in network.lanes))
+
+
 def lognormal_sd(mean: float, p90: float) -> float:
     """Standard deviation of the lognormal with this mean and P90 (bisection on sigma)."""
     z = NormalDist().inv_cdf(0.9)
@@ -105,9 +112,7 @@ def test_no_route_within_sla_explains_fastest_p90(tiny):
 
 
 def test_lane_capacity_shortfall_is_named(tiny):
-    capped = dataclasses.replace(
-        tiny, lanes=tuple(dataclasses.replace(lane, capacity_kg_per_week=100.0)
-                          if lane.id == "L_EXP" else lane for lane in tiny.lanes))
+    capped = with_lane_capacity(tiny, "L_EXP", 100.0)
     d = Demand("d", "O", "M", "apparel", 300, 0.5, 0.003, 2000.0, 8,
                patterns=(Pattern.DIRECT,))
     plan = optimize(scenario(d), capped)
@@ -126,9 +131,7 @@ def test_closing_the_sea_lane_forces_direct(tiny):
 
 def test_single_route_option_picks_one_route(tiny):
     # Express capacity 200 kg/week forces a split; single_route must not split.
-    capped = dataclasses.replace(
-        tiny, lanes=tuple(dataclasses.replace(lane, capacity_kg_per_week=200.0)
-                          if lane.id == "L_POST" else lane for lane in tiny.lanes))
+    capped = with_lane_capacity(tiny, "L_POST", 200.0)
     d = Demand("d", "O", "M", "apparel", 1000, 0.5, 0.003, 20.0, 30,
                patterns=(Pattern.DIRECT,))
     split = optimize(scenario(d), capped)
