@@ -13,8 +13,16 @@ from typing import Any
 
 import click
 
-from optimizer.solve.backend import SolverSettings, SolveStatus
-from optimizer.solve.mcnd import DEFAULT_BACKEND, McndResult, known_values, read_dow, solve_instance
+from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
+from optimizer.solve.mcnd import (
+    DEFAULT_BACKEND,
+    McndResult,
+    choose_method,
+    known_values,
+    read_dow,
+    solve_instance,
+)
+from optimizer.solve.mcnd_search import SearchSettings, search
 
 EXIT_INFEASIBLE, EXIT_NO_RESULT = 3, 1
 
@@ -31,11 +39,16 @@ def bench() -> None:
 @click.option("--gap", type=click.FloatRange(0, 1, max_open=True), default=1e-6,
               show_default=True, metavar="G", help="Relative MIP gap at which to stop.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
-@click.option("--backend", type=click.Choice(["SCIP", "HIGHS", "CBC"], case_sensitive=False),
-              default=DEFAULT_BACKEND, show_default=True, help="MIP solver behind OR-Tools.")
+@click.option("--backend", type=click.Choice(list(BACKENDS), case_sensitive=False),
+              default=DEFAULT_BACKEND, show_default=True,
+              help="MIP solver behind OR-Tools (exact method).")
+@click.option("--method", type=click.Choice(["auto", "exact", "search"]), default="auto",
+              show_default=True,
+              help="exact: the strong MIP; search: slope scaling + LP-guided neighbourhood "
+                   "search (docs/mcnd.md); auto: search for large instances with a time limit.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def mcnd(file: str, time_limit: float | None, gap: float, seed: int, backend: str,
-         as_json: bool) -> None:
+         method: str, as_json: bool) -> None:
     """Solve one MCND instance (Canad .dow FILE) and compare with its known value.
 
     Builds the strong arc-based formulation (binary design per arc, split flows,
@@ -49,9 +62,14 @@ def mcnd(file: str, time_limit: float | None, gap: float, seed: int, backend: st
       xborder bench mcnd ../shared/benchmarks/mcnd/C/c37.dow --time-limit 120 --json
     """
     instance = read_dow(file)
-    settings = SolverSettings(time_limit_s=time_limit, relative_gap=gap, seed=seed,
-                              backend=backend.upper())
-    result = solve_instance(instance, settings)
+    if method == "auto":
+        method = choose_method(instance, time_limit)
+    if method == "search":
+        result = search(instance, SearchSettings(time_limit_s=time_limit or 120.0, seed=seed))
+    else:
+        settings = SolverSettings(time_limit_s=time_limit, relative_gap=gap, seed=seed,
+                                  backend=backend.upper())
+        result = solve_instance(instance, settings)
     report = _report(result, len(instance.arcs), len(instance.commodities), instance.n_nodes)
     if as_json:
         click.echo(json.dumps(report))

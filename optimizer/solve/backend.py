@@ -5,6 +5,11 @@ handed to :func:`solve`, which translates them to OR-Tools' ``pywraplp`` (SCIP
 by default, HiGHS or CBC on request), applies deterministic settings (one
 thread, fixed seed) and maps the solver's status onto :class:`SolveStatus`.
 Infeasible or limit-reached runs are results, not exceptions.
+
+Two MathOpt paths sit beside it: backend ``HIGHS_MATHOPT`` solves a MIP with HiGHS through
+OR-Tools' MathOpt, which (unlike HiGHS through ``pywraplp``) keeps the incumbent at a time
+limit; and :class:`LpSession` keeps one LP alive in GLOP so algorithms that re-solve it many
+times (changed costs or bounds, added rows) get warm starts instead of solves from scratch.
 """
 
 from __future__ import annotations
@@ -16,8 +21,18 @@ from enum import StrEnum
 
 import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
+from ortools.math_opt import (
+    callback_pb2,
+    model_parameters_pb2,
+    model_pb2,
+    model_update_pb2,
+    parameters_pb2,
+    result_pb2,
+)
+from ortools.math_opt.core.python import solver as mathopt_core
 
 INF = math.inf
+BACKENDS = ("SCIP", "HIGHS", "CBC", "HIGHS_MATHOPT")
 
 
 class SolveStatus(StrEnum):
@@ -52,8 +67,8 @@ class SolverSettings:
             raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
         if not 0 <= self.relative_gap < 1:
             raise ValueError(f"relative_gap must be in [0, 1), got {self.relative_gap}")
-        if self.backend.upper() not in ("SCIP", "HIGHS", "CBC"):
-            raise ValueError(f"backend must be SCIP, HIGHS or CBC, got {self.backend!r}")
+        if self.backend.upper() not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +155,8 @@ def solve(model: MipModel, settings: SolverSettings | None = None) -> SolveOutco
     """Solve ``model`` (minimize) and report status, objective, bound and gap."""
     settings = settings or SolverSettings()
     backend = settings.backend.upper()
+    if backend == "HIGHS_MATHOPT":
+        return _solve_mathopt(model, settings)
     started = time.perf_counter()
     solver = pywraplp.Solver.CreateSolver(backend)
     if solver is None:  # pragma: no cover - depends on the OR-Tools build
@@ -238,3 +255,165 @@ def _load_incrementally(solver: pywraplp.Solver, model: MipModel) -> list[pywrap
 def _relative_gap(value: float, bound: float) -> float:
     """|value - bound| / max(|value|, 1e-9): 0 means proven optimal."""
     return abs(value - bound) / max(abs(value), 1e-9)
+
+
+# --------------------------------------------------------------------------- MathOpt
+
+_GLOP, _HIGHS = 3, 10  # MathOpt SolverTypeProto values
+_REASON = result_pb2.TerminationReasonProto
+
+
+def _mathopt_model(model: MipModel, *, relax: bool = False) -> model_pb2.ModelProto:
+    """``model`` as a MathOpt proto (rows need distinct variables; ``relax`` drops integrality)."""
+    proto = model_pb2.ModelProto()
+    n = model.num_vars
+    proto.variables.ids.extend(range(n))
+    proto.variables.lower_bounds.extend(model.lb)
+    proto.variables.upper_bounds.extend(model.ub)
+    proto.variables.integers.extend([False] * n if relax else model.integer)
+    cost = np.asarray(model.cost, dtype=float)
+    nonzero = np.flatnonzero(cost)
+    proto.objective.linear_coefficients.ids.extend(nonzero.tolist())
+    proto.objective.linear_coefficients.values.extend(cost[nonzero].tolist())
+    proto.objective.offset = model.objective_offset
+    _append_rows(proto.linear_constraints, proto.linear_constraint_matrix, model.rows, 0)
+    return proto
+
+
+def _append_rows(constraints: model_pb2.LinearConstraintsProto, matrix: object,
+                 rows: list[tuple[list[int], list[float], float, float]], first_id: int) -> None:
+    """Add ``rows`` with ids from ``first_id``; the matrix must be sorted by (row, column)."""
+    constraints.ids.extend(range(first_id, first_id + len(rows)))
+    constraints.lower_bounds.extend([lo for _, _, lo, _ in rows])
+    constraints.upper_bounds.extend([hi for _, _, _, hi in rows])
+    row_ids: list[int] = []
+    col_ids: list[int] = []
+    coefs: list[float] = []
+    for r, (index, coef, _, _) in enumerate(rows, start=first_id):
+        order = sorted(range(len(index)), key=index.__getitem__)
+        row_ids.extend([r] * len(index))
+        col_ids.extend(index[i] for i in order)
+        coefs.extend(coef[i] for i in order)
+    matrix.row_ids.extend(row_ids)  # type: ignore[attr-defined]
+    matrix.column_ids.extend(col_ids)  # type: ignore[attr-defined]
+    matrix.coefficients.extend(coefs)  # type: ignore[attr-defined]
+
+
+def _mathopt_params(settings: SolverSettings, *, lp: bool) -> parameters_pb2.SolveParametersProto:
+    params = parameters_pb2.SolveParametersProto(enable_output=False, random_seed=settings.seed)
+    if not lp:
+        params.relative_gap_tolerance = settings.relative_gap
+        params.absolute_gap_tolerance = 0.0
+    if settings.time_limit_s is not None:
+        params.time_limit.FromNanoseconds(int(settings.time_limit_s * 1e9))
+    return params
+
+
+def _mathopt_run(solver: object, params: parameters_pb2.SolveParametersProto
+                 ) -> result_pb2.SolveResultProto:
+    args = (params, model_parameters_pb2.ModelSolveParametersProto(), None,
+            callback_pb2.CallbackRegistrationProto(), None, None)
+    out = solver.solve(*args)  # type: ignore[attr-defined]
+    return out if isinstance(out, result_pb2.SolveResultProto) else (
+        result_pb2.SolveResultProto.FromString(out))
+
+
+def _outcome(result: result_pb2.SolveResultProto, n: int, seconds: float, *, is_mip: bool,
+             relative_gap: float) -> SolveOutcome:
+    """Map a MathOpt result onto :class:`SolveOutcome` (values dense, in model order)."""
+    reason = result.termination.reason
+    feasible = [s.primal_solution for s in result.solutions
+                if s.HasField("primal_solution") and s.primal_solution.feasibility_status == 2]
+    if not feasible:
+        status = {_REASON.TERMINATION_REASON_INFEASIBLE: SolveStatus.INFEASIBLE,
+                  _REASON.TERMINATION_REASON_UNBOUNDED: SolveStatus.UNBOUNDED,
+                  _REASON.TERMINATION_REASON_NO_SOLUTION_FOUND: SolveStatus.NO_SOLUTION,
+                  }.get(reason, SolveStatus.ERROR)
+        return SolveOutcome(status, None, None, None, seconds, np.empty(0))
+    best = feasible[0]
+    values = np.zeros(n)
+    values[np.asarray(best.variable_values.ids, dtype=int)] = best.variable_values.values
+    value = best.objective_value
+    bound = result.termination.objective_bounds.dual_bound if is_mip else value
+    if not math.isfinite(bound):
+        bound = None
+    gap = None if bound is None else _relative_gap(value, bound)
+    proven = reason == _REASON.TERMINATION_REASON_OPTIMAL and (
+        not is_mip or (gap is not None and gap <= max(relative_gap, 1e-9) * 1.0001))
+    return SolveOutcome(SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE, value, bound,
+                        gap, seconds, values)
+
+
+def _solve_mathopt(model: MipModel, settings: SolverSettings) -> SolveOutcome:
+    """HiGHS through MathOpt: one thread (HiGHS' default here), incumbent kept at a limit.
+
+    MathOpt's HiGHS takes no hint, so ``model.hint`` is ignored on this path.
+    """
+    started = time.perf_counter()
+    is_mip = any(model.integer)
+    solver = mathopt_core.new(_HIGHS, _mathopt_model(model),
+                              parameters_pb2.SolverInitializerProto())
+    result = _mathopt_run(solver, _mathopt_params(settings, lp=not is_mip))
+    return _outcome(result, model.num_vars, time.perf_counter() - started, is_mip=is_mip,
+                    relative_gap=settings.relative_gap)
+
+
+class LpSession:
+    """The LP relaxation of a :class:`MipModel` kept alive in GLOP between solves.
+
+    Why: slope scaling and cutting-plane loops re-solve one LP dozens of times with new
+    costs, bounds or rows; GLOP then restarts from the last basis (primal simplex after a
+    cost change, dual simplex after added rows) instead of from scratch. Variables keep the
+    model's indices; rows added here get the next row numbers. Integrality is ignored.
+    """
+
+    def __init__(self, model: MipModel) -> None:
+        self.num_vars = model.num_vars
+        self.num_rows = len(model.rows)
+        self._solver = mathopt_core.new(_GLOP, _mathopt_model(model, relax=True),
+                                        parameters_pb2.SolverInitializerProto())
+        self._update = model_update_pb2.ModelUpdateProto()
+
+    def set_costs(self, index: list[int] | np.ndarray, cost: list[float] | np.ndarray) -> None:
+        """Set the objective coefficients of variables ``index`` (applied at the next solve)."""
+        self._merge_sparse(self._update.objective_updates.linear_coefficients, index, cost)
+
+    def set_bounds(self, index: list[int] | np.ndarray, lb: list[float] | np.ndarray,
+                   ub: list[float] | np.ndarray) -> None:
+        """Set lower and upper bounds of variables ``index`` (applied at the next solve)."""
+        self._merge_sparse(self._update.variable_updates.lower_bounds, index, lb)
+        self._merge_sparse(self._update.variable_updates.upper_bounds, index, ub)
+
+    def add_rows(self, rows: list[tuple[list[int], list[float], float, float]]) -> None:
+        """Add ``lb <= coef . x[index] <= ub`` rows (applied at the next solve)."""
+        _append_rows(self._update.new_linear_constraints,
+                     self._update.linear_constraint_matrix_updates, rows, self.num_rows)
+        self.num_rows += len(rows)
+
+    def solve(self, time_limit_s: float | None = None) -> SolveOutcome:
+        """Re-optimize from the previous basis; objective equals bound for an optimal LP."""
+        started = time.perf_counter()
+        self._flush()
+        settings = SolverSettings(time_limit_s=time_limit_s)
+        result = _mathopt_run(self._solver, _mathopt_params(settings, lp=True))
+        out = _outcome(result, self.num_vars, time.perf_counter() - started, is_mip=False,
+                       relative_gap=0.0)
+        if out.status is SolveStatus.FEASIBLE:  # an LP stopped early: no valid bound
+            return SolveOutcome(SolveStatus.FEASIBLE, out.objective, None, None, out.seconds,
+                                out.values)
+        return out
+
+    def _merge_sparse(self, vector: object, index: list[int] | np.ndarray,
+                      values: list[float] | np.ndarray) -> None:
+        """Sparse vectors must have sorted unique ids: merge with what is pending."""
+        old = dict(zip(vector.ids, vector.values, strict=True))  # type: ignore[attr-defined]
+        old.update(zip((int(i) for i in index), (float(v) for v in values), strict=True))
+        keys = sorted(old)
+        del vector.ids[:], vector.values[:]  # type: ignore[attr-defined]
+        vector.ids.extend(keys)  # type: ignore[attr-defined]
+        vector.values.extend(old[k] for k in keys)  # type: ignore[attr-defined]
+
+    def _flush(self) -> None:
+        if self._update.ByteSize() and not self._solver.update(self._update):
+            raise RuntimeError("GLOP refused an incremental LP update")  # pragma: no cover
+        self._update = model_update_pb2.ModelUpdateProto()

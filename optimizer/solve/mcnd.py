@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -71,6 +71,7 @@ class McndResult:
     open_arcs: tuple[int, ...]
     backend: str
     reason: str | None = None
+    flows: tuple[tuple[int, int, float], ...] = ()  # (arc, commodity, amount), amount > 0
 
 
 # --------------------------------------------------------------------------- reading
@@ -198,6 +199,7 @@ class McndModel:
     mip: MipModel
     y: tuple[int, ...]
     unroutable: tuple[int, ...]  # commodities with no origin-destination path at all
+    x: dict[tuple[int, int], int] = field(default_factory=dict)  # (arc, commodity) -> var
 
 
 def useful_arcs(instance: McndInstance, k: int) -> list[int]:
@@ -231,13 +233,14 @@ def _reach(start: int, graph: dict[int, list[int]]) -> set[int]:
     return seen
 
 
-def build_model(instance: McndInstance) -> McndModel:
+def build_model(instance: McndInstance, *, linking: bool = True) -> McndModel:
     """The strong arc-based formulation (README), reduced to the arcs each commodity can use.
 
     Rows: flow conservation per commodity at each node it can touch; capacity
     ``sum_k x_ak - u_a y_a <= 0``; strong linking ``x_ak - min(q_k, u_a) y_a <= 0`` only where
     ``q_k < u_a`` (otherwise the capacity row already implies it). ``x_ak`` is bounded by
-    ``min(q_k, u_a)``, and arcs no commodity can use get no ``y`` at all.
+    ``min(q_k, u_a)``, and arcs no commodity can use get no ``y`` at all. ``linking=False``
+    leaves the strong linking rows out (the weak formulation, same optimum, weaker LP).
     """
     mip = MipModel()
     per_commodity = [useful_arcs(instance, k) for k in range(len(instance.commodities))]
@@ -250,11 +253,12 @@ def build_model(instance: McndInstance) -> McndModel:
         capacity = instance.arcs[a].capacity
         for x, k in xs:
             demand = instance.commodities[k].demand
-            if demand < capacity:
+            if linking and demand < capacity:
                 mip.add_row([x, y[a]], [1.0, -float(demand)], ub=0.0)
         mip.add_row([y[a], *(x for x, _ in xs)], [-float(capacity)] + [1.0] * len(xs), ub=0.0)
     unroutable = tuple(k for k, arcs in enumerate(per_commodity) if not arcs)
-    return McndModel(mip, tuple(y), unroutable)
+    x_of = {(a, k): x for a, xs in flows.items() for x, k in xs}
+    return McndModel(mip, tuple(y), unroutable, x_of)
 
 
 def _add_flows(mip: MipModel, instance: McndInstance, per_commodity: list[list[int]],
@@ -287,6 +291,21 @@ def _add_flows(mip: MipModel, instance: McndInstance, per_commodity: list[list[i
 
 # --------------------------------------------------------------------------- solving
 
+SEARCH_ABOVE = 30_000  # flow variables (commodities x arcs) above which "auto" searches
+
+
+def choose_method(instance: McndInstance, time_limit_s: float | None) -> str:
+    """``"search"`` for large instances under a time limit, else ``"exact"``.
+
+    Why: the strong MIP's LP grows with commodities x arcs; past ~30k flow variables (the
+    200-commodity C instances have 45k) SCIP spends most of two minutes on the root LP,
+    while every instance we prove optimal (C with 40 commodities, C+, R up to r09) is below.
+    Without a time limit the caller asked for a proof, so the exact MIP runs.
+    """
+    size = len(instance.commodities) * len(instance.arcs)
+    return "search" if time_limit_s is not None and size > SEARCH_ABOVE else "exact"
+
+
 
 def solve_instance(instance: McndInstance, settings: SolverSettings | None = None) -> McndResult:
     """Build and solve ``instance``; report status, objective, bound, gap and open arcs."""
@@ -302,11 +321,45 @@ def solve_instance(instance: McndInstance, settings: SolverSettings | None = Non
                           backend, why)
     out = solve(built.mip, settings)
     open_arcs: tuple[int, ...] = ()
+    flows: tuple[tuple[int, int, float], ...] = ()
     if out.status.has_solution:
         open_arcs = tuple(a for a, v in enumerate(built.y) if v >= 0 and out.values[v] > 0.5)
+        flows = tuple((a, k, float(out.values[x])) for (a, k), x in sorted(built.x.items())
+                      if out.values[x] > 1e-9)
     reason = infeasibility_reason(instance) if out.status is SolveStatus.INFEASIBLE else None
     return McndResult(instance.name, out.status, out.objective, out.bound, out.gap, out.seconds,
-                      open_arcs, backend, reason)
+                      open_arcs, backend, reason, flows)
+
+
+def solution_cost(instance: McndInstance, open_arcs: Sequence[int],
+                  flows: Sequence[tuple[int, int, float]], *, tol: float = 1e-6) -> float:
+    """Recompute the cost of a design and its flows, checking feasibility; raise ValueError.
+
+    Checks flow conservation for every commodity, capacity on every arc, and that flow only
+    uses open arcs; returns ``sum f_a`` over open arcs plus ``sum c_a x_ak``. Independent of
+    any solver, so it is how tests and the search verify an objective.
+    """
+    is_open = set(open_arcs)
+    load: dict[int, float] = {}
+    balance: dict[tuple[int, int], float] = {}
+    variable = 0.0
+    for a, k, amount in flows:
+        arc = instance.arcs[a]
+        if amount < -tol or (amount > tol and a not in is_open):
+            raise ValueError(f"flow {amount} of commodity {k} on closed or bad arc {a}")
+        load[a] = load.get(a, 0.0) + amount
+        balance[(k, arc.tail)] = balance.get((k, arc.tail), 0.0) + amount
+        balance[(k, arc.head)] = balance.get((k, arc.head), 0.0) - amount
+        variable += arc.unit_cost * amount
+    for a, total in load.items():
+        if total > instance.arcs[a].capacity * (1 + tol) + tol:
+            raise ValueError(f"arc {a} carries {total} > capacity {instance.arcs[a].capacity}")
+    for k, com in enumerate(instance.commodities):
+        for node in range(1, instance.n_nodes + 1):
+            want = {com.origin: com.demand, com.dest: -com.demand}.get(node, 0)
+            if abs(balance.get((k, node), 0.0) - want) > tol * max(1, com.demand) * 10:
+                raise ValueError(f"commodity {k} unbalanced at node {node}")
+    return float(sum(instance.arcs[a].fixed_cost for a in is_open)) + variable
 
 
 def infeasibility_reason(instance: McndInstance) -> str:
