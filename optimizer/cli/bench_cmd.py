@@ -15,8 +15,8 @@ import click
 
 from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
 from optimizer.solve.mcnd import (
-    DEFAULT_BACKEND,
     McndResult,
+    choose_backend,
     choose_method,
     known_values,
     read_dow,
@@ -39,9 +39,10 @@ def bench() -> None:
 @click.option("--gap", type=click.FloatRange(0, 1, max_open=True), default=1e-6,
               show_default=True, metavar="G", help="Relative MIP gap at which to stop.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
-@click.option("--backend", type=click.Choice(list(BACKENDS), case_sensitive=False),
-              default=DEFAULT_BACKEND, show_default=True,
-              help="MIP solver behind OR-Tools (exact method).")
+@click.option("--backend", type=click.Choice(["auto", *BACKENDS], case_sensitive=False),
+              default="auto", show_default=True,
+              help="MIP solver behind OR-Tools (exact method); auto: HiGHS (MathOpt) when "
+                   "fixed charges dominate, SCIP otherwise.")
 @click.option("--method", type=click.Choice(["auto", "exact", "search"]), default="auto",
               show_default=True,
               help="exact: the strong MIP; search: slope scaling + LP-guided neighbourhood "
@@ -64,6 +65,8 @@ def mcnd(file: str, time_limit: float | None, gap: float, seed: int, backend: st
     instance = read_dow(file)
     if method == "auto":
         method = choose_method(instance, time_limit)
+    if backend.lower() == "auto":
+        backend = choose_backend(instance)
     if method == "search":
         result = search(instance, SearchSettings(time_limit_s=time_limit or 120.0, seed=seed))
     else:
