@@ -101,13 +101,6 @@ def _refuse(demand: Demand, route: Route, reason: str) -> RouteOption:
                        math.inf, 0.0, (), (), (), None, 0.0, "")
 
 
-def _entry_node(network: Network, lanes: list[Lane], territory: str) -> str | None:
-    for lane in lanes:
-        if network.territory_of(lane.dest) == territory:
-            return lane.dest
-    return None
-
-
 def _lane_charge(
     network: Network, lane: Lane, demand: Demand, load_kg: float
 ) -> tuple[float, ContainerUse | None, str]:
