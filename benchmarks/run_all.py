@@ -79,11 +79,11 @@ def main(argv: list[str] | None = None) -> int:
                 _machine()]
     started = time.perf_counter()
 
-    scale_runs = ([(["--sizes", "200", "2000", "20000", "--network", "global", "--pulp"],
-                    "global"),
-                   (["--sizes", "200", "2000", "--network", "synthetic", "--pulp"],
+    scale_runs = ([(["--sizes", "200", "2000", "20000", "--network", "global", "--pulp",
+                     "--arc"], "global"),
+                   (["--sizes", "200", "2000", "--network", "synthetic", "--pulp", "--arc"],
                     "synthetic")] if full else
-                  [(["--sizes", "50", "200", "--network", "global", "--pulp",
+                  [(["--sizes", "50", "200", "--network", "global", "--pulp", "--arc",
                      "--time-limit", "30"], "global")])
     for extra, tag in scale_runs:
         cmd = [py, str(HERE / "bench_scale.py"), *extra, "--out", str(out / f"scale_{tag}")]
