@@ -5,6 +5,7 @@ Usage (from the repository root; instances in ``../shared/benchmarks/mcnd``)::
     python benchmarks/bench_mcnd.py --time-limit 120
     python benchmarks/bench_mcnd.py c33 r05.6 --backend HIGHS --time-limit 60
     python benchmarks/bench_mcnd.py c37 c38 c39 c40 --method search
+    python benchmarks/bench_mcnd.py --quick    # CI: c33, c41, r05.2 (seconds each)
 
 Each row: instance, known value (kind), our objective, best bound, gap %, our gap to the
 known value %, wall seconds, CPU seconds of this process (the solver runs in-process, so CPU
@@ -14,7 +15,9 @@ the instances we prove optimal, the LP-guided search for the 200-commodity C ins
 The default set is the exact set (c33, c35, c36, c41, the six 25-node C+ instances) and the
 heuristic set c37-c40. The fixed-charge C+ files run on HiGHS through MathOpt without a time
 limit (``--exact-backend`` names the instances solved that way): SCIP does not prove
-``c25_100_30_F_L_5`` in 120 s.
+``c25_100_30_F_L_5`` in 120 s. ``--quick`` (CI) runs the quick set instead (two C
+instances and one R instance that SCIP proves optimal in seconds) and ends the table with
+how many reached their known value.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from optimizer.solve.backend import BACKENDS, SolverSettings
+from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
 from optimizer.solve.mcnd import (
     DEFAULT_BACKEND,
     McndInstance,
@@ -46,6 +49,8 @@ DEFAULT_SET = [
 # Fixed-charge C+ files go to HiGHS (MathOpt), as in tests/test_mcnd.py: SCIP is at
 # 37,325.5 / 35,926.6 after 120 s on c25_100_30_F_L_5 and 2-6x slower on the other three.
 HIGHS_FIRST = ["c25_100_10_F_L_5", "c25_100_10_F_T_5", "c25_100_30_F_L_5", "c25_100_30_F_T_5"]
+# --quick: small exact instances, same code path (strong MIP, SCIP), proven in seconds
+QUICK_SET = ["c33", "c41", "r05.2"]
 
 
 def instance_path(root: Path, name: str) -> Path:
@@ -57,7 +62,8 @@ def instance_path(root: Path, name: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """Solve the chosen instances one after another, printing each table row as it finishes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=DEFAULT_SET)
+    parser.add_argument("names", nargs="*", default=None,
+                        help="instances (default: the exact and heuristic sets above)")
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=list(BACKENDS))
     parser.add_argument("--exact-backend", nargs="*", default=HIGHS_FIRST, metavar="NAME",
@@ -65,12 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="auto", choices=["auto", "exact", "search"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--quick", action="store_true",
+                        help=f"CI: only {', '.join(QUICK_SET)} unless names are given")
     args = parser.parse_args(argv)
+    names = args.names or (QUICK_SET if args.quick else DEFAULT_SET)
     known = known_values()
     print("| instance | known value | ours | bound | gap % | vs known % | seconds | CPU s "
           "| method | status |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for name in args.names:
+    reached = checked = 0
+    for name in names:
         instance = read_dow(instance_path(args.root, name))
         cpu = time.process_time()
         result = _run(instance, name, args)
@@ -82,10 +92,24 @@ def main(argv: list[str] | None = None) -> int:
         versus = "-"
         if ref is not None and ref.value and result.objective is not None:
             versus = f"{100 * (result.objective - ref.value) / ref.value:+.3f}"
+        if ref is not None:
+            checked += 1
+            reached += _at_known(result, ref.value)
         print(f"| {name} | {ref_text} | {_num(result.objective)} | {_num(result.bound)} | {gap} "
               f"| {versus} | {result.seconds:.1f} | {cpu:.1f} | {result.backend} "
               f"| {result.status.value} |", flush=True)
+    if args.quick:
+        print(f"\n{reached} of {checked} instances with a known value reached it "
+              "(|ours - known| < 0.5, or infeasibility proven)"
+              + ("" if reached == checked else ": **MISSED**"))
     return 0
+
+
+def _at_known(result: McndResult, value: float | None) -> bool:
+    """Whether ``result`` is the known optimum (``value``; ``None``: known infeasible)."""
+    if value is None:
+        return result.status is SolveStatus.INFEASIBLE
+    return result.objective is not None and abs(result.objective - value) < 0.5
 
 
 def _run(instance: McndInstance, name: str, args: argparse.Namespace) -> McndResult:

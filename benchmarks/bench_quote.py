@@ -1,7 +1,7 @@
 """Quote speed on networks/global: in-process latency per shipment and a CLI batch.
 
     python benchmarks/bench_quote.py [--network networks/global] [--n 2000] [--batch 10000]
-                                     [--workers 0]
+                                     [--workers 0] [--quick]
 
 Prints the median / p99 of in-process quotes (after one warm-up pass over the
 same corridors, which builds the cached route tables), once with the Pareto
@@ -11,7 +11,8 @@ and once from the priced route table (what batches use), and the wall time of
 command: start-up, network read, route tables, quoting, CSV written) with
 ``--workers`` processes (0: the CLI default, every CPU) and with one.
 Shipments are random but seeded: origins × markets of the network, 0.2–30 kg,
-typical parcel densities, USD 5–800, every category.
+typical parcel densities, USD 5–800, every category. ``--quick`` (CI) is
+``--n 200 --batch 1000`` with the results as a markdown table beside the targets.
 """
 
 from __future__ import annotations
@@ -47,13 +48,23 @@ def shipments(network, n: int, seed: int = 7) -> list[dict[str, str]]:  # type: 
     return rows
 
 
+# issue 4: single quotes median <= 2 ms and p99 <= 10 ms; a 10,000-shipment batch <= 20 s
+TARGET_MEDIAN_MS, TARGET_P99_MS, TARGET_BATCH, TARGET_BATCH_S = 2.0, 10.0, 10000, 20.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--network", default="networks/global")
     parser.add_argument("--n", type=int, default=2000, help="in-process quotes timed")
     parser.add_argument("--batch", type=int, default=10000, help="shipments in the CLI batch")
     parser.add_argument("--workers", type=int, default=0, help="CLI --workers (0: its default)")
+    parser.add_argument("--quick", action="store_true",
+                        help="CI: --n 200 --batch 1000, markdown table")
     args = parser.parse_args()
+    if args.quick:
+        args.n, args.batch = min(args.n, 200), min(args.batch, 1000)
+    table: list[tuple[str, str, str]] = []  # --quick: measure, result, target
+    say = (lambda *_: None) if args.quick else print
 
     from optimizer.network.reader import read_network
     from optimizer.quote import Quoter, parse_shipment
@@ -66,7 +77,9 @@ def main() -> None:
     for s in parsed:
         quoter.quote(s)
     warm = time.perf_counter() - started
-    print(f"first pass over {len(parsed)} shipments incl. route-table build: {warm:.1f} s")
+    say(f"first pass over {len(parsed)} shipments incl. route-table build: {warm:.1f} s")
+    table.append((f"first pass over {len(parsed)} shipments (route tables built once per "
+                 "corridor)", f"{warm:.1f} s", ""))
     for method in ("search", "table"):
         times = []
         for s in parsed:
@@ -75,7 +88,16 @@ def main() -> None:
             times.append((time.perf_counter() - t0) * 1000)
         times.sort()
         p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-        print(
+        median = statistics.median(times)
+        target = ""
+        if method == "search":  # the single-quote path the targets are about
+            met = median <= TARGET_MEDIAN_MS and p99 <= TARGET_P99_MS
+            target = (f"median ≤ {TARGET_MEDIAN_MS:g} ms, p99 ≤ {TARGET_P99_MS:g} ms: "
+                      + ("met" if met else "**missed**"))
+        table.append((f"in-process, {len(times)} quotes, Pareto by {method} ("
+                     + ("single-quote path" if method == "search" else "batch path") + ")",
+                     f"median {median:.2f} ms, p99 {p99:.2f} ms", target))
+        say(
             f"in-process, {len(times)} shipments on {args.network}, Pareto by {method}: median "
             f"{statistics.median(times):.2f} ms, p99 {p99:.2f} ms, "
             f"mean {statistics.mean(times):.2f} ms"
@@ -98,12 +120,28 @@ def main() -> None:
                                 "--batch", str(src), "-o", str(out), "--json", *extra],
                                check=True, stdout=subprocess.DEVNULL)  # fmt: skip
                 label = f"{workers} worker(s)" if workers else "default workers"
-                print(f"CLI batch of {args.batch} shipments, {label}: "
-                      f"{time.perf_counter() - t0:.1f} s wall")  # fmt: skip
+                wall = time.perf_counter() - t0
+                say(f"CLI batch of {args.batch} shipments, {label}: "
+                    f"{wall:.1f} s wall")  # fmt: skip
+                target = ""
+                if args.batch == TARGET_BATCH and not workers:
+                    target = (f"≤ {TARGET_BATCH_S:g} s: "
+                              + ("met" if wall <= TARGET_BATCH_S else "**missed**"))
+                elif not workers:
+                    target = f"(≤ {TARGET_BATCH_S:g} s for {TARGET_BATCH:,}; not this size)"
+                table.append((f"CLI batch of {args.batch:,} shipments, {label} (cold process)",
+                             f"{wall:.1f} s", target))
                 outputs.append(out.read_bytes())
             if len(outputs) > 1:
                 same = "identical" if outputs[0] == outputs[1] else "DIFFERENT"
-                print(f"batch output with default workers and with 1 worker: {same}")
+                say(f"batch output with default workers and with 1 worker: {same}")
+                table.append(("batch output, default workers vs 1 worker",
+                             same if same == "identical" else f"**{same}**", ""))
+    if args.quick:
+        print(f"Command: `python benchmarks/bench_quote.py --quick` (random seeded shipments "
+              f"on {args.network})\n")
+        print("| measure | result | target |\n|---|---|---|")
+        print("\n".join(f"| {a} | {b} | {c} |" for a, b, c in table))
 
 
 if __name__ == "__main__":

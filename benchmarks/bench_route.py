@@ -7,6 +7,10 @@ trains); N orders (seeded) are ready across one month with due dates 12-45
 days later. Prints one table row per case: model size, build and solve time,
 status, objective, bound and gap.
 
+``--quick`` (CI) routes the hzjken case only and prints a markdown table that
+checks the plan against ``Solution_published.txt`` (total, its three parts and
+every order's dated legs) and against the 30 s target.
+
 ``--global N`` instead routes a seeded month of N orders on the scheduled
 services of ``networks/global`` (lanes with their departure weekdays, costs,
 lead times and customs as ``docs/route.md`` *Orders on a network* converts
@@ -17,6 +21,7 @@ splittable, duties and import VAT from the network's customs rules.
 Usage (from the repo root)::
 
     python benchmarks/bench_route.py                      # hzjken + N=200
+    python benchmarks/bench_route.py --quick              # CI: hzjken only, markdown table
     python benchmarks/bench_route.py --orders 2000 --time-limit 300
     python benchmarks/bench_route.py --no-hzjken --orders --global 2000 --time-limit 300
 """
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -40,6 +46,7 @@ from optimizer.schedule.records import (
     lead_days,
     make_scenario,
 )
+from optimizer.schedule.result import RoutePlan
 
 REPO = Path(__file__).resolve().parents[1]
 HZJKEN = REPO / "scenarios" / "orders" / "hzjken" / "scenario.yaml"
@@ -147,6 +154,10 @@ def run(name: str, sc: OrdersScenario, time_limit: float, backend: str) -> None:
     t0 = time.perf_counter()
     plan = route(sc, time_limit_s=time_limit, backend=backend)
     wall = time.perf_counter() - t0
+    _row(name, sc, plan, wall, backend)
+
+
+def _row(name: str, sc: OrdersScenario, plan: RoutePlan, wall: float, backend: str) -> None:
     gap = f"{plan.gap:.3%}" if plan.gap is not None else "-"
     obj = f"{plan.objective:,.0f}" if plan.objective is not None else "-"
     bound = f"{plan.bound:,.0f}" if plan.bound is not None else "-"
@@ -165,7 +176,13 @@ def main() -> None:
     ap.add_argument("--no-hzjken", action="store_true")
     ap.add_argument("--global", dest="global_orders", type=int, nargs="*", default=[],
                     help="also route N orders on networks/global's scheduled services")
+    ap.add_argument("--quick", action="store_true",
+                    help="CI: the hzjken case only, checked against the published optimum "
+                         "(markdown table)")
     args = ap.parse_args()
+    if args.quick:
+        quick(args.time_limit, args.backend)
+        return
     print(f"{'case':<13} {'solver':<6} {'orders':>6} {'late':>5} {'vars':>8} {'rows':>8} "
           f"{'build':>7} {'solve':>7} {'status':<10} {'greedy':>14} {'objective':>14} "
           f"{'bound':>14} {'gap':>8}")
@@ -179,6 +196,67 @@ def main() -> None:
         print(f"# global N={n}: {len(sc.services)} services, {len(sc.routes)} origin-dest "
               f"pairs, scenario built in {time.perf_counter() - t0:.1f} s", flush=True)
         run(f"global N={n}", sc, args.time_limit, args.backend)
+
+
+TARGET_S = 30.0  # issue 7: the published case in <= 30 s
+
+
+def published(text: str) -> tuple[dict[str, float], dict[str, list[tuple[str, str, str, str]]]]:
+    """Totals ('Total cost' ... 'Tax cost') and order -> [(date, from, to, mode)] of a
+    hzjken ``Solution.txt``."""
+    totals: dict[str, float] = {}
+    routes: dict[str, list[tuple[str, str, str, str]]] = {}
+    current = ""
+    for line in text.splitlines():
+        if m := re.match(r"(Total|Transportation|Warehouse|Tax) cost: ([-\d.]+)", line):
+            totals[m.group(1).lower()] = float(m.group(2))
+        elif m := re.match(r"Goods-(\d+)", line):
+            current = m.group(1)
+            routes[current] = []
+        elif m := re.match(r"\(\d+\)Date: (\S+)\s+From: (.+?)\s+To: (.+?)\s+By: (\S+)", line):
+            routes[current].append((m.group(1), m.group(2), m.group(3), m.group(4)))
+    return totals, routes
+
+
+def quick(time_limit: float, backend: str) -> None:
+    """The hzjken case once, as a markdown table checked against the published solution."""
+    totals, routes = published((HZJKEN.parent / "Solution_published.txt").read_text())
+    t0 = time.perf_counter()
+    sc = read_orders_scenario(HZJKEN)
+    read_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plan = route(sc, time_limit_s=time_limit, backend=backend)
+    wall = time.perf_counter() - t0
+    got = {o.order: [(leg.depart.isoformat(), leg.origin, leg.dest, leg.mode)
+                     for leg in o.parts[0].legs] for o in plan.orders
+           if len(o.parts) == 1}
+    ours = {"total": plan.objective, "transportation": plan.transport,
+            "warehouse": plan.warehouse, "tax": plan.tax}
+
+    def same(a: float | None, b: float | None) -> bool:
+        return a is not None and b is not None and abs(a - b) < 0.5
+
+    exact = all(same(ours[k], totals.get(k)) for k in ours)
+    same_routes = got == routes
+    fmt = "{:,.0f}".format
+    print(f"Command: `python benchmarks/bench_route.py --quick` (the published hzjken case, "
+          f"{backend}, {time_limit:g} s limit)\n")
+    print("| case | orders | services | vars | rows | read + build s | solve s | status "
+          "| ours: total = transport + warehouse + tax | published | reproduced? "
+          f"| wall s (target ≤ {TARGET_S:g} s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    obj = "-" if plan.objective is None else (
+        f"{fmt(plan.objective)} = {fmt(plan.transport)} + {fmt(plan.warehouse)} + "
+        f"{fmt(plan.tax)}")
+    pub = (f"{fmt(totals.get('total', 0))} = {fmt(totals.get('transportation', 0))} + "
+           f"{fmt(totals.get('warehouse', 0))} + {fmt(totals.get('tax', 0))}")
+    verdict = ("yes, same routes and dates" if exact and same_routes else
+               "objective yes, routes DIFFER" if exact else "**NO**")
+    total_s = read_s + wall
+    met = "met" if total_s <= TARGET_S else "**missed**"
+    print(f"| hzjken | {len(sc.orders)} | {len(sc.services)} | {plan.variables:,} "
+          f"| {plan.rows:,} | {read_s + wall - plan.seconds:.1f} | {plan.seconds:.1f} "
+          f"| {plan.status!s} | {obj} | {pub} | {verdict} | {total_s:.1f}: {met} |", flush=True)
 
 
 if __name__ == "__main__":

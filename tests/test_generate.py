@@ -52,3 +52,22 @@ def test_synthetic_network_is_larger_valid_and_deterministic(tmp_path: Path) -> 
     assert len(big.lanes) > 2 * len(base.lanes)
     sc, _, _ = load(generate_scenario(one, 20, 2, tmp_path / "sc"))
     assert len(sc.demands) == 20
+
+
+def test_bench_scale_synthetic_network_has_about_5000_lanes(tmp_path: Path) -> None:
+    # issue 6 asks for synthetic networks "up to 5,000 lanes"; bench_scale uses copies=17
+    import csv
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    out = generate_network(GLOBAL, tmp_path / "net", copies=17, seed=1)
+    nodes, lanes = rows(GLOBAL / "nodes.csv"), rows(GLOBAL / "lanes.csv")
+    regional = {n["id"] for n in nodes if n["kind"] in ("origin_warehouse", "market")}
+    touching = sum(1 for ln in lanes if ln["from"] in regional or ln["to"] in regional)
+    big_lanes = rows(out / "lanes.csv")
+    assert len(big_lanes) == len(lanes) + 16 * touching
+    assert len(rows(out / "nodes.csv")) == len(nodes) + 16 * len(regional)
+    assert 4500 <= len(big_lanes) <= 5500
+    assert len({ln["id"] for ln in big_lanes}) == len(big_lanes)
