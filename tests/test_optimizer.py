@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from optimizer.cli.main import main
 from optimizer.costing.tariff import price_shipment
 from optimizer.network.reader import read_network
+from optimizer.network.records import Network, NodeKind
 from optimizer.plan.writers import plan_dict
-from optimizer.routes.candidates import candidate_routes
+from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
 from optimizer.routes.evaluate import evaluate
 from optimizer.scenario.load import apply_what_if, load
 from optimizer.scenario.records import Demand, Inventory, Pattern, Scenario, SolverOptions, WhatIf
@@ -33,6 +34,7 @@ from optimizer.solve.optimize import optimize
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
+GLOBAL = Path(__file__).resolve().parents[1] / "networks" / "global"
 DAY = dt.date(2026, 3, 1)
 
 
@@ -172,6 +174,61 @@ def test_plan_invariants(demands):
             tariff = network.tariff_by_id[network.lane_by_id[use.lane].tariff]
             assert use.containers * tariff.container_capacity_kg >= use.kg - 1e-6
             assert use.containers * tariff.container_capacity_m3 >= use.m3 - 1e-6
+
+
+def reference_routes(network: Network, origin: str, market: str, pattern: Pattern,
+                     max_legs: int) -> list[Route]:
+    """candidate_routes recomputed the plain way: every lane and node scanned at every step."""
+    stock_kind = {Pattern.BONDED: NodeKind.BONDED_ZONE,
+                  Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
+    blocked = {n.id for n in network.nodes if n.kind is NodeKind.MARKET or n.kind.holds_stock}
+    direct = pattern is Pattern.DIRECT
+    if direct:
+        targets = {market}
+    else:
+        targets = {n.id for n in network.nodes if n.kind is stock_kind[pattern]
+                   and network.territory_of(n.id) == network.territory_of(market)}
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def walk(node: str, path: tuple[str, ...], seen: list[str]) -> None:
+        for lane in network.lanes:
+            ok = lane.scope.carries_parcels() if direct else lane.scope.carries_bulk()
+            if lane.origin != node or not ok or lane.dest in seen:
+                continue
+            here, there = network.territory_of(node), network.territory_of(lane.dest)
+            if there != here and there in {network.territory_of(n) for n in seen}:
+                continue
+            if lane.dest in targets:
+                found.append(((*path, lane.id), lane.dest))
+            elif lane.dest not in blocked and len(path) + 1 < max_legs - (not direct):
+                walk(lane.dest, (*path, lane.id), [*seen, lane.dest])
+
+    walk(origin, (), [origin])
+    if direct:
+        return [Route(pattern, (), lanes, None) for lanes, _ in sorted(found)]
+    return [Route(pattern, lanes, (lm.id,), node) for lanes, node in sorted(found)
+            for lm in network.lanes
+            if lm.origin == node and lm.dest == market and lm.scope.carries_parcels()]
+
+
+@pytest.mark.parametrize(("origin", "market", "pattern"), [
+    ("CN_YIW_ORIGIN", "M_DE", Pattern.DIRECT),
+    ("KR_ICN_ORIGIN", "M_NL", Pattern.DIRECT),
+    ("DE_DUS_ORIGIN", "M_CN_EAST", Pattern.BONDED),
+    ("US_CHI_ORIGIN", "M_PL", Pattern.OVERSEAS),
+    ("CN_SHA_ORIGIN", "M_GB", Pattern.BONDED),
+])
+def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market, pattern):
+    network = read_network(GLOBAL)
+    want = reference_routes(network, origin, market, pattern, max_legs=7)
+    assert want or pattern is Pattern.BONDED
+    index = RouteIndex.build(network)
+    assert candidate_routes(network, origin, market, pattern, index=index) == want
+    assert candidate_routes(network, origin, market, pattern) == want  # cached index
+    candidate_routes(tiny, "O", "M", Pattern.DIRECT)  # another network replaces the cache
+    assert candidate_routes(network, origin, market, pattern) == want
+    assert candidate_routes(network, origin, market, pattern, max_legs=4) == \
+        reference_routes(network, origin, market, pattern, max_legs=4)
 
 
 @settings(max_examples=30, deadline=None)

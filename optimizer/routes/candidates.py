@@ -15,7 +15,8 @@ Enumeration is exhaustive over simple paths of at most ``max_legs`` lanes
 a customs territory once they have left it (no Yantian → Rotterdam → Ningbo →
 Los Angeles). It is exact; the
 optimizer may later keep only the best ``limit`` per demand (see
-:mod:`optimizer.routes.evaluate`).
+:mod:`optimizer.routes.evaluate`). What it needs from the network (adjacency,
+territories, stock nodes) is computed once per network in a :class:`RouteIndex`.
 """
 
 from __future__ import annotations
@@ -46,33 +47,78 @@ class Route:
         return f"{self.pattern.value}:{'>'.join(self.lanes)}"
 
 
-def _adjacency(network: Network, *, parcel: bool) -> dict[str, list[Lane]]:
-    out: dict[str, list[Lane]] = {}
-    for lane in network.lanes:  # sorted by id
-        ok = lane.scope.carries_parcels() if parcel else lane.scope.carries_bulk()
-        if ok:
-            out.setdefault(lane.origin, []).append(lane)
-    return out
+@dataclass(frozen=True, slots=True, eq=False)
+class RouteIndex:
+    """What enumeration needs from a network, computed once per network.
+
+    Build it with :meth:`of` (cached for the last network seen) or :meth:`build`
+    and pass it to :func:`candidate_routes` for many calls on one network.
+    """
+
+    network: Network
+    parcel: dict[str, tuple[Lane, ...]]  # node -> parcel-carrying lanes out, by lane id
+    bulk: dict[str, tuple[Lane, ...]]  # node -> bulk-carrying lanes out, by lane id
+    parcel_in: dict[str, tuple[Lane, ...]]  # node -> parcel-carrying lanes in, by lane id
+    territory: dict[str, str]  # node -> customs territory
+    blocked: frozenset[str]  # markets and stock nodes: a route never passes through one
+    stock: dict[tuple[NodeKind, str], frozenset[str]]  # (kind, territory) -> stock nodes
+
+    @classmethod
+    def build(cls, network: Network) -> RouteIndex:
+        parcel: dict[str, list[Lane]] = {}
+        bulk: dict[str, list[Lane]] = {}
+        parcel_in: dict[str, list[Lane]] = {}
+        for lane in network.lanes:  # sorted by id
+            if lane.scope.carries_parcels():
+                parcel.setdefault(lane.origin, []).append(lane)
+                parcel_in.setdefault(lane.dest, []).append(lane)
+            if lane.scope.carries_bulk():
+                bulk.setdefault(lane.origin, []).append(lane)
+        territory = {n.id: network.territory_of(n.id) for n in network.nodes}
+        stock: dict[tuple[NodeKind, str], set[str]] = {}
+        for n in network.nodes:
+            if n.kind.holds_stock:
+                stock.setdefault((n.kind, territory[n.id]), set()).add(n.id)
+        blocked = {n.id for n in network.nodes if n.kind is NodeKind.MARKET or n.kind.holds_stock}
+        return cls(network, _freeze(parcel), _freeze(bulk), _freeze(parcel_in), territory,
+                   frozenset(blocked), {k: frozenset(v) for k, v in stock.items()})
+
+    @classmethod
+    def of(cls, network: Network) -> RouteIndex:
+        """The cached index of ``network`` (per network object; the last 4 are kept)."""
+        index = _INDEXES.get(id(network))
+        if index is None or index.network is not network:  # the index holds the network
+            if len(_INDEXES) >= 4:
+                _INDEXES.clear()
+            index = _INDEXES[id(network)] = cls.build(network)
+        return index
+
+
+_INDEXES: dict[int, RouteIndex] = {}
+
+
+def _freeze(lists: dict[str, list[Lane]]) -> dict[str, tuple[Lane, ...]]:
+    return {k: tuple(v) for k, v in lists.items()}
 
 
 def _paths(
-    network: Network,
-    adjacency: dict[str, list[Lane]],
+    index: RouteIndex,
+    adjacency: dict[str, tuple[Lane, ...]],
     source: str,
-    targets: set[str],
-    blocked: set[str],
+    targets: set[str] | frozenset[str],
     max_legs: int,
 ) -> list[tuple[tuple[str, ...], str]]:
     """Simple lane paths from ``source`` to any of ``targets`` (depth-first, sorted order)."""
-    territory = {n.id: network.country_by_code[n.country].territory for n in network.nodes}
+    territory, blocked = index.territory, index.blocked
     found: list[tuple[tuple[str, ...], str]] = []
     start = (source, (), frozenset([source]), frozenset([territory[source]]))
     stack: list[tuple[str, tuple[str, ...], frozenset[str], frozenset[str]]] = [start]
     while stack:
         node, lanes, visited, left = stack.pop()
-        for lane in reversed(adjacency.get(node, [])):
+        here = territory[node]
+        for lane in reversed(adjacency.get(node, ())):
             nxt = lane.dest
-            here, there = territory[node], territory[nxt]
+            there = territory[nxt]
             if nxt in visited or (there != here and there in left):
                 continue  # never revisit a node, nor re-enter a customs territory once left
             path = (*lanes, lane.id)
@@ -86,33 +132,33 @@ def _paths(
 
 
 def candidate_routes(
-    network: Network, origin: str, market: str, pattern: Pattern, *, max_legs: int = 7
+    network: Network,
+    origin: str,
+    market: str,
+    pattern: Pattern,
+    *,
+    max_legs: int = 7,
+    index: RouteIndex | None = None,
 ) -> list[Route]:
-    """Every route of ``pattern`` from ``origin`` to ``market`` (see module docstring)."""
-    markets = {n.id for n in network.nodes if n.kind is NodeKind.MARKET}
-    stock = {n.id for n in network.nodes if n.kind.holds_stock}
+    """Every route of ``pattern`` from ``origin`` to ``market`` (see module docstring).
+
+    ``index`` must be built from ``network``; without it :meth:`RouteIndex.of` is used.
+    """
     if origin not in network.node_by_id or market not in network.node_by_id:
         return []
+    index = index if index is not None else RouteIndex.of(network)
     if pattern is Pattern.DIRECT:
-        adjacency = _adjacency(network, parcel=True)
-        paths = _paths(network, adjacency, origin, {market}, markets | stock, max_legs)
+        paths = _paths(index, index.parcel, origin, {market}, max_legs)
         return [Route(pattern, (), lanes, None) for lanes, _ in paths]
-    territory = network.territory_of(market)
-    kind = _STOCK_KIND[pattern]
-    targets = {
-        n.id for n in network.nodes
-        if n.kind is kind and network.territory_of(n.id) == territory
-    }
-    if not targets:
-        return []
+    targets = index.stock.get((_STOCK_KIND[pattern], index.territory[market]), frozenset())
     last_mile: dict[str, list[str]] = {}
-    for lane in network.lanes:
-        if lane.dest == market and lane.origin in targets and lane.scope.carries_parcels():
+    for lane in index.parcel_in.get(market, ()):
+        if lane.origin in targets:
             last_mile.setdefault(lane.origin, []).append(lane.id)
-    bulk = _adjacency(network, parcel=False)
+    if not last_mile:
+        return []
     routes = []
-    for lanes, node in _paths(network, bulk, origin, set(last_mile), markets | stock,
-                              max_legs - 1):
+    for lanes, node in _paths(index, index.bulk, origin, set(last_mile), max_legs - 1):
         for final in last_mile[node]:
             routes.append(Route(pattern, lanes, (final,), node))
     return routes

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from optimizer.network.records import Network
 from optimizer.plan import records as pr
-from optimizer.routes.candidates import Route, candidate_routes
+from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
 from optimizer.routes.evaluate import CostSplit, RouteOption, evaluate, route_statics
 from optimizer.scenario.records import Demand, Pattern, Scenario
 from optimizer.solve import flow_model as fm
@@ -39,12 +39,13 @@ RouteTable = dict[tuple[str, str, Pattern], tuple[list[Route], list[float]]]
 def structural_routes(network: Network, scenario: Scenario) -> RouteTable:
     """Routes of every (origin, market, pattern) the scenario's demands need, sorted by P90."""
     table: RouteTable = {}
+    index = RouteIndex.build(network)
     for d in scenario.demands:
         for p in d.patterns:
             key = (d.origin, d.market, p)
             if key not in table:
                 found = candidate_routes(network, d.origin, d.market, p,
-                                         max_legs=scenario.options.max_legs)
+                                         max_legs=scenario.options.max_legs, index=index)
                 p90 = [route_statics(network, r).p90 for r in found]
                 order = sorted(range(len(found)), key=lambda i: p90[i])
                 table[key] = ([found[i] for i in order], [p90[i] for i in order])
