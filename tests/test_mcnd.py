@@ -7,14 +7,17 @@ tests needing them skip with a reason when that folder is absent.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.cli.bench_cmd import bench
 from optimizer.errors import InputError
-from optimizer.solve.backend import SolverSettings, SolveStatus
+from optimizer.solve.backend import LpSession, SolverSettings, SolveStatus
 from optimizer.solve.mcnd import (
     McndArc,
     McndCommodity,
@@ -27,6 +30,7 @@ from optimizer.solve.mcnd import (
     solve_instance,
     useful_arcs,
 )
+from optimizer.solve.mcnd_paths import Arrays, PathLp, decompose
 from optimizer.solve.mcnd_search import SearchSettings, search
 
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mcnd"
@@ -124,6 +128,19 @@ def test_time_limited_run_brackets_the_known_optimum(bench_dir: Path, name: str)
     assert result.bound <= known + 0.5 <= result.objective + 1.0
 
 
+@SLOW
+def test_search_on_a_200_commodity_instance_brackets_the_known_optimum(bench_dir: Path) -> None:
+    # c37 through the search in 30 s on one process: the column-generation bound must stay
+    # below the proven optimum (94,213) and the verified design above it. 30 s is a quarter
+    # of the benchmark's budget (≈ +1-5 % depending on load); slope scaling alone is +20 %.
+    instance = read_dow(_path(bench_dir, "c37"))
+    result = search(instance, SearchSettings(time_limit_s=30, workers=1))
+    assert result.bound is not None and result.objective is not None
+    assert result.bound <= 94213 <= result.objective <= 1.08 * 94213
+    assert solution_cost(instance, result.open_arcs, result.flows) == pytest.approx(
+        result.objective)
+
+
 @pytest.mark.parametrize("name", INFEASIBLE)
 def test_infeasible_instances_are_proven_with_a_reason(bench_dir: Path, name: str) -> None:
     _solve_and_compare(bench_dir, name)
@@ -210,12 +227,24 @@ def test_search_returns_a_verified_design(bench_dir: Path) -> None:
     # r04.5 (10 nodes, 60 arcs, 10 commodities; optimum 53,790): the cost is recomputed from
     # the returned flows (conservation, capacity, open arcs checked), not the solver's figure.
     instance = read_dow(_path(bench_dir, "r04.5"))
-    result = search(instance, SearchSettings(time_limit_s=10, neighbourhood_s=4))
+    result = search(instance, SearchSettings(time_limit_s=10, workers=1))
     assert result.status.has_solution and result.objective is not None
     assert solution_cost(instance, result.open_arcs, result.flows) == pytest.approx(
         result.objective)
     assert result.bound is not None and result.bound <= 53790 + 0.5 <= result.objective + 0.5
     assert set(result.open_arcs) >= {a for a, _, _ in result.flows}
+
+
+def test_search_portfolio_returns_the_best_run_and_the_best_bound(bench_dir: Path) -> None:
+    # r04.5 finishes well inside the limit, so each run is deterministic: the two-process
+    # portfolio must return exactly the better of the two single runs.
+    instance = read_dow(_path(bench_dir, "r04.5"))
+    single = [search(instance, SearchSettings(time_limit_s=20, workers=1, alphas=(alpha,)))
+              for alpha in (0.3, 0.5)]
+    both = search(instance, SearchSettings(time_limit_s=20, workers=2, alphas=(0.3, 0.5)))
+    assert both.objective == min(r.objective or 0.0 for r in single)
+    assert both.bound == max(r.bound or 0.0 for r in single)
+    assert solution_cost(instance, both.open_arcs, both.flows) == pytest.approx(both.objective)
 
 
 def test_solution_cost_rejects_infeasible_flows() -> None:
@@ -291,3 +320,76 @@ def test_cli_bad_file_exits_2(tmp_path: Path) -> None:
 def test_cli_help_has_example() -> None:
     out = CliRunner().invoke(bench, ["mcnd", "--help"])
     assert out.exit_code == 0 and "xborder bench mcnd" in out.output
+
+
+def _strong_lp(instance) -> float:  # type: ignore[no-untyped-def]
+    out = LpSession(build_model(instance).mip).solve()
+    assert out.objective is not None
+    return out.objective
+
+
+def test_path_lp_by_column_generation_equals_the_arc_strong_lp() -> None:
+    # TINY by hand: the cheap path takes 6 units at its capacity (y = 1 on both arcs: fixed
+    # 20, unit 12); the other 2 go direct with y = 2/6 (unit 10, fixed 100/3): 42 + 100/3.
+    instance = parse_dow(TINY, name="t", file="t.dow")
+    master = PathLp(Arrays.of(instance))
+    out, bound = master.converge(deadline=float("inf"))
+    assert out is not None and out.objective is not None
+    assert out.objective == pytest.approx(_strong_lp(instance)) == pytest.approx(42 + 100 / 3)
+    assert bound == pytest.approx(out.objective)
+
+
+def test_path_lp_equals_the_strong_lp_on_a_standard_instance(bench_dir: Path) -> None:
+    instance = read_dow(_path(bench_dir, "r04.5"))
+    out, bound = PathLp(Arrays.of(instance)).converge(deadline=float("inf"))
+    assert out is not None and out.objective is not None
+    assert out.objective == pytest.approx(_strong_lp(instance), rel=1e-9)
+    assert bound == pytest.approx(out.objective, rel=1e-9)
+
+
+CYCLE = """MULTIGEN.DAT:
+ 3 4 1
+ 1 2 1 10 1 1 1
+ 2 1 1 10 1 1 2
+ 2 3 1 10 1 1 3
+ 1 3 1 10 1 1 4
+ 1 3 8
+"""
+
+
+def test_decompose_splits_flows_into_paths_and_cancels_cycles() -> None:
+    arrays = Arrays.of(parse_dow(CYCLE, name="c", file="c.dow"))
+    # 1->2: 7, 2->1: 1 (a cycle with one unit of 1->2), 2->3: 6, 1->3: 2
+    flow = {(0, 0): 7.0, (1, 0): 1.0, (2, 0): 6.0, (3, 0): 2.0}
+    assert decompose(arrays, flow) == [(0, (0, 2), 6.0), (0, (3,), 2.0)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.permutations([2, 3, 4, 5]), st.integers(0, 4),
+                          st.integers(1, 9)), min_size=1, max_size=6))
+def test_decompose_keeps_every_unit_on_a_simple_path(routes) -> None:  # type: ignore[no-untyped-def]
+    # complete digraph on 6 nodes; each route goes 1 -> (some middle nodes) -> 6
+    n = 6
+    arcs = [(i, j) for i in range(1, n + 1) for j in range(1, n + 1) if i != j]
+    text = f"MULTIGEN.DAT:\n {n} {len(arcs)} 1\n"
+    text += "".join(f" {i} {j} 1 100 1 1 {a}\n" for a, (i, j) in enumerate(arcs, start=1))
+    total = sum(amount for _, _, amount in routes)
+    text += f" 1 6 {total}\n"
+    arrays = Arrays.of(parse_dow(text, name="h", file="h.dow"))
+    index = {pair: a for a, pair in enumerate(arcs)}
+    flow: dict[tuple[int, int], float] = {}
+    for middle, length, amount in routes:
+        nodes = [1, *middle[:length], 6]
+        for pair in pairwise(nodes):
+            flow[index[pair], 0] = flow.get((index[pair], 0), 0.0) + amount
+    paths = decompose(arrays, flow)
+    assert sum(amount for _, _, amount in paths) == pytest.approx(total)
+    used: dict[int, float] = {}
+    for k, path, amount in paths:
+        heads = [int(arrays.head[a]) for a in path]
+        assert k == 0 and int(arrays.tail[path[0]]) == 0 and heads[-1] == n - 1
+        assert len(set(heads)) == len(heads) and 0 not in heads  # simple
+        assert all(int(arrays.tail[b]) == int(arrays.head[a]) for a, b in pairwise(path))
+        for a in path:
+            used[a] = used.get(a, 0.0) + amount
+    assert all(v <= flow[a, 0] + 1e-9 for a, v in used.items())
