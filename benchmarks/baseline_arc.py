@@ -364,7 +364,7 @@ def build_arc_model(network: Network, scenario: Scenario) -> ArcModel:
     t1 = time.perf_counter()
 
     prob = pulp.LpProblem("xborder_arc_mcf", pulp.LpMinimize)
-    var = _variable_maker(prob)
+    var = variable_maker(prob)
     x = [[var(f"x_{k}_{j}", 0.0, None, pulp.LpContinuous) for j in range(len(c.arcs))]
          for k, c in enumerate(comms)]
     unmet = {d.id: var(f"u_{i}", 0.0, d.orders_per_week, pulp.LpContinuous)
@@ -457,7 +457,7 @@ def build_arc_model(network: Network, scenario: Scenario) -> ArcModel:
     return ArcModel(prob, comms, x, unmet, n, stats)
 
 
-def _variable_maker(prob: Any) -> Any:
+def variable_maker(prob: Any) -> Any:
     """``prob.add_variable`` (PuLP ≥ 3.3, the 4.0 API) or ``LpVariable`` on older PuLP."""
     import pulp
 
@@ -465,6 +465,19 @@ def _variable_maker(prob: Any) -> Any:
     if add is not None:
         return add
     return lambda name, lb, ub, cat: pulp.LpVariable(name, lb, ub, cat)
+
+
+def cbc(**options: Any) -> Any:
+    """PuLP's bundled CBC, quiet, one thread (the baselines' solver).
+
+    PuLP 3.3 announces ``COIN_CMD`` for 4.0 with a DeprecationWarning; the bundled CBC is
+    what a planner gets from ``pip install pulp``, so it stays the baseline.
+    """
+    import pulp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, threads=1, **options)
 
 
 def _safe(ident: str) -> str:
@@ -478,10 +491,7 @@ def solve_arc_model(model: ArcModel, *, relative_gap: float, time_limit_s: float
 
     with tempfile.TemporaryDirectory(prefix="xborder-arc-") as tmp:
         log = Path(tmp) / "cbc.log"
-        with warnings.catch_warnings():  # PuLP 3.3 announces COIN_CMD for 4.0; the
-            warnings.simplefilter("ignore", DeprecationWarning)  # bundled CBC is the baseline
-            solver = pulp.PULP_CBC_CMD(msg=False, gapRel=relative_gap, timeLimit=time_limit_s,
-                                       threads=1, logPath=str(log))
+        solver = cbc(gapRel=relative_gap, timeLimit=time_limit_s, logPath=str(log))
         t0 = time.perf_counter()
         model.prob.solve(solver)
         solve_s = time.perf_counter() - t0

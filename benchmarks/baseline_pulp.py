@@ -19,6 +19,8 @@ import math
 import time
 from typing import Any
 
+from baseline_arc import cbc, variable_maker
+
 from optimizer.solve.backend import MipModel
 
 
@@ -36,12 +38,12 @@ def solve_pulp(mip: MipModel, *, relative_gap: float, time_limit_s: float) -> di
 
     started = time.perf_counter()
     prob = pulp.LpProblem("xborder_flow", pulp.LpMinimize)
+    var = variable_maker(prob)
     xs = []
     for i in range(mip.num_vars):
         ub = mip.ub[i]
-        xs.append(pulp.LpVariable(f"x{i}", lowBound=mip.lb[i],
-                                  upBound=None if math.isinf(ub) else ub,
-                                  cat=pulp.LpInteger if mip.integer[i] else pulp.LpContinuous))
+        xs.append(var(f"x{i}", mip.lb[i], None if math.isinf(ub) else ub,
+                      pulp.LpInteger if mip.integer[i] else pulp.LpContinuous))
     prob += pulp.lpSum(c * xs[i] for i, c in enumerate(mip.cost) if c)
     for k, (index, coef, lo, hi) in enumerate(mip.rows):
         expr = pulp.lpSum(c * xs[i] for i, c in zip(index, coef, strict=True))
@@ -53,8 +55,7 @@ def solve_pulp(mip: MipModel, *, relative_gap: float, time_limit_s: float) -> di
             if not math.isinf(lo):
                 prob += (expr >= lo), f"r{k}l"
     built = time.perf_counter()
-    solver = pulp.PULP_CBC_CMD(msg=False, gapRel=relative_gap, timeLimit=time_limit_s,
-                               threads=1)
+    solver = cbc(gapRel=relative_gap, timeLimit=time_limit_s)
     prob.solve(solver)
     done = time.perf_counter()
     status = pulp.LpStatus[prob.status]
