@@ -239,9 +239,10 @@ def test_search_portfolio_returns_the_best_run_and_the_best_bound(bench_dir: Pat
     # r04.5 finishes well inside the limit, so each run is deterministic: the two-process
     # portfolio must return exactly the better of the two single runs.
     instance = read_dow(_path(bench_dir, "r04.5"))
-    single = [search(instance, SearchSettings(time_limit_s=20, workers=1, alphas=(alpha,)))
-              for alpha in (0.3, 0.5)]
-    both = search(instance, SearchSettings(time_limit_s=20, workers=2, alphas=(0.3, 0.5)))
+    runs = SearchSettings().runs
+    single = [search(instance, SearchSettings(time_limit_s=20, workers=1, runs=(run,)))
+              for run in runs]
+    both = search(instance, SearchSettings(time_limit_s=20, workers=2, runs=runs))
     assert both.objective == min(r.objective or 0.0 for r in single)
     assert both.bound == max(r.bound or 0.0 for r in single)
     assert solution_cost(instance, both.open_arcs, both.flows) == pytest.approx(both.objective)

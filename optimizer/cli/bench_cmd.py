@@ -40,8 +40,8 @@ def bench() -> None:
               show_default=True, metavar="G", help="Relative MIP gap at which to stop.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
 @click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-              help="search: parallel capacity-scaling runs, one per step (0: one per CPU; "
-                   "1: a single process).")
+              help="search: parallel capacity-scaling runs, one per step (0: one per usable "
+                   "CPU, at most one per step; 1: a single process).")
 @click.option("--backend", type=click.Choice(["auto", *BACKENDS], case_sensitive=False),
               default="auto", show_default=True,
               help="MIP solver behind OR-Tools (exact method); auto: HiGHS (MathOpt) when "

@@ -184,7 +184,8 @@ def _as_option(problem: Problem) -> Problem:
 def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) -> None:
     from tqdm import tqdm
 
-    from optimizer.quote.batch import default_workers, quote_csv, read_shipments, write_csv_text
+    from optimizer.cpus import usable_cpus
+    from optimizer.quote.batch import quote_csv, read_shipments, write_csv_text
 
     if not opts["output"]:
         raise InputError([Problem("quote", "--batch needs -o/--output", field="output",
@@ -192,7 +193,7 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
     started = time.perf_counter()
     shipments = read_shipments(quoter.network, path)
     stats = {"shipments": len(shipments), "without_option": 0}
-    workers = opts.get("workers") or default_workers()
+    workers = opts.get("workers") or usable_cpus()
     written = 0
 
     def texts() -> Iterator[str]:

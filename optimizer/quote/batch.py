@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -84,14 +83,6 @@ def quote_all(
     """Quote each shipment in turn (in-process); flags from the route table by default."""
     for shipment in shipments:
         yield quoter.quote(shipment, filters=filters, hide_dominated=hide_dominated, pareto=pareto)
-
-
-def default_workers() -> int:
-    """Worker processes for a batch: the CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def quote_rows(

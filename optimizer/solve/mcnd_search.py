@@ -28,18 +28,27 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from optimizer.cpus import usable_cpus
 from optimizer.solve.backend import LpSession, MipModel, SolverSettings, SolveStatus, solve
 from optimizer.solve.mcnd import McndInstance, McndResult, _add_flows, solution_cost, useful_arcs
 from optimizer.solve.mcnd_paths import Arrays, PathLp, decompose
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ScalingRun:
+    """One run of the portfolio: capacity-scaling step ``alpha``; the restricted MIP gets
+    the arcs open (``y > 0.01``) in any capacity-scaling iterate from ``kept_from`` on."""
+
+    alpha: float
+    kept_from: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +61,8 @@ class SearchSettings:
     slope_patience: int = 3  # stop slope scaling after this many iterations without gain
     bound_share: float = 0.4  # column generation for the bound ends by this share
     scaling_share: float = 0.75  # capacity scaling ends by this share (or when it stalls)
-    alphas: tuple[float, ...] = (0.3, 0.5)  # capacity-scaling steps, one run each
-    workers: int = 0  # parallel runs (0: one per alpha, at most one per CPU; 1: alphas[0])
-    support_from: int = 3  # capacity-scaling iterate from which arcs join the MIP's support
+    runs: tuple[ScalingRun, ...] = (ScalingRun(0.3, 3), ScalingRun(0.5, 1))
+    workers: int = 0  # parallel runs (0: one per run, at most one per usable CPU; 1: runs[0])
     max_scaling: int = 60
     scaling_rounds: int = 5  # column/row generation rounds per capacity-scaling iterate
     radius: int = 8  # local-branching radius (arc flips) around the incumbent
@@ -92,19 +100,19 @@ class _FlowLp:
 def search(instance: McndInstance, settings: SearchSettings | None = None) -> McndResult:
     """Best design found within the time limit, with a strong-LP lower bound (module doc).
 
-    One run per capacity-scaling step in ``alphas``, in parallel processes (a portfolio:
-    a small step keeps more arcs for the MIP, a large one converges sooner; which wins
-    depends on the instance). The best design is returned with the best bound.
+    One run per entry of ``runs``, in parallel processes (a portfolio: a small step keeps
+    more arcs for the MIP, a large one converges sooner; which wins depends on the
+    instance). The best design is returned with the best bound.
     """
     settings = settings or SearchSettings()
-    workers = min(settings.workers or (os.cpu_count() or 1), len(settings.alphas))
+    workers = min(settings.workers or usable_cpus(), len(settings.runs))
     if workers <= 1:
-        return _search_one(instance, settings, settings.alphas[0], settings.time_limit_s)
+        return _search_one(instance, settings, settings.runs[0], settings.time_limit_s)
     started = time.perf_counter()
     limit = settings.time_limit_s - 1.0  # process start-up and collection
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        runs = [pool.submit(_search_one, instance, settings, alpha, limit, time.time())
-                for alpha in settings.alphas[:workers]]
+        runs = [pool.submit(_search_one, instance, settings, run, limit, time.time())
+                for run in settings.runs[:workers]]
         results = [run.result() for run in runs]
     found = [r for r in results if r.objective is not None]
     if not found:
@@ -119,9 +127,9 @@ def search(instance: McndInstance, settings: SearchSettings | None = None) -> Mc
                    seconds=time.perf_counter() - started)
 
 
-def _search_one(instance: McndInstance, settings: SearchSettings, alpha: float, limit: float,
+def _search_one(instance: McndInstance, settings: SearchSettings, run: ScalingRun, limit: float,
                 submitted: float | None = None) -> McndResult:
-    """One run of the pipeline in the module doc with capacity-scaling step ``alpha``;
+    """One run of the pipeline in the module doc with the capacity scaling of ``run``;
     ``submitted`` (wall clock) counts the time a worker process took to start."""
     started = time.perf_counter() - (0.0 if submitted is None else max(0.0, time.time()
                                                                           - submitted))
@@ -149,7 +157,7 @@ def _search_one(instance: McndInstance, settings: SearchSettings, alpha: float, 
              out.objective if out else float("nan"), bound, len(master.paths), len(master.link),
              took())
 
-    best, kept, used = _capacity_scaling(master, flow_lp, ar, best, settings, alpha,
+    best, kept, used = _capacity_scaling(master, flow_lp, ar, best, settings, run,
                                          by(settings.scaling_share))
     log.info("capacity scaling: best %.1f, %d arcs kept, %d used at %.1f s", best.cost,
              kept.sum(), used.sum(), took())
@@ -172,12 +180,12 @@ def _search_one(instance: McndInstance, settings: SearchSettings, alpha: float, 
 
 
 def _capacity_scaling(master: PathLp, flow_lp: _FlowLp, ar: Arrays, best: _Design,
-                      settings: SearchSettings, alpha: float, deadline: float
+                      settings: SearchSettings, run: ScalingRun, deadline: float
                       ) -> tuple[_Design, np.ndarray, np.ndarray]:
     """Scale capacities by the LP's ``y`` until ``y`` is integral or stalls (module doc).
 
     Returns the best design met, the arcs with ``y > 0.01`` in any iterate from
-    ``support_from`` on, and those in any iterate at all.
+    ``run.kept_from`` on, and those in any iterate at all.
     """
     scale = np.ones(len(ar.unit))
     kept = np.zeros(len(ar.unit), dtype=bool)
@@ -191,7 +199,7 @@ def _capacity_scaling(master: PathLp, flow_lp: _FlowLp, ar: Arrays, best: _Desig
             break
         y, load = master.design_values(out)
         used |= y > 0.01
-        if it >= settings.support_from:
+        if it >= run.kept_from:
             kept |= y > 0.01
         design = _evaluate(flow_lp, ar, load > 1e-6)
         if design is not None and design.cost < best.cost - 1e-6:
@@ -204,7 +212,7 @@ def _capacity_scaling(master: PathLp, flow_lp: _FlowLp, ar: Arrays, best: _Desig
                                and abs(objective - previous) <= 1e-6 * abs(objective)):
             break
         previous = objective
-        scale = np.maximum(alpha * y + (1 - alpha) * scale, 1e-4)
+        scale = np.maximum(run.alpha * y + (1 - run.alpha) * scale, 1e-4)
         master.set_scale(scale)
     if not kept.any():
         kept = used.copy()
