@@ -110,6 +110,8 @@ def search(instance: McndInstance, settings: SearchSettings | None = None) -> Mc
         return _search_one(instance, settings, settings.runs[0], settings.time_limit_s)
     started = time.perf_counter()
     limit = settings.time_limit_s - 1.0  # process start-up and collection
+    # spawn, not fork: each worker starts clean instead of inheriting a copy of this process
+    # (OR-Tools and numpy thread state included); start-up costs ~1 s, paid from the limit.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = [pool.submit(_search_one, instance, settings, run, limit, time.time())
                 for run in settings.runs[:workers]]
@@ -120,11 +122,15 @@ def search(instance: McndInstance, settings: SearchSettings | None = None) -> Mc
     best = min(found, key=lambda r: r.objective or 0.0)  # first on ties: deterministic
     bounds = [r.bound for r in results if r.bound is not None]
     bound = max(bounds) if bounds else None
-    cost = best.objective or 0.0
-    gap = None if bound is None else max(0.0, cost - bound) / max(cost, 1e-9)
-    status = SolveStatus.OPTIMAL if gap is not None and gap <= 1e-6 else SolveStatus.FEASIBLE
+    status, gap = _status(best.objective or 0.0, bound)
     return replace(best, status=status, bound=bound, gap=gap,
                    seconds=time.perf_counter() - started)
+
+
+def _status(cost: float, bound: float | None) -> tuple[SolveStatus, float | None]:
+    """Optimal when the bound meets the cost (to 1e-6), else feasible; and the gap."""
+    gap = None if bound is None else max(0.0, cost - bound) / max(cost, 1e-9)
+    return (SolveStatus.OPTIMAL if gap is not None and gap <= 1e-6 else SolveStatus.FEASIBLE), gap
 
 
 def _search_one(instance: McndInstance, settings: SearchSettings, run: ScalingRun, limit: float,
@@ -173,8 +179,7 @@ def _search_one(instance: McndInstance, settings: SearchSettings, run: ScalingRu
     open_arcs = tuple(int(a) for a in np.flatnonzero(best.is_open))
     cost = solution_cost(instance, open_arcs, flows)  # never trust a solver's objective
     lower = bound if np.isfinite(bound) else None
-    gap = None if lower is None else max(0.0, cost - lower) / max(cost, 1e-9)
-    status = SolveStatus.OPTIMAL if gap is not None and gap <= 1e-6 else SolveStatus.FEASIBLE
+    status, gap = _status(cost, lower)
     return McndResult(instance.name, status, cost, lower, gap, took(), open_arcs, "SEARCH",
                       None, flows)
 
