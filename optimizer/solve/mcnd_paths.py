@@ -257,13 +257,13 @@ class PathLp:
 
     def mip(self, support: np.ndarray, hint_open: np.ndarray,
             hint_paths: dict[tuple[int, Path], float], radius: int | None = None
-            ) -> tuple[MipModel, dict[int, int], list[tuple[int, Path]]]:
+            ) -> tuple[MipModel, dict[int, int]]:
         """The strong MIP over the generated paths that stay inside ``support`` arcs.
 
         Binary ``y`` for the support arcs, every linking row (not only the generated ones),
         the artificial unmet columns at ``big``, and a hint. With ``radius``, a local-branching
         row keeps the design within ``radius`` arc flips of ``hint_open`` (Fischetti and Lodi
-        2003). Returns the model, ``arc -> y`` and the path of each flow column.
+        2003). Returns the model and ``arc -> y`` variable.
         """
         ar = self.ar
         mip = MipModel()
@@ -297,4 +297,4 @@ class PathLp:
             mip.add_row(list(y.values()), sign, ub=radius - float(hint_open[list(y)].sum()))
         for var, key in zip(h, chosen, strict=True):
             mip.hint[var] = hint_paths.get(key, 0.0)
-        return mip, y, chosen
+        return mip, y

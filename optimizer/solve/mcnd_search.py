@@ -15,9 +15,14 @@ was tried):
    they close; ``y`` converges towards 0/1. Every iterate's arcs with flow form a design,
    priced exactly by the flow LP on those arcs.
 4. **Restricted MIP**: SCIP on the path-form strong MIP over the arcs capacity scaling kept
-   open (from its third iterate on) and the incumbent's, with every generated path inside
-   them, hinted with the incumbent. Small (50-70 arcs, ~700 paths): usually proven optimal
-   in seconds. If time is left, a second one over every arc any iterate used.
+   open (from the run's ``kept_from``-th iterate on) and the incumbent's, with every
+   generated path inside them, hinted with the incumbent. Small (50-86 arcs, ~700 paths):
+   often proven optimal in seconds.
+5. **Local branching** with the time left: the same MIP over every arc any iterate used,
+   within ``radius`` arc flips of the incumbent.
+
+:func:`search` runs one pipeline per :class:`ScalingRun` in parallel processes and keeps
+the best design and the best bound.
 
 The final design's flows are re-optimised by the flow LP on its open arcs and its cost is
 recomputed by :func:`optimizer.solve.mcnd.solution_cost`, never taken from a solver.
@@ -279,7 +284,7 @@ def _restricted_mip(master: PathLp, flow_lp: _FlowLp, ar: Arrays, support: np.nd
     for k, path, amount in decompose(ar, best.flow):
         hint_paths[k, path] = hint_paths.get((k, path), 0.0) + amount
     master.add_paths(sorted(hint_paths))
-    mip, y, _ = master.mip(support, best.is_open, hint_paths, radius)
+    mip, y = master.mip(support, best.is_open, hint_paths, radius)
     out = solve(mip, SolverSettings(time_limit_s=max(1.0, seconds), seed=settings.seed,
                                     backend="SCIP"))
     if not out.status.has_solution:
