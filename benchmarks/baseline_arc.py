@@ -81,8 +81,11 @@ from optimizer.routes.timing import release_time
 from optimizer.scenario.records import Demand, Pattern, Scenario
 from optimizer.solve import flow_model as fm
 
-_CHANNEL = {Pattern.DIRECT: Channel.PARCEL, Pattern.BONDED: Channel.BONDED,
-            Pattern.OVERSEAS: Channel.COMMERCIAL}
+_CHANNEL = {
+    Pattern.DIRECT: Channel.PARCEL,
+    Pattern.BONDED: Channel.BONDED,
+    Pattern.OVERSEAS: Channel.COMMERCIAL,
+}
 _STOCK_KIND = {Pattern.BONDED: NodeKind.BONDED_ZONE, Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
 _TOL = 1e-6
 
@@ -134,8 +137,9 @@ def _hops(adj: dict[str, list[str]], start: str) -> dict[str, int]:
     return seen
 
 
-def build_layer(network: Network, origin: str, market: str, pattern: Pattern,
-                max_legs: int) -> Layer:
+def build_layer(
+    network: Network, origin: str, market: str, pattern: Pattern, max_legs: int
+) -> Layer:
     """The lanes of one pattern's layer that lie on an origin→market path of ≤ max_legs lanes."""
     nodes = network.node_by_id
     markets = {n.id for n in network.nodes if n.kind is NodeKind.MARKET}
@@ -144,20 +148,34 @@ def build_layer(network: Network, origin: str, market: str, pattern: Pattern,
     lanes: list[tuple[Lane, bool]] = []  # (lane, customer clock)
     if pattern is Pattern.DIRECT:
         for lane in network.lanes:
-            if (lane.scope.carries_parcels() and lane.origin not in markets | stock
-                    and lane.dest != origin and lane.dest not in stock
-                    and (lane.dest not in markets or lane.dest == market)):
+            if (
+                lane.scope.carries_parcels()
+                and lane.origin not in markets | stock
+                and lane.dest != origin
+                and lane.dest not in stock
+                and (lane.dest not in markets or lane.dest == market)
+            ):
                 lanes.append((lane, True))
     else:
-        targets = {n.id for n in network.nodes if n.kind is _STOCK_KIND[pattern]
-                   and network.territory_of(n.id) == territory}
-        last = [lane for lane in network.lanes if lane.origin in targets
-                and lane.dest == market and lane.scope.carries_parcels()]
+        targets = {
+            n.id
+            for n in network.nodes
+            if n.kind is _STOCK_KIND[pattern] and network.territory_of(n.id) == territory
+        }
+        last = [
+            lane
+            for lane in network.lanes
+            if lane.origin in targets and lane.dest == market and lane.scope.carries_parcels()
+        ]
         targets = {lane.origin for lane in last}
         for lane in network.lanes:
-            if (lane.scope.carries_bulk() and lane.origin not in markets | stock
-                    and lane.dest != origin and lane.dest not in markets
-                    and (lane.dest not in stock or lane.dest in targets)):
+            if (
+                lane.scope.carries_bulk()
+                and lane.origin not in markets | stock
+                and lane.dest != origin
+                and lane.dest not in markets
+                and (lane.dest not in stock or lane.dest in targets)
+            ):
                 lanes.append((lane, False))
         lanes += [(lane, True) for lane in last]
     fwd: dict[str, list[str]] = defaultdict(list)
@@ -171,8 +189,10 @@ def build_layer(network: Network, origin: str, market: str, pattern: Pattern,
         if h_from.get(lane.origin, max_legs) + 1 + h_to.get(lane.dest, max_legs) > max_legs:
             continue
         head = nodes[lane.dest]
-        enters = (network.territory_of(lane.origin) != territory
-                  and network.territory_of(lane.dest) == territory)
+        enters = (
+            network.territory_of(lane.origin) != territory
+            and network.territory_of(lane.dest) == territory
+        )
         if customer and pattern is not Pattern.DIRECT:
             part = release_time(nodes[lane.origin], (lane,), pattern is Pattern.BONDED)
             parts = [part]
@@ -185,8 +205,9 @@ def build_layer(network: Network, origin: str, market: str, pattern: Pattern,
             if lane.origin == origin:
                 parts.append(lt.handling_time(nodes[origin]))
         moments = [_moments(p) for p in parts]
-        arcs.append(LayerArc(lane, customer, enters, sum(m for m, _ in moments),
-                             sum(v for _, v in moments)))
+        arcs.append(
+            LayerArc(lane, customer, enters, sum(m for m, _ in moments), sum(v for _, v in moments))
+        )
     return Layer(origin, market, pattern, tuple(arcs))
 
 
@@ -216,18 +237,21 @@ def _freight(network: Network, lane: Lane, demand: Demand, load_kg: float) -> fl
     """Linear freight per order on the lane (None: the lane cannot carry the parcel)."""
     tariff = network.tariff_by_id[lane.tariff]
     if tariff.basis is TariffBasis.PER_PARCEL:
-        charge = price_shipment(tariff, network, weight_kg=demand.weight_kg,
-                                volume_m3=demand.volume_m3, pieces=1)
+        charge = price_shipment(
+            tariff, network, weight_kg=demand.weight_kg, volume_m3=demand.volume_m3, pieces=1
+        )
         return charge.total if charge.ok else None
     if tariff.basis is TariffBasis.PER_CONTAINER:
         return 0.0
-    rate = marginal_rate_per_kg(tariff, network, density_kg_per_m3=demand.weight_kg
-                                / demand.volume_m3, volume_kg=load_kg)
+    rate = marginal_rate_per_kg(
+        tariff, network, density_kg_per_m3=demand.weight_kg / demand.volume_m3, volume_kg=load_kg
+    )
     return rate * demand.weight_kg
 
 
-def _dijkstra(adj: dict[str, list[tuple[str, float, float]]], start: str
-              ) -> tuple[dict[str, float], dict[str, float]]:
+def _dijkstra(
+    adj: dict[str, list[tuple[str, float, float]]], start: str
+) -> tuple[dict[str, float], dict[str, float]]:
     """Shortest mean days from ``start`` and the variance summed along that path."""
     dist, var = {start: 0.0}, {start: 0.0}
     heap = [(0.0, start)]
@@ -242,18 +266,26 @@ def _dijkstra(adj: dict[str, list[tuple[str, float, float]]], start: str
     return dist, var
 
 
-def commodity(network: Network, scenario: Scenario, demand: Demand, layer: Layer
-              ) -> Commodity | None:
+def commodity(
+    network: Network, scenario: Scenario, demand: Demand, layer: Layer
+) -> Commodity | None:
     """The demand's arcs in ``layer`` after SLA pruning, priced per order; None if none."""
     pattern = layer.pattern
     inv, obj = scenario.inventory, scenario.objective
     nodes = network.node_by_id
     stocked = pattern.uses_stock
     per_shipment = demand.orders_per_week * (inv.replenishment_days / 7.0 if stocked else 1.0)
-    charge = cu.assess(network, dest_country=nodes[demand.market].country,
-                       channel=_CHANNEL[pattern], origin_country=nodes[demand.origin].country,
-                       category=demand.category, value_usd=demand.value_usd, freight_usd=0.0,
-                       items=demand.items_per_order, day=scenario.plan_date)
+    charge = cu.assess(
+        network,
+        dest_country=nodes[demand.market].country,
+        channel=_CHANNEL[pattern],
+        origin_country=nodes[demand.origin].country,
+        category=demand.category,
+        value_usd=demand.value_usd,
+        freight_usd=0.0,
+        items=demand.items_per_order,
+        day=scenario.plan_date,
+    )
     if not charge.ok:
         return None
     fee = charge.fee_usd / per_shipment if pattern is Pattern.OVERSEAS else charge.fee_usd
@@ -271,9 +303,13 @@ def commodity(network: Network, scenario: Scenario, demand: Demand, layer: Layer
         freight = _freight(network, lane, demand, load)
         if freight is None:
             continue
-        cost = (freight + nodes[lane.origin].handling_cost_per_kg * demand.weight_kg
-                + obj.co2e_price_per_tonne / 1000.0
-                * co2e_kg(demand.weight_kg, lane.distance_km, lane.co2e_kg_per_tkm))
+        cost = (
+            freight
+            + nodes[lane.origin].handling_cost_per_kg * demand.weight_kg
+            + obj.co2e_price_per_tonne
+            / 1000.0
+            * co2e_kg(demand.weight_kg, lane.distance_km, lane.co2e_kg_per_tkm)
+        )
         if a.enters:
             cost += duties
         if a.customer:
@@ -304,17 +340,21 @@ def commodity(network: Network, scenario: Scenario, demand: Demand, layer: Layer
             stock = nodes[lane.origin]
             # cycle + safety stock with the fastest bulk path's lead time (approximation 3)
             weeks_l, weeks_r = d_from[lane.origin] / 7.0, inv.replenishment_days / 7.0
-            safety = z * math.sqrt((weeks_l + weeks_r) * inv.demand_cv ** 2
-                                   + var_from[lane.origin] / 49.0)
+            safety = z * math.sqrt(
+                (weeks_l + weeks_r) * inv.demand_cv**2 + var_from[lane.origin] / 49.0
+            )
             cycle = weeks_r / 2.0
             storage_m3 = (cycle + safety) * demand.volume_m3
-            cost += ((cycle + safety) * demand.value_usd * inv.holding_rate_per_year / 52.0
-                     + storage_m3 * stock.storage_cost_per_m3_day * 7.0
-                     + stock.release_cost_per_order)
+            cost += (
+                (cycle + safety) * demand.value_usd * inv.holding_rate_per_year / 52.0
+                + storage_m3 * stock.storage_cost_per_m3_day * 7.0
+                + stock.release_cost_per_order
+            )
         elif not stocked and d_from[lane.origin] + a.mean_days + d_to[lane.dest] > sla:
             continue
-        arcs.append(Arc(lane, a.customer, a.enters, cost,
-                        a.mean_days if a.customer else 0.0, storage_m3))
+        arcs.append(
+            Arc(lane, a.customer, a.enters, cost, a.mean_days if a.customer else 0.0, storage_m3)
+        )
     if stocked:  # bulk arcs must still reach a stock node with a kept last-mile arc
         ends = {arc.lane.origin for arc in arcs if arc.customer}
         back: dict[str, list[str]] = defaultdict(list)
@@ -365,25 +405,34 @@ def build_arc_model(network: Network, scenario: Scenario) -> ArcModel:
 
     prob = pulp.LpProblem("xborder_arc_mcf", pulp.LpMinimize)
     var = variable_maker(prob)
-    x = [[var(f"x_{k}_{j}", 0.0, None, pulp.LpContinuous) for j in range(len(c.arcs))]
-         for k, c in enumerate(comms)]
-    unmet = {d.id: var(f"u_{i}", 0.0, d.orders_per_week, pulp.LpContinuous)
-             for i, d in enumerate(scenario.demands)}
+    x = [
+        [var(f"x_{k}_{j}", 0.0, None, pulp.LpContinuous) for j in range(len(c.arcs))]
+        for k, c in enumerate(comms)
+    ]
+    unmet = {
+        d.id: var(f"u_{i}", 0.0, d.orders_per_week, pulp.LpContinuous)
+        for i, d in enumerate(scenario.demands)
+    }
     container_spec: dict[str, tuple[float, float, float]] = {}
     for c in comms:
         for a in c.arcs:
             tariff = network.tariff_by_id[a.lane.tariff]
             if tariff.basis is TariffBasis.PER_CONTAINER and a.lane.id not in container_spec:
-                container_spec[a.lane.id] = (container_cost_usd(tariff, network),
-                                             tariff.container_capacity_kg or math.inf,
-                                             tariff.container_capacity_m3 or math.inf)
-    n = {lane: var(f"n_{i}", 0.0, None, pulp.LpInteger)
-         for i, lane in enumerate(sorted(container_spec))}
+                container_spec[a.lane.id] = (
+                    container_cost_usd(tariff, network),
+                    tariff.container_capacity_kg or math.inf,
+                    tariff.container_capacity_m3 or math.inf,
+                )
+    n = {
+        lane: var(f"n_{i}", 0.0, None, pulp.LpInteger)
+        for i, lane in enumerate(sorted(container_spec))
+    }
     penalty = opts.unmet_penalty_per_order
-    prob += (pulp.lpSum(a.cost * x[k][j] for k, c in enumerate(comms)
-                        for j, a in enumerate(c.arcs))
-             + pulp.lpSum(container_spec[lane][0] * v for lane, v in n.items())
-             + pulp.lpSum(penalty * u for u in unmet.values()))
+    prob += (
+        pulp.lpSum(a.cost * x[k][j] for k, c in enumerate(comms) for j, a in enumerate(c.arcs))
+        + pulp.lpSum(container_spec[lane][0] * v for lane, v in n.items())
+        + pulp.lpSum(penalty * u for u in unmet.values())
+    )
 
     served: dict[str, list[Any]] = defaultdict(list)
     sla_terms: dict[str, list[Any]] = defaultdict(list)
@@ -416,13 +465,17 @@ def build_arc_model(network: Network, scenario: Scenario) -> ArcModel:
                 storage[lane.origin].append(a.storage_m3 * v)
         for node in sorted(set(inflow) | set(outflow)):
             if node not in (d.origin, d.market):
-                prob += (pulp.lpSum(inflow[node]) == pulp.lpSum(outflow[node]),
-                         f"flow_{k}_{_safe(node)}")
+                prob += (
+                    pulp.lpSum(inflow[node]) == pulp.lpSum(outflow[node]),
+                    f"flow_{k}_{_safe(node)}",
+                )
     for i, d in enumerate(scenario.demands):
         prob += pulp.lpSum(served[d.id]) + unmet[d.id] == d.orders_per_week, f"demand_{i}"
         if served[d.id]:
-            prob += (pulp.lpSum(sla_terms[d.id]) <= d.sla_days * pulp.lpSum(served[d.id]),
-                     f"sla_{i}")
+            prob += (
+                pulp.lpSum(sla_terms[d.id]) <= d.sla_days * pulp.lpSum(served[d.id]),
+                f"sla_{i}",
+            )
     for lane_id, v in n.items():
         _, cap_kg, cap_m3 = container_spec[lane_id]
         if math.isfinite(cap_kg):
@@ -432,11 +485,15 @@ def build_arc_model(network: Network, scenario: Scenario) -> ArcModel:
     for lane_id in sorted(kg):
         lane = network.lane_by_id[lane_id]
         if lane.capacity_kg_per_week is not None:
-            prob += (pulp.lpSum(kg[lane_id]) <= lane.capacity_kg_per_week,
-                     f"cap_kg_{_safe(lane_id)}")
+            prob += (
+                pulp.lpSum(kg[lane_id]) <= lane.capacity_kg_per_week,
+                f"cap_kg_{_safe(lane_id)}",
+            )
         if lane.capacity_m3_per_week is not None:
-            prob += (pulp.lpSum(m3[lane_id]) <= lane.capacity_m3_per_week,
-                     f"cap_m3_{_safe(lane_id)}")
+            prob += (
+                pulp.lpSum(m3[lane_id]) <= lane.capacity_m3_per_week,
+                f"cap_m3_{_safe(lane_id)}",
+            )
     nodes = network.node_by_id
     for node_id in sorted(node_kg):
         cap = nodes[node_id].throughput_kg_per_week
@@ -451,9 +508,15 @@ def build_arc_model(network: Network, scenario: Scenario) -> ArcModel:
         if cap is not None:
             prob += pulp.lpSum(storage[node_id]) <= cap, f"store_{_safe(node_id)}"
     t2 = time.perf_counter()
-    stats = {"arc_costing_s": t1 - t0, "pulp_build_s": t2 - t1, "commodities": len(comms),
-             "arc_vars": sum(len(c.arcs) for c in comms), "vars": prob.numVariables(),
-             "rows": prob.numConstraints(), "integers": len(n)}
+    stats = {
+        "arc_costing_s": t1 - t0,
+        "pulp_build_s": t2 - t1,
+        "commodities": len(comms),
+        "arc_vars": sum(len(c.arcs) for c in comms),
+        "vars": prob.numVariables(),
+        "rows": prob.numConstraints(),
+        "integers": len(n),
+    }
     return ArcModel(prob, comms, x, unmet, n, stats)
 
 
@@ -484,8 +547,7 @@ def _safe(ident: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", ident)
 
 
-def solve_arc_model(model: ArcModel, *, relative_gap: float, time_limit_s: float
-                    ) -> dict[str, Any]:
+def solve_arc_model(model: ArcModel, *, relative_gap: float, time_limit_s: float) -> dict[str, Any]:
     """CBC through PuLP: one thread, stop at ``relative_gap`` or the time limit."""
     import pulp
 
@@ -506,11 +568,21 @@ def solve_arc_model(model: ArcModel, *, relative_gap: float, time_limit_s: float
     elif objective is not None and result.get("result") == "Optimal solution found":
         gap = 0.0  # proven optimal (CBC prints no bound then)
     # CBC stops on gapRel with "Optimal solution found"; on the limit with "Stopped on time"
-    reached = has_plan and result.get("result", "").startswith("Optimal") and (
-        gap is None or gap <= relative_gap + 1e-9)
-    return {"status": result.get("result") or pulp.LpStatus[model.prob.status],
-            "solve_s": solve_s, "objective": objective, "bound": bound, "gap": gap,
-            "reached_gap": bool(reached), "has_plan": has_plan, "cbc_s": result.get("cbc_s")}
+    reached = (
+        has_plan
+        and result.get("result", "").startswith("Optimal")
+        and (gap is None or gap <= relative_gap + 1e-9)
+    )
+    return {
+        "status": result.get("result") or pulp.LpStatus[model.prob.status],
+        "solve_s": solve_s,
+        "objective": objective,
+        "bound": bound,
+        "gap": gap,
+        "reached_gap": bool(reached),
+        "has_plan": has_plan,
+        "cbc_s": result.get("cbc_s"),
+    }
 
 
 def _cbc_result(log: str) -> dict[str, Any]:
@@ -530,8 +602,9 @@ def _cbc_result(log: str) -> dict[str, Any]:
 # -- the honest evaluation -----------------------------------------------------------------------
 
 
-def decompose(arcs: list[Lane], flows: list[float], origin: str, market: str,
-              eps: float = 1e-7) -> list[tuple[tuple[str, ...], float]]:
+def decompose(
+    arcs: list[Lane], flows: list[float], origin: str, market: str, eps: float = 1e-7
+) -> list[tuple[tuple[str, ...], float]]:
     """Split one commodity's arc flows into origin→market paths (cycles cancelled)."""
     residual = {i: f for i, f in enumerate(flows) if f > eps}
     out_of: dict[str, list[int]] = defaultdict(list)
@@ -551,7 +624,7 @@ def decompose(arcs: list[Lane], flows: list[float], origin: str, market: str,
             path.append(i)
             node = arcs[i].dest
             if node in seen:  # a cycle: cancel it and start again
-                cycle = path[seen[node]:]
+                cycle = path[seen[node] :]
                 lift = min(residual[j] for j in cycle)
                 for j in cycle:
                     residual[j] -= lift
@@ -581,14 +654,16 @@ def plan_paths(model: ArcModel, network: Network) -> list[tuple[Demand, Route, f
     out = []
     for k, c in enumerate(model.commodities):
         flows = [float(v.value() or 0.0) for v in model.x[k]]
-        for lanes, f in decompose([a.lane for a in c.arcs], flows, c.demand.origin,
-                                  c.demand.market):
+        for lanes, f in decompose(
+            [a.lane for a in c.arcs], flows, c.demand.origin, c.demand.market
+        ):
             out.append((c.demand, _route(c.pattern, lanes, network), f))
     return out
 
 
-def evaluate_plan(network: Network, scenario: Scenario,
-                  paths: list[tuple[Demand, Route, float]]) -> dict[str, Any]:
+def evaluate_plan(
+    network: Network, scenario: Scenario, paths: list[tuple[Demand, Route, float]]
+) -> dict[str, Any]:
     """Cost a plan given as routes with our exact evaluator and our objective.
 
     Returns the true cost (our objective: landed cost + time + CO2e + containers
@@ -604,8 +679,9 @@ def evaluate_plan(network: Network, scenario: Scenario,
     flows: list[float] = []
     refused = 0
     for (d_id, r), f in sorted(merged.items(), key=lambda kv: (kv[0][0], kv[0][1].key)):
-        o = evaluate(network, demands[d_id], r, day=scenario.plan_date,
-                     inventory=scenario.inventory)
+        o = evaluate(
+            network, demands[d_id], r, day=scenario.plan_date, inventory=scenario.inventory
+        )
         if not o.ok:
             refused += 1
             continue
@@ -615,18 +691,25 @@ def evaluate_plan(network: Network, scenario: Scenario,
     late_demands = {o.demand for o, bad in zip(options, late, strict=True) if bad}
     late_orders = sum(f for f, bad in zip(flows, late, strict=True) if bad)
     true_cost, broken = _our_objective(network, scenario, options, flows)
-    honest, _ = _our_objective(network, scenario, options,
-                               [0.0 if bad else f for f, bad in zip(flows, late, strict=True)])
+    honest, _ = _our_objective(
+        network, scenario, options, [0.0 if bad else f for f, bad in zip(flows, late, strict=True)]
+    )
     total = sum(d.orders_per_week for d in scenario.demands)
-    return {"true_cost": true_cost, "sla_honest_cost": honest, "routes": len(options),
-            "refused_routes": refused, "late_demands": len(late_demands),
-            "late_orders_pct": 100.0 * late_orders / total if total else 0.0,
-            "unmet_orders_pct": 100.0 * (1.0 - sum(flows) / total) if total else 0.0,
-            "broken_rows": broken}
+    return {
+        "true_cost": true_cost,
+        "sla_honest_cost": honest,
+        "routes": len(options),
+        "refused_routes": refused,
+        "late_demands": len(late_demands),
+        "late_orders_pct": 100.0 * late_orders / total if total else 0.0,
+        "unmet_orders_pct": 100.0 * (1.0 - sum(flows) / total) if total else 0.0,
+        "broken_rows": broken,
+    }
 
 
-def _our_objective(network: Network, scenario: Scenario, options: list[RouteOption],
-                   flows: list[float]) -> tuple[float, int]:
+def _our_objective(
+    network: Network, scenario: Scenario, options: list[RouteOption], flows: list[float]
+) -> tuple[float, int]:
     """Our objective at these route flows (containers rounded up); capacity rows broken."""
     demands = {d.id: d for d in scenario.demands}
     model = fm.build(network, scenario, options, demands)
@@ -649,8 +732,9 @@ def _our_objective(network: Network, scenario: Scenario, options: list[RouteOpti
     return model.mip.evaluate(x), broken
 
 
-def _container_loads(options: list[RouteOption], flows: list[float]
-                     ) -> dict[str, tuple[float, float, float, float]]:
+def _container_loads(
+    options: list[RouteOption], flows: list[float]
+) -> dict[str, tuple[float, float, float, float]]:
     """Per container lane: (kg, m³, capacity kg, capacity m³ of one container)."""
     out: dict[str, tuple[float, float, float, float]] = {}
     for o, f in zip(options, flows, strict=True):
@@ -660,8 +744,9 @@ def _container_loads(options: list[RouteOption], flows: list[float]
     return out
 
 
-def run(network: Network, scenario: Scenario, *, relative_gap: float,
-        time_limit_s: float) -> dict[str, Any]:
+def run(
+    network: Network, scenario: Scenario, *, relative_gap: float, time_limit_s: float
+) -> dict[str, Any]:
     """Build, solve and honestly evaluate the arc baseline; times and figures as a dict."""
     t0 = time.perf_counter()
     model = build_arc_model(network, scenario)

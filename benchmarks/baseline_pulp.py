@@ -42,8 +42,14 @@ def solve_pulp(mip: MipModel, *, relative_gap: float, time_limit_s: float) -> di
     xs = []
     for i in range(mip.num_vars):
         ub = mip.ub[i]
-        xs.append(var(f"x{i}", mip.lb[i], None if math.isinf(ub) else ub,
-                      pulp.LpInteger if mip.integer[i] else pulp.LpContinuous))
+        xs.append(
+            var(
+                f"x{i}",
+                mip.lb[i],
+                None if math.isinf(ub) else ub,
+                pulp.LpInteger if mip.integer[i] else pulp.LpContinuous,
+            )
+        )
     prob += pulp.lpSum(c * xs[i] for i, c in enumerate(mip.cost) if c)
     for k, (index, coef, lo, hi) in enumerate(mip.rows):
         expr = pulp.lpSum(c * xs[i] for i, c in zip(index, coef, strict=True))
@@ -64,5 +70,10 @@ def solve_pulp(mip: MipModel, *, relative_gap: float, time_limit_s: float) -> di
     # "Optimal" when a solution exists, so a run that used the whole limit is "limit".
     solve_s = done - built
     reached = status == "Optimal" and solve_s < 0.98 * time_limit_s
-    return {"build_s": built - started, "solve_s": solve_s, "status": status,
-            "objective": objective, "reached_gap": reached}
+    return {
+        "build_s": built - started,
+        "solve_s": solve_s,
+        "status": status,
+        "objective": objective,
+        "reached_gap": reached,
+    }

@@ -42,10 +42,20 @@ from optimizer.solve.mcnd_search import SearchSettings, search
 
 ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mcnd"
 DEFAULT_SET = [
-    "c33", "c35", "c36", "c41",
-    "c25_100_10_V_L_5", "c25_100_10_F_L_5", "c25_100_10_F_T_5",
-    "c25_100_30_V_T_5", "c25_100_30_F_L_5", "c25_100_30_F_T_5",
-    "c37", "c38", "c39", "c40",
+    "c33",
+    "c35",
+    "c36",
+    "c41",
+    "c25_100_10_V_L_5",
+    "c25_100_10_F_L_5",
+    "c25_100_10_F_T_5",
+    "c25_100_30_V_T_5",
+    "c25_100_30_F_L_5",
+    "c25_100_30_F_T_5",
+    "c37",
+    "c38",
+    "c39",
+    "c40",
 ]
 # Fixed-charge C+ files go to HiGHS (MathOpt), as in tests/test_mcnd.py: SCIP is at
 # 37,325.5 / 35,926.6 after 120 s on c25_100_30_F_L_5 and 2-6x slower on the other three.
@@ -63,24 +73,42 @@ def instance_path(root: Path, name: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """Solve the chosen instances one after another, printing each table row as it finishes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=None,
-                        help="instances (default: the exact and heuristic sets above)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        default=None,
+        help="instances (default: the exact and heuristic sets above)",
+    )
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=list(BACKENDS))
-    parser.add_argument("--exact-backend", nargs="*", default=HIGHS_FIRST, metavar="NAME",
-                        help="instances the exact method solves with HIGHS_MATHOPT")
+    parser.add_argument(
+        "--exact-backend",
+        nargs="*",
+        default=HIGHS_FIRST,
+        metavar="NAME",
+        help="instances the exact method solves with HIGHS_MATHOPT",
+    )
     parser.add_argument("--method", default="auto", choices=["auto", "exact", "search"])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=0,
-                        help="search: parallel capacity-scaling runs (0: one per CPU, max 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="search: parallel capacity-scaling runs (0: one per CPU, max 2)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"CI: only {', '.join(QUICK_SET)} unless names are given")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"CI: only {', '.join(QUICK_SET)} unless names are given",
+    )
     args = parser.parse_args(argv)
     names = args.names or (QUICK_SET if args.quick else DEFAULT_SET)
     known = known_values()
-    print("| instance | known value | ours | bound | gap % | vs known % | seconds | CPU s "
-          "| method | status |")
+    print(
+        "| instance | known value | ours | bound | gap % | vs known % | seconds | CPU s "
+        "| method | status |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     reached = checked = 0
     for name in names:
@@ -89,8 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         result = _run(instance, name, args)
         cpu = _cpu() - cpu
         ref = known.get(name)
-        ref_text = "-" if ref is None else (
-            "infeasible" if ref.value is None else f"{ref.value:,.1f} ({ref.kind})")
+        ref_text = (
+            "-"
+            if ref is None
+            else ("infeasible" if ref.value is None else f"{ref.value:,.1f} ({ref.kind})")
+        )
         gap = "-" if result.gap is None else f"{100 * result.gap:.3f}"
         versus = "-"
         if ref is not None and ref.value and result.objective is not None:
@@ -98,13 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         if ref is not None:
             checked += 1
             reached += _at_known(result, ref.value)
-        print(f"| {name} | {ref_text} | {_num(result.objective)} | {_num(result.bound)} | {gap} "
-              f"| {versus} | {result.seconds:.1f} | {cpu:.1f} | {result.backend} "
-              f"| {result.status.value} |", flush=True)
+        print(
+            f"| {name} | {ref_text} | {_num(result.objective)} | {_num(result.bound)} | {gap} "
+            f"| {versus} | {result.seconds:.1f} | {cpu:.1f} | {result.backend} "
+            f"| {result.status.value} |",
+            flush=True,
+        )
     if args.quick:
-        print(f"\n{reached} of {checked} instances with a known value reached it "
-              "(|ours - known| < 0.5, or infeasibility proven)"
-              + ("" if reached == checked else ": **MISSED**"))
+        print(
+            f"\n{reached} of {checked} instances with a known value reached it "
+            "(|ours - known| < 0.5, or infeasibility proven)"
+            + ("" if reached == checked else ": **MISSED**")
+        )
     return 0
 
 
@@ -125,8 +161,10 @@ def _run(instance: McndInstance, name: str, args: argparse.Namespace) -> McndRes
     """One instance, by the method ``xborder bench mcnd --method`` would use."""
     method = args.method if args.method != "auto" else choose_method(instance, args.time_limit)
     if method == "search":
-        return search(instance, SearchSettings(time_limit_s=args.time_limit, seed=args.seed,
-                                               workers=args.workers))
+        return search(
+            instance,
+            SearchSettings(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers),
+        )
     backend = "HIGHS_MATHOPT" if name in args.exact_backend else args.backend
     # A proof is what the exact set is for: the HiGHS instances get no time limit.
     limit = None if name in args.exact_backend else args.time_limit

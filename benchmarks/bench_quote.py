@@ -39,12 +39,19 @@ def shipments(network, n: int, seed: int = 7) -> list[dict[str, str]]:  # type: 
         kg = round(rng.uniform(0.2, 30.0), 2)
         side = round((kg / rng.uniform(120, 300) * 1e6) ** (1 / 3), 1)  # cm, cube
         day = dt.date(2025, 6, 1) + dt.timedelta(days=rng.randrange(400))
-        rows.append({
-            "id": str(i + 1), "from": rng.choice(origins), "to": rng.choice(markets),
-            "weight_kg": str(kg), "dims_cm": f"{side}x{side}x{side}",
-            "value": str(round(rng.uniform(5, 800), 2)), "currency": "USD",
-            "category": rng.choice(categories), "ship_date": day.isoformat(),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": str(i + 1),
+                "from": rng.choice(origins),
+                "to": rng.choice(markets),
+                "weight_kg": str(kg),
+                "dims_cm": f"{side}x{side}x{side}",
+                "value": str(round(rng.uniform(5, 800), 2)),
+                "currency": "USD",
+                "category": rng.choice(categories),
+                "ship_date": day.isoformat(),
+            }
+        )
     return rows
 
 
@@ -58,8 +65,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="in-process quotes timed")
     parser.add_argument("--batch", type=int, default=10000, help="shipments in the CLI batch")
     parser.add_argument("--workers", type=int, default=0, help="CLI --workers (0: its default)")
-    parser.add_argument("--quick", action="store_true",
-                        help="CI: --n 200 --batch 1000, markdown table")
+    parser.add_argument(
+        "--quick", action="store_true", help="CI: --n 200 --batch 1000, markdown table"
+    )
     args = parser.parse_args()
     if args.quick:
         args.n, args.batch = min(args.n, 200), min(args.batch, 1000)
@@ -78,8 +86,13 @@ def main() -> None:
         quoter.quote(s)
     warm = time.perf_counter() - started
     say(f"first pass over {len(parsed)} shipments incl. route-table build: {warm:.1f} s")
-    table.append((f"first pass over {len(parsed)} shipments (route tables built once per "
-                 "corridor)", f"{warm:.1f} s", ""))
+    table.append(
+        (
+            f"first pass over {len(parsed)} shipments (route tables built once per corridor)",
+            f"{warm:.1f} s",
+            "",
+        )
+    )
     for method in ("search", "table"):
         times = []
         for s in parsed:
@@ -92,11 +105,18 @@ def main() -> None:
         target = ""
         if method == "search":  # the single-quote path the targets are about
             met = median <= TARGET_MEDIAN_MS and p99 <= TARGET_P99_MS
-            target = (f"median ≤ {TARGET_MEDIAN_MS:g} ms, p99 ≤ {TARGET_P99_MS:g} ms: "
-                      + ("met" if met else "**missed**"))
-        table.append((f"in-process, {len(times)} quotes, Pareto by {method} ("
-                     + ("single-quote path" if method == "search" else "batch path") + ")",
-                     f"median {median:.2f} ms, p99 {p99:.2f} ms", target))
+            target = f"median ≤ {TARGET_MEDIAN_MS:g} ms, p99 ≤ {TARGET_P99_MS:g} ms: " + (
+                "met" if met else "**missed**"
+            )
+        table.append(
+            (
+                f"in-process, {len(times)} quotes, Pareto by {method} ("
+                + ("single-quote path" if method == "search" else "batch path")
+                + ")",
+                f"median {median:.2f} ms, p99 {p99:.2f} ms",
+                target,
+            )
+        )
         say(
             f"in-process, {len(times)} shipments on {args.network}, Pareto by {method}: median "
             f"{statistics.median(times):.2f} ms, p99 {p99:.2f} ms, "
@@ -116,30 +136,57 @@ def main() -> None:
                 extra = ["--workers", str(workers)] if workers else []
                 t0 = time.perf_counter()
                 cli = "from optimizer.cli.main import main; main()"
-                subprocess.run([sys.executable, "-c", cli, "quote", "--network", args.network,
-                                "--batch", str(src), "-o", str(out), "--json", *extra],
-                               check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        cli,
+                        "quote",
+                        "--network",
+                        args.network,
+                        "--batch",
+                        str(src),
+                        "-o",
+                        str(out),
+                        "--json",
+                        *extra,
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
                 label = f"{workers} worker(s)" if workers else "default workers"
                 wall = time.perf_counter() - t0
-                say(f"CLI batch of {args.batch} shipments, {label}: "
-                    f"{wall:.1f} s wall")  # fmt: skip
+                say(f"CLI batch of {args.batch} shipments, {label}: {wall:.1f} s wall")
                 target = ""
                 if args.batch == TARGET_BATCH and not workers:
-                    target = (f"≤ {TARGET_BATCH_S:g} s: "
-                              + ("met" if wall <= TARGET_BATCH_S else "**missed**"))
+                    target = f"≤ {TARGET_BATCH_S:g} s: " + (
+                        "met" if wall <= TARGET_BATCH_S else "**missed**"
+                    )
                 elif not workers:
                     target = f"(≤ {TARGET_BATCH_S:g} s for {TARGET_BATCH:,}; not this size)"
-                table.append((f"CLI batch of {args.batch:,} shipments, {label} (cold process)",
-                             f"{wall:.1f} s", target))
+                table.append(
+                    (
+                        f"CLI batch of {args.batch:,} shipments, {label} (cold process)",
+                        f"{wall:.1f} s",
+                        target,
+                    )
+                )
                 outputs.append(out.read_bytes())
             if len(outputs) > 1:
                 same = "identical" if outputs[0] == outputs[1] else "DIFFERENT"
                 say(f"batch output with default workers and with 1 worker: {same}")
-                table.append(("batch output, default workers vs 1 worker",
-                             same if same == "identical" else f"**{same}**", ""))
+                table.append(
+                    (
+                        "batch output, default workers vs 1 worker",
+                        same if same == "identical" else f"**{same}**",
+                        "",
+                    )
+                )
     if args.quick:
-        print(f"Command: `python benchmarks/bench_quote.py --quick` (random seeded shipments "
-              f"on {args.network})\n")
+        print(
+            f"Command: `python benchmarks/bench_quote.py --quick` (random seeded shipments "
+            f"on {args.network})\n"
+        )
         print("| measure | result | target |\n|---|---|---|")
         print("\n".join(f"| {a} | {b} | {c} |" for a, b, c in table))
 

@@ -82,12 +82,20 @@ def generated(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> Orders
     rng = np.random.default_rng(seed)
     services = tuple(
         ScheduledService(
-            id=f"L{i:02d}", origin=o, dest=d, mode=m, carrier="-", container_m3=c,
-            fixed_cost_per_departure=f, cost_per_container=p, warehouse_cost_per_m3_day=wh,
-            transit_duty_rate=duty, lead_days=lead_days(24 if m in ("Sea", "Air", "Rail") else 4,
-                                                        h),
-            weekdays=frozenset(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].index(w)
-                               for w in days.split()),
+            id=f"L{i:02d}",
+            origin=o,
+            dest=d,
+            mode=m,
+            carrier="-",
+            container_m3=c,
+            fixed_cost_per_departure=f,
+            cost_per_container=p,
+            warehouse_cost_per_m3_day=wh,
+            transit_duty_rate=duty,
+            lead_days=lead_days(24 if m in ("Sea", "Air", "Rail") else 4, h),
+            weekdays=frozenset(
+                ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].index(w) for w in days.split()
+            ),
         )
         for i, (o, d, m, c, f, p, duty, h, days, wh) in enumerate(LANES, 1)
     )
@@ -96,14 +104,20 @@ def generated(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> Orders
         dest = "Rotterdam DC" if rng.random() < 0.55 else "LA DC"
         volume = float(np.clip(np.round(rng.lognormal(2.3, 0.9), 1), 0.5, 120))
         ready = month + dt.timedelta(days=int(rng.integers(0, 31)))
-        orders.append(Order(
-            id=f"O{k + 1:04d}", origin="SZ WH" if rng.random() < 0.5 else "SH WH", dest=dest,
-            value=round(volume * float(rng.uniform(800, 20000)), 0), weight_kg=volume * 180,
-            volume_m3=volume, ready=ready,
-            due=ready + dt.timedelta(days=int(rng.integers(12, 46))),
-            import_tax_rate=round(float(rng.uniform(*TAX[dest])), 3),
-            splittable=bool(rng.random() < 0.3),
-        ))
+        orders.append(
+            Order(
+                id=f"O{k + 1:04d}",
+                origin="SZ WH" if rng.random() < 0.5 else "SH WH",
+                dest=dest,
+                value=round(volume * float(rng.uniform(800, 20000)), 0),
+                weight_kg=volume * 180,
+                volume_m3=volume,
+                ready=ready,
+                due=ready + dt.timedelta(days=int(rng.integers(12, 46))),
+                import_tax_rate=round(float(rng.uniform(*TAX[dest])), 3),
+                splittable=bool(rng.random() < 0.3),
+            )
+        )
     return make_scenario(f"generated N={n} seed={seed}", services, tuple(orders))
 
 
@@ -122,8 +136,9 @@ def global_month(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> Ord
     )
 
     network = read_network(GLOBAL)
-    origins = sorted(x.id for x in network.nodes
-                     if x.kind is NodeKind.ORIGIN_WAREHOUSE and x.country == "CN")
+    origins = sorted(
+        x.id for x in network.nodes if x.kind is NodeKind.ORIGIN_WAREHOUSE and x.country == "CN"
+    )
     dests = sorted(x.id for x in network.nodes if x.kind is NodeKind.OVERSEAS_WAREHOUSE)
     categories = sorted(network.category_by_id)
     rng = np.random.default_rng(seed)
@@ -132,21 +147,23 @@ def global_month(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> Ord
         volume = float(np.clip(np.round(rng.lognormal(2.3, 0.9), 1), 0.5, 120))
         ready = month + dt.timedelta(days=int(rng.integers(0, 31)))
         order = Order(
-            id=f"G{k + 1:04d}", origin=origins[int(rng.integers(len(origins)))],
+            id=f"G{k + 1:04d}",
+            origin=origins[int(rng.integers(len(origins)))],
             dest=dests[int(rng.integers(len(dests)))],
             value=round(volume * float(rng.uniform(800, 20000)), 0),
-            weight_kg=round(volume * float(rng.uniform(120, 320)), 1), volume_m3=volume,
-            ready=ready, due=ready + dt.timedelta(days=int(rng.integers(12, 46))),
-            import_tax_rate=0.0, splittable=bool(rng.random() < 0.3),
+            weight_kg=round(volume * float(rng.uniform(120, 320)), 1),
+            volume_m3=volume,
+            ready=ready,
+            due=ready + dt.timedelta(days=int(rng.integers(12, 46))),
+            import_tax_rate=0.0,
+            splittable=bool(rng.random() < 0.3),
             commodity=categories[int(rng.integers(len(categories)))],
         )
-        orders.append(dataclasses.replace(order, import_tax_rate=journey_tax_rate(network,
-                                                                                  order)))
+        orders.append(dataclasses.replace(order, import_tax_rate=journey_tax_rate(network, order)))
     options = NetworkOptions()
     services = network_services(network, orders, options)
     routes = candidate_routes(services, {(o.origin, o.dest) for o in orders})
-    return make_scenario(f"global N={n} seed={seed}", services, tuple(orders), str(GLOBAL),
-                         routes)
+    return make_scenario(f"global N={n} seed={seed}", services, tuple(orders), str(GLOBAL), routes)
 
 
 def run(name: str, sc: OrdersScenario, time_limit: float, backend: str) -> None:
@@ -162,9 +179,12 @@ def _row(name: str, sc: OrdersScenario, plan: RoutePlan, wall: float, backend: s
     obj = f"{plan.objective:,.0f}" if plan.objective is not None else "-"
     bound = f"{plan.bound:,.0f}" if plan.bound is not None else "-"
     greedy = f"{plan.greedy_objective:,.0f}" if plan.greedy_objective is not None else "-"
-    print(f"{name:<13} {backend:<6} {len(sc.orders):>6} {len(plan.infeasible):>5} "
-          f"{plan.variables:>8} {plan.rows:>8} {wall - plan.seconds:>7.1f} {plan.seconds:>7.1f} "
-          f"{plan.status!s:<10} {greedy:>14} {obj:>14} {bound:>14} {gap:>8}", flush=True)
+    print(
+        f"{name:<13} {backend:<6} {len(sc.orders):>6} {len(plan.infeasible):>5} "
+        f"{plan.variables:>8} {plan.rows:>8} {wall - plan.seconds:>7.1f} {plan.seconds:>7.1f} "
+        f"{plan.status!s:<10} {greedy:>14} {obj:>14} {bound:>14} {gap:>8}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -174,18 +194,28 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--backend", default="SCIP")
     ap.add_argument("--no-hzjken", action="store_true")
-    ap.add_argument("--global", dest="global_orders", type=int, nargs="*", default=[],
-                    help="also route N orders on networks/global's scheduled services")
-    ap.add_argument("--quick", action="store_true",
-                    help="CI: the hzjken case only, checked against the published optimum "
-                         "(markdown table)")
+    ap.add_argument(
+        "--global",
+        dest="global_orders",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also route N orders on networks/global's scheduled services",
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI: the hzjken case only, checked against the published optimum (markdown table)",
+    )
     args = ap.parse_args()
     if args.quick:
         quick(args.time_limit, args.backend)
         return
-    print(f"{'case':<13} {'solver':<6} {'orders':>6} {'late':>5} {'vars':>8} {'rows':>8} "
-          f"{'build':>7} {'solve':>7} {'status':<10} {'greedy':>14} {'objective':>14} "
-          f"{'bound':>14} {'gap':>8}")
+    print(
+        f"{'case':<13} {'solver':<6} {'orders':>6} {'late':>5} {'vars':>8} {'rows':>8} "
+        f"{'build':>7} {'solve':>7} {'status':<10} {'greedy':>14} {'objective':>14} "
+        f"{'bound':>14} {'gap':>8}"
+    )
     if not args.no_hzjken:
         run("hzjken", read_orders_scenario(HZJKEN), args.time_limit, args.backend)
     for n in args.orders:
@@ -193,8 +223,11 @@ def main() -> None:
     for n in args.global_orders:
         t0 = time.perf_counter()
         sc = global_month(n, args.seed)
-        print(f"# global N={n}: {len(sc.services)} services, {len(sc.routes)} origin-dest "
-              f"pairs, scenario built in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"# global N={n}: {len(sc.services)} services, {len(sc.routes)} origin-dest "
+            f"pairs, scenario built in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
         run(f"global N={n}", sc, args.time_limit, args.backend)
 
 
@@ -227,11 +260,19 @@ def quick(time_limit: float, backend: str) -> None:
     t0 = time.perf_counter()
     plan = route(sc, time_limit_s=time_limit, backend=backend)
     wall = time.perf_counter() - t0
-    got = {o.order: [(leg.depart.isoformat(), leg.origin, leg.dest, leg.mode)
-                     for leg in o.parts[0].legs] for o in plan.orders
-           if len(o.parts) == 1}
-    ours = {"total": plan.objective, "transportation": plan.transport,
-            "warehouse": plan.warehouse, "tax": plan.tax}
+    got = {
+        o.order: [
+            (leg.depart.isoformat(), leg.origin, leg.dest, leg.mode) for leg in o.parts[0].legs
+        ]
+        for o in plan.orders
+        if len(o.parts) == 1
+    }
+    ours = {
+        "total": plan.objective,
+        "transportation": plan.transport,
+        "warehouse": plan.warehouse,
+        "tax": plan.tax,
+    }
 
     def same(a: float | None, b: float | None) -> bool:
         return a is not None and b is not None and abs(a - b) < 0.5
@@ -239,24 +280,43 @@ def quick(time_limit: float, backend: str) -> None:
     exact = all(same(ours[k], totals.get(k)) for k in ours)
     same_routes = got == routes
     fmt = "{:,.0f}".format
-    print(f"Command: `python benchmarks/bench_route.py --quick` (the published hzjken case, "
-          f"{backend}, {time_limit:g} s limit)\n")
-    print("| case | orders | services | vars | rows | read + build s | solve s | status "
-          "| ours: total = transport + warehouse + tax | published | reproduced? "
-          f"| wall s (target ≤ {TARGET_S:g} s) |")
+    print(
+        f"Command: `python benchmarks/bench_route.py --quick` (the published hzjken case, "
+        f"{backend}, {time_limit:g} s limit)\n"
+    )
+    print(
+        "| case | orders | services | vars | rows | read + build s | solve s | status "
+        "| ours: total = transport + warehouse + tax | published | reproduced? "
+        f"| wall s (target ≤ {TARGET_S:g} s) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    obj = "-" if plan.objective is None else (
-        f"{fmt(plan.objective)} = {fmt(plan.transport)} + {fmt(plan.warehouse)} + "
-        f"{fmt(plan.tax)}")
-    pub = (f"{fmt(totals.get('total', 0))} = {fmt(totals.get('transportation', 0))} + "
-           f"{fmt(totals.get('warehouse', 0))} + {fmt(totals.get('tax', 0))}")
-    verdict = ("yes, same routes and dates" if exact and same_routes else
-               "objective yes, routes DIFFER" if exact else "**NO**")
+    obj = (
+        "-"
+        if plan.objective is None
+        else (
+            f"{fmt(plan.objective)} = {fmt(plan.transport)} + {fmt(plan.warehouse)} + "
+            f"{fmt(plan.tax)}"
+        )
+    )
+    pub = (
+        f"{fmt(totals.get('total', 0))} = {fmt(totals.get('transportation', 0))} + "
+        f"{fmt(totals.get('warehouse', 0))} + {fmt(totals.get('tax', 0))}"
+    )
+    verdict = (
+        "yes, same routes and dates"
+        if exact and same_routes
+        else "objective yes, routes DIFFER"
+        if exact
+        else "**NO**"
+    )
     total_s = read_s + wall
     met = "met" if total_s <= TARGET_S else "**missed**"
-    print(f"| hzjken | {len(sc.orders)} | {len(sc.services)} | {plan.variables:,} "
-          f"| {plan.rows:,} | {read_s + wall - plan.seconds:.1f} | {plan.seconds:.1f} "
-          f"| {plan.status!s} | {obj} | {pub} | {verdict} | {total_s:.1f}: {met} |", flush=True)
+    print(
+        f"| hzjken | {len(sc.orders)} | {len(sc.services)} | {plan.variables:,} "
+        f"| {plan.rows:,} | {read_s + wall - plan.seconds:.1f} | {plan.seconds:.1f} "
+        f"| {plan.status!s} | {obj} | {pub} | {verdict} | {total_s:.1f}: {met} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 GAP = 0.01
 
 
-def run_case(n: int, network: str, time_limit: float, pulp: bool, seed: int,
-             lp_round: bool = False, arc: bool = False) -> dict:
+def run_case(
+    n: int,
+    network: str,
+    time_limit: float,
+    pulp: bool,
+    seed: int,
+    lp_round: bool = False,
+    arc: bool = False,
+) -> dict:
     """One case, in this process."""
     from optimizer.plan.writers import write_plan
     from optimizer.scenario.generate import generate_network, generate_scenario
@@ -52,8 +59,9 @@ def run_case(n: int, network: str, time_limit: float, pulp: bool, seed: int,
     net_dir = ROOT / "networks" / "global"
     if network == "synthetic":
         net_dir = generate_network(net_dir, tmp / "net", copies=17, seed=seed)
-    path = generate_scenario(net_dir, n, seed, tmp / "scenario", time_limit_s=time_limit,
-                             relative_gap=GAP)
+    path = generate_scenario(
+        net_dir, n, seed, tmp / "scenario", time_limit_s=time_limit, relative_gap=GAP
+    )
     stages["generate (not in total)"] = time.perf_counter() - t
 
     def timed(name, fn):
@@ -72,15 +80,26 @@ def run_case(n: int, network: str, time_limit: float, pulp: bool, seed: int,
         outcome = timed("solve", lambda: op.solve_flow_model(model, settings))
     else:
         outcome = timed("solve", lambda: solve(model.mip, settings))
-    plan = timed("extract + write", lambda: write_plan(
-        op.extract(sc, net, model, outcome, cands), net, tmp / "out", map_png=False))
+    plan = timed(
+        "extract + write",
+        lambda: write_plan(
+            op.extract(sc, net, model, outcome, cands), net, tmp / "out", map_png=False
+        ),
+    )
     del plan
     result = {
-        "demands": n, "network": network, "lanes": len(net.lanes),
-        "options": len(cands.options), "vars": model.mip.num_vars,
-        "rows": len(model.mip.rows), "integers": sum(model.mip.integer),
-        "status": outcome.status.value, "objective": outcome.objective,
-        "bound": outcome.bound, "gap": outcome.gap, "solve_s": outcome.seconds,
+        "demands": n,
+        "network": network,
+        "lanes": len(net.lanes),
+        "options": len(cands.options),
+        "vars": model.mip.num_vars,
+        "rows": len(model.mip.rows),
+        "integers": sum(model.mip.integer),
+        "status": outcome.status.value,
+        "objective": outcome.objective,
+        "bound": outcome.bound,
+        "gap": outcome.gap,
+        "solve_s": outcome.seconds,
         "stages": stages,
         "total_s": sum(v for k, v in stages.items() if not k.startswith("generate")),
     }
@@ -88,8 +107,9 @@ def run_case(n: int, network: str, time_limit: float, pulp: bool, seed: int,
         import baseline_pulp
 
         if baseline_pulp.available():
-            result["pulp"] = baseline_pulp.solve_pulp(model.mip, relative_gap=GAP,
-                                                      time_limit_s=time_limit)
+            result["pulp"] = baseline_pulp.solve_pulp(
+                model.mip, relative_gap=GAP, time_limit_s=time_limit
+            )
         else:
             result["pulp"] = None
     if arc:
@@ -107,17 +127,36 @@ def _arc_case(sc, net, model, outcome, time_limit: float) -> dict | None:
     out = baseline_arc.run(net, sc, relative_gap=GAP, time_limit_s=time_limit)
     if outcome.status.has_solution:
         demands = {d.id: d for d in sc.demands}
-        ours = [(demands[o.demand], o.route, float(outcome.values[v]))
-                for o, v in zip(model.options, model.flow_var, strict=True)
-                if outcome.values[v] > 1e-7]
+        ours = [
+            (demands[o.demand], o.route, float(outcome.values[v]))
+            for o, v in zip(model.options, model.flow_var, strict=True)
+            if outcome.values[v] > 1e-7
+        ]
         out["ours"] = baseline_arc.evaluate_plan(net, sc, ours)
     return out
 
 
-def run_in_subprocess(n: int, network: str, time_limit: float, pulp: bool, seed: int,
-                      lp_round: bool = False, arc: bool = False) -> dict:
-    cmd = [sys.executable, __file__, "--one", str(n), "--network", network,
-           "--time-limit", str(time_limit), "--seed", str(seed)]
+def run_in_subprocess(
+    n: int,
+    network: str,
+    time_limit: float,
+    pulp: bool,
+    seed: int,
+    lp_round: bool = False,
+    arc: bool = False,
+) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        str(n),
+        "--network",
+        network,
+        "--time-limit",
+        str(time_limit),
+        "--seed",
+        str(seed),
+    ]
     if pulp:
         cmd.append("--pulp")
     if lp_round:
@@ -136,45 +175,68 @@ def _f(x: float | None, fmt: str = ".2f") -> str:
 
 def tables(results: list[dict]) -> str:
     stage_names = [k for k in results[0]["stages"] if not k.startswith("generate")]
-    lines = ["### Scaling: time and gap against demands (SCIP, 1 thread, stop at 1 % gap)", "",
-             "| demands | network | lanes | route options | vars | rows | status | gap % "
-             "| solve s | total s | peak RSS MB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "### Scaling: time and gap against demands (SCIP, 1 thread, stop at 1 % gap)",
+        "",
+        "| demands | network | lanes | route options | vars | rows | status | gap % "
+        "| solve s | total s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         lines.append(
             f"| {r['demands']:,} | {r['network']} | {r['lanes']:,} | {r['options']:,} | "
             f"{r['vars']:,} | {r['rows']:,} | {r['status']} | "
             f"{_f(None if r['gap'] is None else 100 * r['gap'], '.3f')} | "
-            f"{r['stages']['solve']:.1f} | {r['total_s']:.1f} | {r['peak_rss_mb']:.0f} |")
-    lines += ["", "### Time per stage (s); the slowest stage of each case in bold", "",
-              "| demands | network | " + " | ".join(stage_names) + " | generator |",
-              "|---|---|" + "---|" * (len(stage_names) + 1)]
+            f"{r['stages']['solve']:.1f} | {r['total_s']:.1f} | {r['peak_rss_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        "### Time per stage (s); the slowest stage of each case in bold",
+        "",
+        "| demands | network | " + " | ".join(stage_names) + " | generator |",
+        "|---|---|" + "---|" * (len(stage_names) + 1),
+    ]
     for r in results:
         worst = max(stage_names, key=lambda k: r["stages"][k])
-        cells = [f"**{r['stages'][k]:.2f}**" if k == worst else f"{r['stages'][k]:.2f}"
-                 for k in stage_names]
-        lines.append(f"| {r['demands']:,} | {r['network']} | " + " | ".join(cells)
-                     + f" | {r['stages']['generate (not in total)']:.2f} |")
+        cells = [
+            f"**{r['stages'][k]:.2f}**" if k == worst else f"{r['stages'][k]:.2f}"
+            for k in stage_names
+        ]
+        lines.append(
+            f"| {r['demands']:,} | {r['network']} | "
+            + " | ".join(cells)
+            + f" | {r['stages']['generate (not in total)']:.2f} |"
+        )
     pulp_rows = [r for r in results if "pulp" in r]
     if pulp_rows:
-        lines += ["", "### Against PuLP + CBC (same model, same 1 % gap, 1 thread)", "",
-                  "| demands | network | ours: build + solve s | PuLP build s | CBC solve s | "
-                  "CBC status | CBC reached 1 %? | CBC objective / ours | time ratio "
-                  "PuLP / ours |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "### Against PuLP + CBC (same model, same 1 % gap, 1 thread)",
+            "",
+            "| demands | network | ours: build + solve s | PuLP build s | CBC solve s | "
+            "CBC status | CBC reached 1 %? | CBC objective / ours | time ratio "
+            "PuLP / ours |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in pulp_rows:
             p = r["pulp"]
             ours = r["stages"]["model build"] + r["stages"]["solve"]
             if p is None:
-                lines.append(f"| {r['demands']:,} | {r['network']} | {ours:.1f} | pulp not "
-                             "installed | | | | | |")
+                lines.append(
+                    f"| {r['demands']:,} | {r['network']} | {ours:.1f} | pulp not "
+                    "installed | | | | | |"
+                )
                 continue
             theirs = p["build_s"] + p["solve_s"]
-            ratio_obj = (p["objective"] / r["objective"]) if p["objective"] and r[
-                "objective"] else None
+            ratio_obj = (
+                (p["objective"] / r["objective"]) if p["objective"] and r["objective"] else None
+            )
             bound_note = "" if p["reached_gap"] else " (≥, limit)"
             lines.append(
                 f"| {r['demands']:,} | {r['network']} | {ours:.1f} | {p['build_s']:.1f} | "
                 f"{p['solve_s']:.1f} | {p['status']} | {'yes' if p['reached_gap'] else 'no'} | "
-                f"{_f(ratio_obj, '.4f')} | {theirs / ours:.1f}×{bound_note} |")
+                f"{_f(ratio_obj, '.4f')} | {theirs / ours:.1f}×{bound_note} |"
+            )
     arc_rows = [r for r in results if "arc" in r]
     if arc_rows:
         lines += ["", *_arc_table(arc_rows)]
@@ -186,18 +248,22 @@ def _ratio(x: float | None, ours: float | None) -> str:
 
 
 def _arc_table(rows: list[dict]) -> list[str]:
-    lines = ["### Against an arc-based multicommodity MIP in PuLP + CBC (same scenarios, "
-             "1 % gap, 1 thread, same time limit)", "",
-             "Ours: formulate = candidate routes + evaluation + model build. Arc: formulate = "
-             "arc costing + PuLP build; CBC solve includes PuLP's MPS write. Both plans are "
-             "costed by our evaluator (`baseline_arc.evaluate_plan`); *true cost* is our "
-             "objective at that plan, *SLA-honest* counts orders on routes that miss their P90 "
-             "SLA as unmet (at the penalty), ratios are to our objective.", "",
-             "| demands | network | formulation | vars | rows | formulate s | solve s "
-             "| to 1 % gap s | time × ours | own objective | true cost / ours "
-             "| SLA-honest / ours | unmet orders % | late demands | late orders % "
-             "| capacity rows broken |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "### Against an arc-based multicommodity MIP in PuLP + CBC (same scenarios, "
+        "1 % gap, 1 thread, same time limit)",
+        "",
+        "Ours: formulate = candidate routes + evaluation + model build. Arc: formulate = "
+        "arc costing + PuLP build; CBC solve includes PuLP's MPS write. Both plans are "
+        "costed by our evaluator (`baseline_arc.evaluate_plan`); *true cost* is our "
+        "objective at that plan, *SLA-honest* counts orders on routes that miss their P90 "
+        "SLA as unmet (at the penalty), ratios are to our objective.",
+        "",
+        "| demands | network | formulation | vars | rows | formulate s | solve s "
+        "| to 1 % gap s | time × ours | own objective | true cost / ours "
+        "| SLA-honest / ours | unmet orders % | late demands | late orders % "
+        "| capacity rows broken |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         a = r["arc"]
         st = r["stages"]
@@ -215,7 +281,8 @@ def _arc_table(rows: list[dict]) -> list[str]:
             f"| {_f(r['objective'], ',.0f')} | {_ratio(o.get('true_cost'), r['objective'])} "
             f"| {_ratio(o.get('sla_honest_cost'), r['objective'])} "
             f"| {_f(o.get('unmet_orders_pct'), '.1f')} | {o.get('late_demands', '–')} "
-            f"| {_f(o.get('late_orders_pct'), '.1f')} | {o.get('broken_rows', '–')} |")
+            f"| {_f(o.get('late_orders_pct'), '.1f')} | {o.get('broken_rows', '–')} |"
+        )
         arc_t = a["build_s"] + a["solve_s"]
         times = f"{arc_t / ours_t:.1f}×" + ("" if a["reached_gap"] else " (≥, limit)")
         lines.append(
@@ -225,7 +292,8 @@ def _arc_table(rows: list[dict]) -> list[str]:
             f"| {_ratio(a.get('sla_honest_cost'), r['objective'])} "
             f"| {_f(a.get('unmet_orders_pct'), '.1f')} "
             f"| {a.get('late_demands', '–')} | {_f(a.get('late_orders_pct'), '.1f')} "
-            f"| {a.get('broken_rows', '–')} |")
+            f"| {a.get('broken_rows', '–')} |"
+        )
     return lines
 
 
@@ -249,14 +317,20 @@ def plot(results: list[dict], path: Path) -> None:
         a1.plot(xs, [r["stages"]["solve"] for r in rs], "s--", label=f"{network}: solve")
         if any("pulp" in r and r["pulp"] for r in rs):
             pr = [r for r in rs if r.get("pulp")]
-            a1.plot([r["demands"] for r in pr],
-                    [r["pulp"]["build_s"] + r["pulp"]["solve_s"] for r in pr], "x:",
-                    label=f"{network}: PuLP+CBC build+solve")
+            a1.plot(
+                [r["demands"] for r in pr],
+                [r["pulp"]["build_s"] + r["pulp"]["solve_s"] for r in pr],
+                "x:",
+                label=f"{network}: PuLP+CBC build+solve",
+            )
         if any(r.get("arc") for r in rs):
             ar = [r for r in rs if r.get("arc")]
-            a1.plot([r["demands"] for r in ar],
-                    [r["arc"]["build_s"] + r["arc"]["solve_s"] for r in ar], "d-.",
-                    label=f"{network}: arc MIP PuLP+CBC")
+            a1.plot(
+                [r["demands"] for r in ar],
+                [r["arc"]["build_s"] + r["arc"]["solve_s"] for r in ar],
+                "d-.",
+                label=f"{network}: arc MIP PuLP+CBC",
+            )
         a2.plot(xs, [100 * (r["gap"] or 0) for r in rs], "o-", label=network)
     for ax in (a1, a2):
         ax.set_xscale("log")
@@ -278,26 +352,38 @@ def plot(results: list[dict], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[200, 2000])
-    ap.add_argument("--network", choices=["global", "synthetic"], nargs="*",
-                    default=["global"])
+    ap.add_argument("--network", choices=["global", "synthetic"], nargs="*", default=["global"])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pulp", action="store_true", help="also solve with PuLP + CBC")
-    ap.add_argument("--pulp-max", type=int, default=2000,
-                    help="largest demand count given to PuLP")
-    ap.add_argument("--arc", action="store_true",
-                    help="also formulate an arc-based MIP in PuLP, solve it with CBC and cost "
-                         "its plan with our evaluator (baseline_arc.py)")
-    ap.add_argument("--arc-max", type=int, default=2000,
-                    help="largest demand count given to the arc baseline")
-    ap.add_argument("--lp-round", action="store_true",
-                    help="solve with the LP-rounding warm start (optimize.solve_flow_model)")
+    ap.add_argument("--pulp-max", type=int, default=2000, help="largest demand count given to PuLP")
+    ap.add_argument(
+        "--arc",
+        action="store_true",
+        help="also formulate an arc-based MIP in PuLP, solve it with CBC and cost "
+        "its plan with our evaluator (baseline_arc.py)",
+    )
+    ap.add_argument(
+        "--arc-max", type=int, default=2000, help="largest demand count given to the arc baseline"
+    )
+    ap.add_argument(
+        "--lp-round",
+        action="store_true",
+        help="solve with the LP-rounding warm start (optimize.solve_flow_model)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one is not None:
-        res = run_case(args.one, args.network[0], args.time_limit, args.pulp, args.seed,
-                       args.lp_round, args.arc)
+        res = run_case(
+            args.one,
+            args.network[0],
+            args.time_limit,
+            args.pulp,
+            args.seed,
+            args.lp_round,
+            args.arc,
+        )
         print(json.dumps(res))
         return 0
     results = []
@@ -305,9 +391,17 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             limit = args.time_limit if n <= 2000 else max(args.time_limit, 480.0)
             print(f"... {n} demands on {network}", file=sys.stderr, flush=True)
-            results.append(run_in_subprocess(n, network, limit,
-                                             args.pulp and n <= args.pulp_max, args.seed,
-                                             args.lp_round, args.arc and n <= args.arc_max))
+            results.append(
+                run_in_subprocess(
+                    n,
+                    network,
+                    limit,
+                    args.pulp and n <= args.pulp_max,
+                    args.seed,
+                    args.lp_round,
+                    args.arc and n <= args.arc_max,
+                )
+            )
     text = tables(results)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -71,21 +71,35 @@ def _walk(env, path: SimPath, phases: dict[str, float], rnd: random.Random):  # 
             dep = phi + math.ceil((env.now - phi) / step.headway) * step.headway
             if dep > env.now:
                 yield env.timeout(dep - env.now)
-        transit = math.exp(step.mu + step.sigma * rnd.gauss(0.0, 1.0)) if step.sigma else \
-            math.exp(step.mu)
+        transit = (
+            math.exp(step.mu + step.sigma * rnd.gauss(0.0, 1.0))
+            if step.sigma
+            else math.exp(step.mu)
+        )
         yield env.timeout(transit)
 
 
-def simpy_trial(models: tuple[DemandModel, ...], scenario: Scenario, weeks: int,
-                rnd: random.Random, nprng: np.random.Generator) -> dict[str, dict[str, float]]:
+def simpy_trial(
+    models: tuple[DemandModel, ...],
+    scenario: Scenario,
+    weeks: int,
+    rnd: random.Random,
+    nprng: np.random.Generator,
+) -> dict[str, dict[str, float]]:
     """One trial of the same model, order by order; per-demand sums."""
     import simpy
 
     env = simpy.Environment()
     days = weeks * 7
-    lanes = {s.lane: s.headway for m in models for r in m.routes
-             for p in (r.customer, r.bulk) if p is not None
-             for s in p.steps if isinstance(s, LaneStep)}
+    lanes = {
+        s.lane: s.headway
+        for m in models
+        for r in m.routes
+        for p in (r.customer, r.bulk)
+        if p is not None
+        for s in p.steps
+        if isinstance(s, LaneStep)
+    }
     phases = {lane: rnd.random() * h for lane, h in sorted(lanes.items())}
     out: dict[str, dict[str, float]] = {}
 
@@ -136,8 +150,10 @@ def simpy_trial(models: tuple[DemandModel, ...], scenario: Scenario, weeks: int,
     for m in models:
         stats = {"orders": 0, "on_time": 0, "requests": 0, "stockouts": 0, "leads": []}
         out[m.demand.id] = stats  # type: ignore[assignment]
-        directs = sorted((r for r in m.routes if r.pattern is Pattern.DIRECT),
-                         key=lambda r: (not r.in_plan, r.cost * r.in_plan))
+        directs = sorted(
+            (r for r in m.routes if r.pattern is Pattern.DIRECT),
+            key=lambda r: (not r.in_plan, r.cost * r.in_plan),
+        )
         for r in m.routes:
             if not r.in_plan or r.planned_orders <= 0:
                 continue
@@ -158,8 +174,9 @@ def simpy_trial(models: tuple[DemandModel, ...], scenario: Scenario, weeks: int,
                     k += 1
                 wh["on_hand"] = max(level - per_review - wh["on_order"], 0)
                 env.process(reviews(wh, r, level, review))
-            env.process(source(stats, m.demand.sla_days, r, counts, wh,
-                               directs[0] if directs else None))
+            env.process(
+                source(stats, m.demand.sla_days, r, counts, wh, directs[0] if directs else None)
+            )
     env.run()
     return out
 
@@ -183,8 +200,11 @@ def main() -> None:
     ap.add_argument("--simpy-orders", type=float, default=2e5, help="orders for SimPy")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--weeks", type=int, help="horizon of both engines (default: scenario's)")
-    ap.add_argument("--quick", action="store_true",
-                    help="CI: --orders 1e6 --simpy-orders 5e4 --weeks 2, markdown tables")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI: --orders 1e6 --simpy-orders 5e4 --weeks 2, markdown tables",
+    )
     args = ap.parse_args()
     if args.quick:
         args.orders, args.simpy_orders = min(args.orders, 1e6), min(args.simpy_orders, 5e4)
@@ -192,8 +212,11 @@ def main() -> None:
     md = args.quick
     started = time.perf_counter()
     path = args.scenario or (DEFAULT if DEFAULT.exists() else FALLBACK)
-    note = "" if args.scenario or path == DEFAULT else \
-        f" ({DEFAULT.relative_to(ROOT)} does not exist yet: using the tiny test scenario)"
+    note = (
+        ""
+        if args.scenario or path == DEFAULT
+        else f" ({DEFAULT.relative_to(ROOT)} does not exist yet: using the tiny test scenario)"
+    )
     bullet = "- " if md else ""
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"{bullet}scenario: {shown}{note}")
@@ -204,8 +227,10 @@ def main() -> None:
     weeks = args.weeks or own.horizon_weeks
     per_trial = sum(m.demand.orders_per_week for m in models) * weeks
     allocations = sum(len([r for r in m.routes if r.in_plan]) for m in models)
-    print(f"{bullet}plan: {len(models)} demands, {per_trial:,.0f} orders per trial "
-          f"({weeks} weeks), {allocations} allocations")
+    print(
+        f"{bullet}plan: {len(models)} demands, {per_trial:,.0f} orders per trial "
+        f"({weeks} weeks), {allocations} allocations"
+    )
 
     trials = max(2, int(args.orders // per_trial))
     plain = SimConfig(trials=trials, seed=args.seed, horizon_weeks=weeks)
@@ -223,22 +248,27 @@ def main() -> None:
     rows: list[tuple[str, str, str]] = []  # --quick: measure, result, target
     if md:
         met = "met" if rate >= TARGET_RATE else "**missed**"
-        rows.append((f"vectorized engine, {raw.orders:,} orders in {trials} trials",
-                     f"{rate:,.0f} orders/s wall (median of 3), "
-                     f"{statistics.median(cpu_rates):,.0f} per CPU second",
-                     f"≥ {TARGET_RATE:,.0f}/s on one core: {met}"))
+        rows.append(
+            (
+                f"vectorized engine, {raw.orders:,} orders in {trials} trials",
+                f"{rate:,.0f} orders/s wall (median of 3), "
+                f"{statistics.median(cpu_rates):,.0f} per CPU second",
+                f"≥ {TARGET_RATE:,.0f}/s on one core: {met}",
+            )
+        )
     else:
-        print(f"vectorized: {raw.orders:,} orders in {trials} trials; "
-              f"{rate:,.0f} orders/s wall (median of 3), {statistics.median(cpu_rates):,.0f} "
-              f"orders/s per CPU second")
+        print(
+            f"vectorized: {raw.orders:,} orders in {trials} trials; "
+            f"{rate:,.0f} orders/s wall (median of 3), {statistics.median(cpu_rates):,.0f} "
+            f"orders/s per CPU second"
+        )
     if own.disruptions:
         disrupted = dataclasses.replace(own, trials=trials, seed=args.seed, horizon_weeks=weeks)
         w0 = time.perf_counter()
         raw_d = simulate_models(models, sc, network, disrupted)
         line = f"{raw_d.orders / (time.perf_counter() - w0):,.0f} orders/s"
         if md:
-            rows.append((f"same with the scenario's {len(own.disruptions)} disruptions", line,
-                         ""))
+            rows.append((f"same with the scenario's {len(own.disruptions)} disruptions", line, ""))
         else:
             print(f"with the scenario's {len(own.disruptions)} disruptions: {line}")
 
@@ -251,59 +281,84 @@ def main() -> None:
     sp_orders = sum(r[m.demand.id]["orders"] for r in runs for m in models)
     sp_rate = sp_orders / sp_wall
     if md:
-        rows.append((f"SimPy per-order DES, {sp_orders:,.0f} orders in {sp_trials} trials",
-                     f"{sp_rate:,.0f} orders/s; vectorized is {rate / sp_rate:,.0f}x faster",
-                     ""))
+        rows.append(
+            (
+                f"SimPy per-order DES, {sp_orders:,.0f} orders in {sp_trials} trials",
+                f"{sp_rate:,.0f} orders/s; vectorized is {rate / sp_rate:,.0f}x faster",
+                "",
+            )
+        )
     else:
-        print(f"SimPy per-order DES: {sp_orders:,.0f} orders in {sp_trials} trials; "
-              f"{sp_rate:,.0f} orders/s; vectorized is {rate / sp_rate:,.0f}x faster")
+        print(
+            f"SimPy per-order DES: {sp_orders:,.0f} orders in {sp_trials} trials; "
+            f"{sp_rate:,.0f} orders/s; vectorized is {rate / sp_rate:,.0f}x faster"
+        )
 
     table: list[str] = []
     if md:
-        table += ["| demand | on-time vec | on-time DES | z | P90 vec | P90 DES "
-                  "| stock-out vec | stock-out DES |", "|---|---|---|---|---|---|---|---|"]
+        table += [
+            "| demand | on-time vec | on-time DES | z | P90 vec | P90 DES "
+            "| stock-out vec | stock-out DES |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
     else:
-        print(f"\n{'demand':<24} {'on-time vec':>11} {'on-time DES':>11} {'z':>6} "
-              f"{'P90 vec':>8} {'P90 DES':>8} {'stock-out vec':>13} {'stock-out DES':>13}")
+        print(
+            f"\n{'demand':<24} {'on-time vec':>11} {'on-time DES':>11} {'z':>6} "
+            f"{'P90 vec':>8} {'P90 DES':>8} {'stock-out vec':>13} {'stock-out DES':>13}"
+        )
     worst = 0.0
     by_id = {d.id: d for d in vec.demands}
     for i, m in enumerate(models):
         d = by_id[m.demand.id]
         vec_trials = _per_trial(raw, i)
-        des_trials = np.array([r[m.demand.id]["on_time"] / max(r[m.demand.id]["orders"], 1)
-                               for r in runs])
+        des_trials = np.array(
+            [r[m.demand.id]["on_time"] / max(r[m.demand.id]["orders"], 1) for r in runs]
+        )
         des_rate = sum(r[m.demand.id]["on_time"] for r in runs) / max(
-            sum(r[m.demand.id]["orders"] for r in runs), 1)
-        se = math.sqrt(vec_trials.var(ddof=1) / vec_trials.size
-                       + des_trials.var(ddof=1) / des_trials.size)
+            sum(r[m.demand.id]["orders"] for r in runs), 1
+        )
+        se = math.sqrt(
+            vec_trials.var(ddof=1) / vec_trials.size + des_trials.var(ddof=1) / des_trials.size
+        )
         z = (d.metrics.on_time - des_rate) / se if se > 0 else 0.0
         worst = max(worst, abs(z))
         leads = np.concatenate([np.asarray(r[m.demand.id]["leads"]) for r in runs])
         req = sum(r[m.demand.id]["requests"] for r in runs)
         des_out = sum(r[m.demand.id]["stockouts"] for r in runs) / req if req else None
         if md:
-            table.append(f"| {m.demand.id} | {d.metrics.on_time:.4f} | {des_rate:.4f} | {z:.2f} "
-                         f"| {d.metrics.lead_p90:.2f} | {np.quantile(leads, 0.9):.2f} "
-                         f"| {_fmt(d.metrics.stockout_rate)} | {_fmt(des_out)} |")
+            table.append(
+                f"| {m.demand.id} | {d.metrics.on_time:.4f} | {des_rate:.4f} | {z:.2f} "
+                f"| {d.metrics.lead_p90:.2f} | {np.quantile(leads, 0.9):.2f} "
+                f"| {_fmt(d.metrics.stockout_rate)} | {_fmt(des_out)} |"
+            )
             continue
-        print(f"{m.demand.id[:24]:<24} {d.metrics.on_time:>11.4f} {des_rate:>11.4f} {z:>6.2f} "
-              f"{d.metrics.lead_p90:>8.2f} {np.quantile(leads, 0.9):>8.2f} "
-              f"{_fmt(d.metrics.stockout_rate):>13} {_fmt(des_out):>13}")
+        print(
+            f"{m.demand.id[:24]:<24} {d.metrics.on_time:>11.4f} {des_rate:>11.4f} {z:>6.2f} "
+            f"{d.metrics.lead_p90:>8.2f} {np.quantile(leads, 0.9):>8.2f} "
+            f"{_fmt(d.metrics.stockout_rate):>13} {_fmt(des_out):>13}"
+        )
     if md:
-        rows.append(("on-time rates, vectorized vs SimPy, per demand",
-                     f"largest \\|z\\| = {worst:.2f}",
-                     f"\\|z\\| < 3: {'met' if worst < 3 else '**missed**'}"))
-        print(f"- `--quick`: {weeks}-week horizon, "
-              f"{time.perf_counter() - started:.0f} s in all\n")
+        rows.append(
+            (
+                "on-time rates, vectorized vs SimPy, per demand",
+                f"largest \\|z\\| = {worst:.2f}",
+                f"\\|z\\| < 3: {'met' if worst < 3 else '**missed**'}",
+            )
+        )
+        print(f"- `--quick`: {weeks}-week horizon, {time.perf_counter() - started:.0f} s in all\n")
         print("| measure | result | target |\n|---|---|---|")
         print("\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows))
         print("\n" + "\n".join(table))
         print("\n(stock-outs are rare, bursty events: a few SimPy trials cannot pin them down)")
         return
-    print("(stock-outs are rare, bursty events: a few SimPy trials cannot pin them down; "
-          "raise --simpy-orders to compare them)")
-    print(f"\non-time rates agree within sampling error: {'yes' if worst < 3 else 'NO'} "
-          f"(largest |z| = {worst:.2f}; |z| < 3 expected)")
+    print(
+        "(stock-outs are rare, bursty events: a few SimPy trials cannot pin them down; "
+        "raise --simpy-orders to compare them)"
+    )
+    print(
+        f"\non-time rates agree within sampling error: {'yes' if worst < 3 else 'NO'} "
+        f"(largest |z| = {worst:.2f}; |z| < 3 expected)"
+    )
 
 
 def _per_trial(raw: RawResult, i: int) -> np.ndarray:

@@ -55,9 +55,11 @@ def _machine() -> str:
         pass
     import os
 
-    return (f"- machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.system()} "
-            f"{platform.release()}\n- Python {platform.python_version()}, ortools "
-            f"{version('ortools')}, numpy {version('numpy')}, pulp {version('pulp')}\n")
+    return (
+        f"- machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.system()} "
+        f"{platform.release()}\n- Python {platform.python_version()}, ortools "
+        f"{version('ortools')}, numpy {version('numpy')}, pulp {version('pulp')}\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,25 +68,46 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--quick", action="store_true", help="CI mode (default)")
     mode.add_argument("--full", action="store_true")
     ap.add_argument("--out", type=Path, default=HERE / "results")
-    ap.add_argument("--skip-others", action="store_true",
-                    help="only the scaling benchmark")
+    ap.add_argument("--skip-others", action="store_true", help="only the scaling benchmark")
     args = ap.parse_args(argv)
     full = args.full
     out = args.out / ("full" if full else "quick")
     out.mkdir(parents=True, exist_ok=True)
     py = sys.executable
     failures: list[str] = []
-    sections = [f"# Benchmark suite ({'full' if full else 'quick'})\n",
-                f"Command: `python benchmarks/run_all.py {'--full' if full else '--quick'}`\n",
-                _machine()]
+    sections = [
+        f"# Benchmark suite ({'full' if full else 'quick'})\n",
+        f"Command: `python benchmarks/run_all.py {'--full' if full else '--quick'}`\n",
+        _machine(),
+    ]
     started = time.perf_counter()
 
-    scale_runs = ([(["--sizes", "200", "2000", "20000", "--network", "global", "--pulp",
-                     "--arc"], "global"),
-                   (["--sizes", "200", "2000", "--network", "synthetic", "--pulp", "--arc"],
-                    "synthetic")] if full else
-                  [(["--sizes", "50", "200", "--network", "global", "--pulp", "--arc",
-                     "--time-limit", "30"], "global")])
+    scale_runs = (
+        [
+            (
+                ["--sizes", "200", "2000", "20000", "--network", "global", "--pulp", "--arc"],
+                "global",
+            ),
+            (["--sizes", "200", "2000", "--network", "synthetic", "--pulp", "--arc"], "synthetic"),
+        ]
+        if full
+        else [
+            (
+                [
+                    "--sizes",
+                    "50",
+                    "200",
+                    "--network",
+                    "global",
+                    "--pulp",
+                    "--arc",
+                    "--time-limit",
+                    "30",
+                ],
+                "global",
+            )
+        ]
+    )
     for extra, tag in scale_runs:
         cmd = [py, str(HERE / "bench_scale.py"), *extra, "--out", str(out / f"scale_{tag}")]
         print(f"$ {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
@@ -93,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"bench_scale {tag}")
             sections.append(f"## Scaling ({tag}): FAILED\n\n```\n{proc.stderr[-2000:]}\n```\n")
         else:
-            sections.append(f"## Scaling on {tag} network\n\nPlot: `scale_{tag}/scale.png`\n\n"
-                            + proc.stdout)
+            sections.append(
+                f"## Scaling on {tag} network\n\nPlot: `scale_{tag}/scale.png`\n\n" + proc.stdout
+            )
 
     for script in [] if args.skip_others else OTHERS:
         path = HERE / script
@@ -106,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         elif _has_quick(py, path):
             opts = ["--quick"]
         else:
-            sections.append(f"## {script}\n\nhas no --quick option: skipped in quick mode "
-                            "(runs in --full).\n")
+            sections.append(
+                f"## {script}\n\nhas no --quick option: skipped in quick mode (runs in --full).\n"
+            )
             continue
         cmd = [py, str(path), *opts]
         print(f"$ {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
@@ -116,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         took = time.perf_counter() - t0
         if proc.returncode not in (0, 4):  # 4 = a target/gate not met: reported, not an error
             failures.append(script)
-            sections.append(f"## {script} ({took:.0f} s): FAILED (exit {proc.returncode})\n\n"
-                            f"```\n{proc.stderr[-2000:]}\n```\n")
+            sections.append(
+                f"## {script} ({took:.0f} s): FAILED (exit {proc.returncode})\n\n"
+                f"```\n{proc.stderr[-2000:]}\n```\n"
+            )
         else:
             sections.append(f"## {script} `{' '.join(opts)}` ({took:.0f} s)\n\n{proc.stdout}\n")
 

@@ -39,8 +39,7 @@ def main(argv: list[str]) -> int:
     fresh = render(text)
     if "--check" in argv:
         if fresh != text:
-            print(f"{README} is out of date: run python networks/make_readme.py",
-                  file=sys.stderr)
+            print(f"{README} is out of date: run python networks/make_readme.py", file=sys.stderr)
             return 1
         return 0
     if fresh != text:

@@ -129,8 +129,9 @@ def draw_network_map(
     _draw_basemap(ax, central_lon)
     _draw_lanes(ax, network, shifted, widths)
     if labels is None:  # all ids on small networks, else only the markets
-        labelled = {n.id for n in network.nodes
-                    if len(network.nodes) <= 30 or n.kind is NodeKind.MARKET}
+        labelled = {
+            n.id for n in network.nodes if len(network.nodes) <= 30 or n.kind is NodeKind.MARKET
+        }
     else:
         labelled = set(network.node_by_id) if labels else set()
     _draw_nodes(ax, network, node_xy, labelled)
@@ -138,10 +139,17 @@ def draw_network_map(
     ax.set_ylim(y0, y1)
     ax.set_aspect(aspect)
     _axis_ticks(ax, x0, x1, y0, y1, central_lon)
-    ax.set_title(title or f"{network.name}: {len(network.nodes)} nodes, "
-                 f"{len(network.lanes)} lanes", fontsize=13, loc="left")
-    ax.set_title("Basemap: Natural Earth 1:110m · sea lanes: searoute · air: great circles",
-                 loc="right", fontsize=7, color="#777777")
+    ax.set_title(
+        title or f"{network.name}: {len(network.nodes)} nodes, {len(network.lanes)} lanes",
+        fontsize=13,
+        loc="left",
+    )
+    ax.set_title(
+        "Basemap: Natural Earth 1:110m · sea lanes: searoute · air: great circles",
+        loc="right",
+        fontsize=7,
+        color="#777777",
+    )
     with atomic_path(out_png) as tmp:
         fig.savefig(tmp, format="png")
     return Path(out_png)
@@ -203,8 +211,9 @@ def _fan_out(
     groups: dict[tuple[str, str, str], list[str]] = {}
     for lid in shifted:
         lane = network.lane_by_id[lid]
-        family = ("sea" if lane.mode in SEA_MODES
-                  else "arc" if lane.mode in GREAT_CIRCLE_MODES else "")
+        family = (
+            "sea" if lane.mode in SEA_MODES else "arc" if lane.mode in GREAT_CIRCLE_MODES else ""
+        )
         a, b = sorted((lane.origin, lane.dest))
         groups.setdefault((a, b, family), []).append(lid)
     out = dict(shifted)
@@ -215,8 +224,12 @@ def _fan_out(
                 continue
             if network.lane_by_id[lid].origin != a:
                 d = -d  # offset_curve is relative to the line's direction
-            out[lid] = [q for p in shifted[lid] for q in shapely.get_parts(p.offset_curve(d))
-                        if not q.is_empty]
+            out[lid] = [
+                q
+                for p in shifted[lid]
+                for q in shapely.get_parts(p.offset_curve(d))
+                if not q.is_empty
+            ]
     return out
 
 
@@ -248,10 +261,14 @@ def _draw_basemap(ax: Axes, central_lon: float) -> None:
                 if poly.geom_type != "Polygon":
                     continue
                 rings = [orient(poly, 1.0).exterior, *orient(poly, 1.0).interiors]
-                paths.append(MplPath.make_compound_path(
-                    *(MplPath(np.asarray(r.coords), closed=True) for r in rings)))
-    ax.add_collection(PathCollection(
-        paths, facecolor=LAND, edgecolor=BORDER, linewidth=0.4, zorder=1))
+                paths.append(
+                    MplPath.make_compound_path(
+                        *(MplPath(np.asarray(r.coords), closed=True) for r in rings)
+                    )
+                )
+    ax.add_collection(
+        PathCollection(paths, facecolor=LAND, edgecolor=BORDER, linewidth=0.4, zorder=1)
+    )
 
 
 def _draw_lanes(
@@ -276,19 +293,36 @@ def _draw_lanes(
                     segs.append(np.asarray(piece.coords))
                     lws.append(lw)
             if segs:
-                ax.add_collection(LineCollection(
-                    segs, colors=colour, linewidths=lws,
-                    alpha=0.2 if context else (0.85 if widths is not None else alpha),
-                    capstyle="round", joinstyle="round", zorder=(2 if context else 3) + z * 0.1))
-        count = (f"{sum(lid in widths for lid in ids)} of {len(ids)}" if widths is not None
-                 else f"{len(ids)}")
+                ax.add_collection(
+                    LineCollection(
+                        segs,
+                        colors=colour,
+                        linewidths=lws,
+                        alpha=0.2 if context else (0.85 if widths is not None else alpha),
+                        capstyle="round",
+                        joinstyle="round",
+                        zorder=(2 if context else 3) + z * 0.1,
+                    )
+                )
+        count = (
+            f"{sum(lid in widths for lid in ids)} of {len(ids)}"
+            if widths is not None
+            else f"{len(ids)}"
+        )
         handles.append(Line2D([], [], color=colour, lw=2.2, label=f"{label} ({count})"))
     if handles:
         fig = ax.get_figure()
         assert fig is not None
-        fig.legend(handles=handles, title="Lanes by mode", loc="outside lower left",
-                   ncol=min(len(handles), 4), fontsize=8, title_fontsize=9, frameon=False,
-                   alignment="left")
+        fig.legend(
+            handles=handles,
+            title="Lanes by mode",
+            loc="outside lower left",
+            ncol=min(len(handles), 4),
+            fontsize=8,
+            title_fontsize=9,
+            frameon=False,
+            alignment="left",
+        )
 
 
 def _draw_nodes(
@@ -300,25 +334,54 @@ def _draw_nodes(
         if not nodes:
             continue
         xy = np.array([node_xy[n.id] for n in nodes])
-        ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=size,
-                   c=colour, edgecolors="black", linewidths=0.5, zorder=5)
-        handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour,
-                              markeredgecolor="black", markersize=math.sqrt(size),
-                              label=f"{label} ({len(nodes)})"))
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            marker=marker,
+            s=size,
+            c=colour,
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=5,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                color="none",
+                markerfacecolor=colour,
+                markeredgecolor="black",
+                markersize=math.sqrt(size),
+                label=f"{label} ({len(nodes)})",
+            )
+        )
         for n in nodes:
             if n.id in labelled:
-                ax.annotate(n.id, node_xy[n.id], xytext=(5, 4), textcoords="offset points",
-                            fontsize=7, zorder=6, path_effects=_HALO)
+                ax.annotate(
+                    n.id,
+                    node_xy[n.id],
+                    xytext=(5, 4),
+                    textcoords="offset points",
+                    fontsize=7,
+                    zorder=6,
+                    path_effects=_HALO,
+                )
     fig = ax.get_figure()
     assert fig is not None
-    fig.legend(handles=handles, title="Nodes by kind", loc="outside lower right",
-               ncol=min(len(handles), 5), fontsize=8, title_fontsize=9, frameon=False,
-               alignment="left")
+    fig.legend(
+        handles=handles,
+        title="Nodes by kind",
+        loc="outside lower right",
+        ncol=min(len(handles), 5),
+        fontsize=8,
+        title_fontsize=9,
+        frameon=False,
+        alignment="left",
+    )
 
 
-def _axis_ticks(
-    ax: Axes, x0: float, x1: float, y0: float, y1: float, central_lon: float
-) -> None:
+def _axis_ticks(ax: Axes, x0: float, x1: float, y0: float, y1: float, central_lon: float) -> None:
     step = _tick_step(x1 - x0)
     first = math.ceil((x0 + central_lon) / step) * step
     lons = np.arange(first, x1 + central_lon + 1e-9, step)

@@ -58,10 +58,18 @@ def test_mean_lead_time_row_lets_a_late_route_through():
     """SLA 7 d: express has mean 6.5 d ≤ 7 (the arc model's test) but P90 7.56 d > 7."""
     net = read_network(DATA / "tiny")
     d = Demand("x", "O", "M", "apparel", 100, 0.5, 0.003, 20.0, 7, patterns=(Pattern.DIRECT,))
-    sc = Scenario("t", DATA / "x.yaml", DATA / "tiny", DAY, "USD", (d,),
-                  solver=SolverOptions(time_limit_s=20, relative_gap=0.0))
-    express = evaluate(net, d, Route(Pattern.DIRECT, (), ("L_EXP",), None), day=DAY,
-                       inventory=sc.inventory)
+    sc = Scenario(
+        "t",
+        DATA / "x.yaml",
+        DATA / "tiny",
+        DAY,
+        "USD",
+        (d,),
+        solver=SolverOptions(time_limit_s=20, relative_gap=0.0),
+    )
+    express = evaluate(
+        net, d, Route(Pattern.DIRECT, (), ("L_EXP",), None), day=DAY, inventory=sc.inventory
+    )
     assert express.mean_days < 7 < express.p90
     ours = optimize(sc, net)  # no route meets the P90 SLA: all 100 orders unmet
     assert ours.objective == pytest.approx(100 * sc.options.unmet_penalty_per_order)
@@ -79,8 +87,13 @@ def _lane(lane_id: str, a: str, b: str) -> Lane:
 
 
 def test_decompose_splits_paths_and_cancels_cycles():
-    lanes = [_lane("oa", "O", "A"), _lane("ab", "A", "B"), _lane("bm", "B", "M"),
-             _lane("am", "A", "M"), _lane("ba", "B", "A")]
+    lanes = [
+        _lane("oa", "O", "A"),
+        _lane("ab", "A", "B"),
+        _lane("bm", "B", "M"),
+        _lane("am", "A", "M"),
+        _lane("ba", "B", "A"),
+    ]
     # 5 on O>A; 3 continue A>B>M, 2 go A>M; a cycle A>B>A of 1 rides on top
     flows = [5.0, 4.0, 3.0, 2.0, 1.0]
     paths = dict(ba.decompose(lanes, flows, "O", "M"))

@@ -75,14 +75,22 @@ def _solve_and_compare(bench_dir: Path, name: str, backend: str = "SCIP") -> Non
     assert abs(result.objective - known.value) < 0.5, (name, result.objective, known.value)
     instance = read_dow(_path(bench_dir, name))
     assert solution_cost(instance, result.open_arcs, result.flows) == pytest.approx(
-        known.value, abs=0.5)
+        known.value, abs=0.5
+    )
 
 
 FAST = [
-    "c33", "c41", "c25_100_10_V_L_5",
-    *(f"r01.{i}" for i in range(1, 7)), *(f"r02.{i}" for i in range(1, 7)),
-    *(f"r03.{i}" for i in range(1, 7)), *(f"r04.{i}" for i in range(1, 7)),
-    "r05.1", "r05.2", "r05.4", "r05.7",
+    "c33",
+    "c41",
+    "c25_100_10_V_L_5",
+    *(f"r01.{i}" for i in range(1, 7)),
+    *(f"r02.{i}" for i in range(1, 7)),
+    *(f"r03.{i}" for i in range(1, 7)),
+    *(f"r04.{i}" for i in range(1, 7)),
+    "r05.1",
+    "r05.2",
+    "r05.4",
+    "r05.7",
 ]
 SLOW_ONES = ["c25_100_30_V_T_5", "r05.3", "r05.5"]
 # The fixed-charge C+ files go to HiGHS (MathOpt): measured 8 / 7 / 24 s against SCIP's
@@ -138,7 +146,8 @@ def test_search_on_a_200_commodity_instance_brackets_the_known_optimum(bench_dir
     assert result.bound is not None and result.objective is not None
     assert result.bound <= 94213 <= result.objective <= 1.08 * 94213
     assert solution_cost(instance, result.open_arcs, result.flows) == pytest.approx(
-        result.objective)
+        result.objective
+    )
 
 
 @pytest.mark.parametrize("name", INFEASIBLE)
@@ -179,7 +188,8 @@ def test_hand_made_cheaper_design_when_capacity_allows(tmp_path: Path) -> None:
 def test_arcs_off_every_path_get_no_variables() -> None:
     # Arc 3->2 leads back from the destination and arc 2->1 into the origin: useless.
     text = TINY.replace(" 3 3 1\n", " 3 5 1\n").replace(
-        " 1 3 8\n", " 3 2 1 6 10 1 4\n 2 1 1 6 10 1 5\n 1 3 8\n")
+        " 1 3 8\n", " 3 2 1 6 10 1 4\n 2 1 1 6 10 1 5\n 1 3 8\n"
+    )
     instance = parse_dow(text, name="t", file="t.dow")
     assert useful_arcs(instance, 0) == [0, 1, 2]
     assert build_model(instance).y[3:] == (-1, -1)
@@ -211,8 +221,9 @@ def test_reader_reports_line_and_field(case: str) -> None:
     with pytest.raises(InputError) as info:
         parse_dow(text, name="broken", file="broken.dow")
     problems = info.value.problems
-    assert any(p.row == line and (field is None or field in (p.field or "")) for p in problems), (
-        [str(p) for p in problems])
+    assert any(p.row == line and (field is None or field in (p.field or "")) for p in problems), [
+        str(p) for p in problems
+    ]
     assert all(p.file == "broken.dow" for p in problems)
 
 
@@ -230,7 +241,8 @@ def test_search_returns_a_verified_design(bench_dir: Path) -> None:
     result = search(instance, SearchSettings(time_limit_s=10, workers=1))
     assert result.status.has_solution and result.objective is not None
     assert solution_cost(instance, result.open_arcs, result.flows) == pytest.approx(
-        result.objective)
+        result.objective
+    )
     assert result.bound is not None and result.bound <= 53790 + 0.5 <= result.objective + 0.5
     assert set(result.open_arcs) >= {a for a, _, _ in result.flows}
 
@@ -240,8 +252,9 @@ def test_search_portfolio_returns_the_best_run_and_the_best_bound(bench_dir: Pat
     # portfolio must return exactly the better of the two single runs.
     instance = read_dow(_path(bench_dir, "r04.5"))
     runs = SearchSettings().runs
-    single = [search(instance, SearchSettings(time_limit_s=20, workers=1, runs=(run,)))
-              for run in runs]
+    single = [
+        search(instance, SearchSettings(time_limit_s=20, workers=1, runs=(run,))) for run in runs
+    ]
     both = search(instance, SearchSettings(time_limit_s=20, workers=2, runs=runs))
     assert both.objective == min(r.objective or 0.0 for r in single)
     assert both.bound == max(r.bound or 0.0 for r in single)
@@ -284,8 +297,18 @@ def test_cli_solves_and_compares(bench_dir: Path) -> None:
 
 
 def test_cli_json(bench_dir: Path) -> None:
-    out = CliRunner().invoke(bench, ["mcnd", str(bench_dir / "R" / "r02.1.dow"), "--json",
-                                     "--backend", "highs", "--time-limit", "60"])
+    out = CliRunner().invoke(
+        bench,
+        [
+            "mcnd",
+            str(bench_dir / "R" / "r02.1.dow"),
+            "--json",
+            "--backend",
+            "highs",
+            "--time-limit",
+            "60",
+        ],
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["status"] == "optimal" and data["backend"] == "HIGHS"
@@ -366,8 +389,13 @@ def test_decompose_splits_flows_into_paths_and_cancels_cycles() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.permutations([2, 3, 4, 5]), st.integers(0, 4),
-                          st.integers(1, 9)), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.permutations([2, 3, 4, 5]), st.integers(0, 4), st.integers(1, 9)),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_decompose_keeps_every_unit_on_a_simple_path(routes) -> None:  # type: ignore[no-untyped-def]
     # complete digraph on 6 nodes; each route goes 1 -> (some middle nodes) -> 6
     n = 6

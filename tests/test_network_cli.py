@@ -74,10 +74,19 @@ def test_show_json() -> None:
     data = json.loads(result.stdout)
     assert data["name"] == "tiny"
     assert (data["nodes"], data["lanes"], data["modes"]) == (5, 6, 5)
-    assert data["nodes_by_kind"] == {"market": 1, "origin_warehouse": 1,
-                                     "overseas_warehouse": 1, "seaport": 2}
-    assert data["lanes_by_mode"] == {"express": 1, "last_mile": 1, "postal": 1, "sea_fcl": 1,
-                                     "truck": 2}
+    assert data["nodes_by_kind"] == {
+        "market": 1,
+        "origin_warehouse": 1,
+        "overseas_warehouse": 1,
+        "seaport": 2,
+    }
+    assert data["lanes_by_mode"] == {
+        "express": 1,
+        "last_mile": 1,
+        "postal": 1,
+        "sea_fcl": 1,
+        "truck": 2,
+    }
     assert data["countries"] == ["CN", "US"]
     assert data["customs_territories"] == ["CN", "US"]
     truck = next(row for row in data["mode_stats"] if row["mode"] == "truck")
@@ -93,8 +102,10 @@ def test_show_table() -> None:
     assert any(line.split()[:3] == ["truck", "2", "2"] for line in result.stdout.splitlines())
 
 
-@pytest.mark.parametrize("command", [["validate"], ["network"], ["network", "show"],
-                                     ["network", "export"], ["network", "map"]])
+@pytest.mark.parametrize(
+    "command",
+    [["validate"], ["network"], ["network", "show"], ["network", "export"], ["network", "map"]],
+)
 def test_help_has_examples(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -102,8 +113,9 @@ def test_help_has_examples(command: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- export
-@pytest.mark.parametrize(("fmt", "target"), [("csv", "tiny"), ("geojson", "tiny"),
-                                             ("gpkg", "tiny.gpkg")])
+@pytest.mark.parametrize(
+    ("fmt", "target"), [("csv", "tiny"), ("geojson", "tiny"), ("gpkg", "tiny.gpkg")]
+)
 def test_export_round_trip(tmp_path: Path, fmt: str, target: str) -> None:
     out = tmp_path / fmt / target
     result = run("network", "export", TINY, "--format", fmt, out)
@@ -124,8 +136,18 @@ def test_geojson_export_holds_lane_paths(tmp_path: Path) -> None:
     assert len(lanes.geometry["L_EXP"].coords) == 32  # great circle
     assert len(lanes.geometry["L_TRK"].coords) == 2
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["nodes.geojson", "lanes.geojson", "fx.csv", "countries.csv", "categories.csv",
-         "tariffs.csv", "tariff_breaks.csv", "duty_rates.csv", "customs_rules.csv"])
+        [
+            "nodes.geojson",
+            "lanes.geojson",
+            "fx.csv",
+            "countries.csv",
+            "categories.csv",
+            "tariffs.csv",
+            "tariff_breaks.csv",
+            "duty_rates.csv",
+            "customs_rules.csv",
+        ]
+    )
 
 
 def test_export_refuses_mixing_formats(tmp_path: Path) -> None:
@@ -184,8 +206,9 @@ def test_map_centre_keeps_the_pacific_whole() -> None:
 
 # --------------------------------------------------------------------------- docs
 def test_network_readme_matches_schema() -> None:
-    spec = importlib.util.spec_from_file_location("make_readme",
-                                                  ROOT / "networks" / "make_readme.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_readme", ROOT / "networks" / "make_readme.py"
+    )
     assert spec is not None and spec.loader is not None
     make_readme = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_readme)
@@ -194,8 +217,9 @@ def test_network_readme_matches_schema() -> None:
 
 
 # --------------------------------------------------------------------------- shipped network
-needs_global = pytest.mark.skipif(not (GLOBAL / "nodes.csv").exists(),
-                                  reason="networks/global not generated yet")
+needs_global = pytest.mark.skipif(
+    not (GLOBAL / "nodes.csv").exists(), reason="networks/global not generated yet"
+)
 
 
 @pytest.fixture(scope="module")
@@ -216,9 +240,13 @@ def test_global_size() -> None:
 
 
 def _sea_lane(network: Network, tag: str) -> Lane:
-    lanes = [lane for lane in network.lanes
-             if (lane.origin, lane.dest) == ("CNSHA", "NLRTM")
-             and lane.mode.value.startswith("sea") and tag in lane.corridor]
+    lanes = [
+        lane
+        for lane in network.lanes
+        if (lane.origin, lane.dest) == ("CNSHA", "NLRTM")
+        and lane.mode.value.startswith("sea")
+        and tag in lane.corridor
+    ]
     assert lanes, f"no CNSHA -> NLRTM sea lane tagged {tag}"
     return lanes[0]
 
@@ -235,5 +263,6 @@ def test_shanghai_rotterdam_via_suez_is_10600_nm(global_network: Network) -> Non
 def test_cape_route_is_much_longer_than_suez(global_network: Network) -> None:
     suez, cape = _sea_lane(global_network, "suez"), _sea_lane(global_network, "cape")
     assert cape.distance_km >= 1.25 * suez.distance_km
-    assert (length_km(lane_geometry(global_network, cape))
-            >= 1.25 * length_km(lane_geometry(global_network, suez)))
+    assert length_km(lane_geometry(global_network, cape)) >= 1.25 * length_km(
+        lane_geometry(global_network, suez)
+    )

@@ -44,15 +44,29 @@ def tiny():
 
 
 def scenario(*demands: Demand, **kw) -> Scenario:
-    return Scenario("t", DATA / "x.yaml", TINY, DAY, "USD", tuple(demands),
-                    solver=SolverOptions(time_limit_s=20, relative_gap=0.0), **kw)
+    return Scenario(
+        "t",
+        DATA / "x.yaml",
+        TINY,
+        DAY,
+        "USD",
+        tuple(demands),
+        solver=SolverOptions(time_limit_s=20, relative_gap=0.0),
+        **kw,
+    )
 
 
 def with_lane_capacity(network, lane_id: str, kg_per_week: float):
     """A copy of ``network`` with one lane's weekly kg capacity set."""
-    return dataclasses.replace(network, lanes=tuple(
-        dataclasses.replace(lane, capacity_kg_per_week=kg_per_week) if lane.id == lane_id
-        else lane for lane in network.lanes))
+    return dataclasses.replace(
+        network,
+        lanes=tuple(
+            dataclasses.replace(lane, capacity_kg_per_week=kg_per_week)
+            if lane.id == lane_id
+            else lane
+            for lane in network.lanes
+        ),
+    )
 
 
 def lognormal_sd(mean: float, p90: float) -> float:
@@ -85,8 +99,7 @@ def test_hand_checked_plan_uses_both_patterns(tiny):
     # PS 2 + sea (3.5 wait + 16) + customs PD 2 + handling PD 2 + dray (0.5 + 1) = 29.5 days
     weeks_l, weeks_r = 29.5 / 7, 2.0
     var_days = (1 / 12) + (49 / 12) + lognormal_sd(16, 19) ** 2 + (1 / 12)
-    safety = NormalDist().inv_cdf(0.95) * math.sqrt((weeks_l + weeks_r) * 0.3**2
-                                                    + var_days / 49)
+    safety = NormalDist().inv_cdf(0.95) * math.sqrt((weeks_l + weeks_r) * 0.3**2 + var_days / 49)
     holding = (weeks_l + 1.0 + safety) * 20.0 * 0.25 / 52
     storage = (1.0 + safety) * 0.003 * 1.0 * 7
     assert a.cost_per_order.inventory == pytest.approx(holding + storage, rel=2e-3)
@@ -105,8 +118,9 @@ def test_small_demand_alone_goes_by_post(tiny):
 
 
 def test_no_route_within_sla_explains_fastest_p90(tiny):
-    fast = Demand("fast", "O", "M", "apparel", 10, 0.5, 0.003, 20.0, 1.0,
-                  patterns=(Pattern.DIRECT,))
+    fast = Demand(
+        "fast", "O", "M", "apparel", 10, 0.5, 0.003, 20.0, 1.0, patterns=(Pattern.DIRECT,)
+    )
     plan = optimize(scenario(fast), tiny)
     (d,) = plan.infeasible_demands
     assert d.unmet_orders == 10
@@ -115,8 +129,7 @@ def test_no_route_within_sla_explains_fastest_p90(tiny):
 
 def test_lane_capacity_shortfall_is_named(tiny):
     capped = with_lane_capacity(tiny, "L_EXP", 100.0)
-    d = Demand("d", "O", "M", "apparel", 300, 0.5, 0.003, 2000.0, 8,
-               patterns=(Pattern.DIRECT,))
+    d = Demand("d", "O", "M", "apparel", 300, 0.5, 0.003, 2000.0, 8, patterns=(Pattern.DIRECT,))
     plan = optimize(scenario(d), capped)
     (bad,) = plan.infeasible_demands
     assert bad.unmet_orders == pytest.approx(100)  # 100 kg / 0.5 kg = 200 orders carried
@@ -134,20 +147,28 @@ def test_closing_the_sea_lane_forces_direct(tiny):
 def test_single_route_option_picks_one_route(tiny):
     # Express capacity 200 kg/week forces a split; single_route must not split.
     capped = with_lane_capacity(tiny, "L_POST", 200.0)
-    d = Demand("d", "O", "M", "apparel", 1000, 0.5, 0.003, 20.0, 30,
-               patterns=(Pattern.DIRECT,))
+    d = Demand("d", "O", "M", "apparel", 1000, 0.5, 0.003, 20.0, 30, patterns=(Pattern.DIRECT,))
     split = optimize(scenario(d), capped)
     assert len(split.demands[0].allocations) == 2
-    single = optimize(dataclasses.replace(
-        scenario(d), options=dataclasses.replace(scenario(d).options, single_route=True)), capped)
+    single = optimize(
+        dataclasses.replace(
+            scenario(d), options=dataclasses.replace(scenario(d).options, single_route=True)
+        ),
+        capped,
+    )
     assert len(single.demands[0].allocations) == 1
 
 
 demand_strategy = st.builds(
     lambda i, n, w, v, val, sla, pats: Demand(
-        f"d{i}", "O", "M", "apparel", n, w, v, val, sla, patterns=pats),
-    st.integers(0, 10_000), st.floats(1, 3000), st.floats(0.1, 2.5), st.floats(0.0005, 0.02),
-    st.floats(1, 3000), st.floats(2, 40),
+        f"d{i}", "O", "M", "apparel", n, w, v, val, sla, patterns=pats
+    ),
+    st.integers(0, 10_000),
+    st.floats(1, 3000),
+    st.floats(0.1, 2.5),
+    st.floats(0.0005, 0.02),
+    st.floats(1, 3000),
+    st.floats(2, 40),
     st.sampled_from([tuple(Pattern), (Pattern.DIRECT,), (Pattern.OVERSEAS,)]),
 )
 
@@ -163,8 +184,9 @@ def test_plan_invariants(demands):
         served = sum(a.orders for a in dp.allocations)
         # every order is served or reported unmet; shares sum to 1
         assert served + dp.unmet_orders == pytest.approx(dp.orders_per_week, rel=1e-6, abs=1e-6)
-        assert sum(a.share for a in dp.allocations) + dp.unmet_orders / dp.orders_per_week == \
-            pytest.approx(1.0, abs=1e-6)
+        assert sum(
+            a.share for a in dp.allocations
+        ) + dp.unmet_orders / dp.orders_per_week == pytest.approx(1.0, abs=1e-6)
         for a in dp.allocations:
             assert a.p90_days <= by_id[dp.id].sla_days + 1e-9
         if dp.unmet_orders > 0:
@@ -176,18 +198,25 @@ def test_plan_invariants(demands):
             assert use.containers * tariff.container_capacity_m3 >= use.m3 - 1e-6
 
 
-def reference_routes(network: Network, origin: str, market: str, pattern: Pattern,
-                     max_legs: int) -> list[Route]:
+def reference_routes(
+    network: Network, origin: str, market: str, pattern: Pattern, max_legs: int
+) -> list[Route]:
     """candidate_routes recomputed the plain way: every lane and node scanned at every step."""
-    stock_kind = {Pattern.BONDED: NodeKind.BONDED_ZONE,
-                  Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
+    stock_kind = {
+        Pattern.BONDED: NodeKind.BONDED_ZONE,
+        Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE,
+    }
     blocked = {n.id for n in network.nodes if n.kind is NodeKind.MARKET or n.kind.holds_stock}
     direct = pattern is Pattern.DIRECT
     if direct:
         targets = {market}
     else:
-        targets = {n.id for n in network.nodes if n.kind is stock_kind[pattern]
-                   and network.territory_of(n.id) == network.territory_of(market)}
+        targets = {
+            n.id
+            for n in network.nodes
+            if n.kind is stock_kind[pattern]
+            and network.territory_of(n.id) == network.territory_of(market)
+        }
     found: list[tuple[tuple[str, ...], str]] = []
 
     def walk(node: str, path: tuple[str, ...], seen: list[str]) -> None:
@@ -206,18 +235,24 @@ def reference_routes(network: Network, origin: str, market: str, pattern: Patter
     walk(origin, (), [origin])
     if direct:
         return [Route(pattern, (), lanes, None) for lanes, _ in sorted(found)]
-    return [Route(pattern, lanes, (lm.id,), node) for lanes, node in sorted(found)
-            for lm in network.lanes
-            if lm.origin == node and lm.dest == market and lm.scope.carries_parcels()]
+    return [
+        Route(pattern, lanes, (lm.id,), node)
+        for lanes, node in sorted(found)
+        for lm in network.lanes
+        if lm.origin == node and lm.dest == market and lm.scope.carries_parcels()
+    ]
 
 
-@pytest.mark.parametrize(("origin", "market", "pattern"), [
-    ("CN_YIW_ORIGIN", "M_DE", Pattern.DIRECT),
-    ("KR_ICN_ORIGIN", "M_NL", Pattern.DIRECT),
-    ("DE_DUS_ORIGIN", "M_CN_EAST", Pattern.BONDED),
-    ("US_CHI_ORIGIN", "M_PL", Pattern.OVERSEAS),
-    ("CN_SHA_ORIGIN", "M_GB", Pattern.BONDED),
-])
+@pytest.mark.parametrize(
+    ("origin", "market", "pattern"),
+    [
+        ("CN_YIW_ORIGIN", "M_DE", Pattern.DIRECT),
+        ("KR_ICN_ORIGIN", "M_NL", Pattern.DIRECT),
+        ("DE_DUS_ORIGIN", "M_CN_EAST", Pattern.BONDED),
+        ("US_CHI_ORIGIN", "M_PL", Pattern.OVERSEAS),
+        ("CN_SHA_ORIGIN", "M_GB", Pattern.BONDED),
+    ],
+)
 def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market, pattern):
     network = read_network(GLOBAL)
     want = reference_routes(network, origin, market, pattern, max_legs=7)
@@ -227,8 +262,9 @@ def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market
     assert candidate_routes(network, origin, market, pattern) == want  # cached index
     candidate_routes(tiny, "O", "M", Pattern.DIRECT)  # another network replaces the cache
     assert candidate_routes(network, origin, market, pattern) == want
-    assert candidate_routes(network, origin, market, pattern, max_legs=4) == \
-        reference_routes(network, origin, market, pattern, max_legs=4)
+    assert candidate_routes(network, origin, market, pattern, max_legs=4) == reference_routes(
+        network, origin, market, pattern, max_legs=4
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -238,15 +274,23 @@ def test_direct_route_cost_is_sum_of_its_legs(weight, volume):
     d = Demand("d", "O", "M", "apparel", 100, weight, volume, 50.0, 40)
     for route in candidate_routes(network, "O", "M", Pattern.DIRECT):
         option = evaluate(network, d, route, day=DAY, inventory=Inventory())
-        legs = sum(price_shipment(network.tariff_by_id[network.lane_by_id[x].tariff], network,
-                                  weight_kg=weight, volume_m3=volume).total
-                   for x in route.lanes)
+        legs = sum(
+            price_shipment(
+                network.tariff_by_id[network.lane_by_id[x].tariff],
+                network,
+                weight_kg=weight,
+                volume_m3=volume,
+            ).total
+            for x in route.lanes
+        )
         assert option.cost.freight == pytest.approx(legs)
 
 
 def test_same_seed_same_plan(tiny):
-    demands = (Demand("a", "O", "M", "apparel", 700, 0.8, 0.004, 30.0, 12),
-               Demand("b", "O", "M", "apparel", 90, 1.5, 0.01, 300.0, 9))
+    demands = (
+        Demand("a", "O", "M", "apparel", 700, 0.8, 0.004, 30.0, 12),
+        Demand("b", "O", "M", "apparel", 90, 1.5, 0.01, 300.0, 9),
+    )
     one = plan_dict(optimize(scenario(*demands), tiny))
     two = plan_dict(optimize(scenario(*demands), tiny))
     one.pop("solve_seconds"), two.pop("solve_seconds")
@@ -265,8 +309,9 @@ def test_load_converts_money_to_usd(tmp_path):
 # ----------------------------------------------------------------------------- CLI
 def test_run_cli_writes_outputs_and_json(tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(DATA / "tiny_scenario.yaml"), "-o", str(out),
-                                       "--json", "--no-map"])
+    result = CliRunner().invoke(
+        main, ["run", str(DATA / "tiny_scenario.yaml"), "-o", str(out), "--json", "--no-map"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     for key in ("status", "objective", "bound", "gap", "solve_seconds", "totals", "demands"):
@@ -274,12 +319,24 @@ def test_run_cli_writes_outputs_and_json(tmp_path):
     for key in ("cost", "freight", "duties_taxes", "inventory", "handling", "co2e_kg", "orders"):
         assert key in data["totals"]
     alloc = data["demands"][0]["allocations"][0]
-    for key in ("pattern", "share", "orders", "legs", "modes", "lead_time_days",
-                "cost_per_order", "co2e_kg_per_order"):
+    for key in (
+        "pattern",
+        "share",
+        "orders",
+        "legs",
+        "modes",
+        "lead_time_days",
+        "cost_per_order",
+        "co2e_kg_per_order",
+    ):
         assert key in alloc
     assert set(alloc["lead_time_days"]) >= {"p50", "p90"}
-    assert {p.name for p in out.iterdir()} == {"plan.json", "allocations.csv", "lanes.csv",
-                                               "routes.geojson"}
+    assert {p.name for p in out.iterdir()} == {
+        "plan.json",
+        "allocations.csv",
+        "lanes.csv",
+        "routes.geojson",
+    }
     assert json.loads((out / "plan.json").read_text())["objective"] == data["objective"]
     assert not list(out.glob(".*tmp"))  # atomic writes leave no temporary files
 
@@ -296,8 +353,9 @@ def test_run_cli_infeasible_exits_3_with_reason(tmp_path):
 
 
 def test_run_cli_pareto(tmp_path):
-    result = CliRunner().invoke(main, ["run", str(DATA / "tiny_scenario.yaml"), "--pareto",
-                                       "--points", "3", "--json"])
+    result = CliRunner().invoke(
+        main, ["run", str(DATA / "tiny_scenario.yaml"), "--pareto", "--points", "3", "--json"]
+    )
     assert result.exit_code == 0, result.output
     points = json.loads(result.stdout)["points"]
     assert len(points) >= 2

@@ -69,8 +69,10 @@ def test_tags_and_pareto_flags():
         for o, p in zip(result.options, result.options[1:], strict=False)
     )
     for o in result.options:
-        beaten = any(p.landed_usd < o.landed_usd - 1e-6 and p.p90_days < o.p90_days - 1e-6
-                     for p in result.options)  # fmt: skip
+        beaten = any(
+            p.landed_usd < o.landed_usd - 1e-6 and p.p90_days < o.p90_days - 1e-6
+            for p in result.options
+        )
         assert not (o.pareto and beaten)
     assert next(o for o in result.options if "BEST_VALUE" in o.tags).pareto
     hidden = QUOTER.quote(ship(), hide_dominated=True)
@@ -104,8 +106,9 @@ def test_bonded_import_to_china_and_annual_limit():
     bonded = [o for o in res.options if o.pattern == "bonded-warehouse"]
     assert bonded and "CN 1210" in bonded[0].treatment and "9.1 %" in bonded[0].treatment
     assert bonded[0].bulk_p90_days is not None and bonded[0].p90_days < 5
-    huge = QUOTER.quote(ship(**{"from": "DE_WH", "to": "CN_MKT", "value": "30000",
-                                "currency": "CNY", "items": "1"}))  # fmt: skip
+    huge = QUOTER.quote(
+        ship(**{"from": "DE_WH", "to": "CN_MKT", "value": "30000", "currency": "CNY", "items": "1"})
+    )
     reasons = " ".join(r.reason for r in huge.rejections)
     assert "26,000 annual limit" in reasons
 

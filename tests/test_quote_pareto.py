@@ -34,39 +34,79 @@ def networks(draw):
     names = ["A_O", *(f"H{i}" for i in range(hubs)), "Z_M"]
     nodes = [Node("A_O", "origin", NodeKind.ORIGIN_WAREHOUSE, "CN", 0, 0, handling_days=0.5)]
     for name in names[1:-1]:
-        nodes.append(Node(
-            name, name, NodeKind.HUB, draw(st.sampled_from(["CN", "US"])), 0, 0,
-            handling_days=draw(st.sampled_from([0.0, 0.5, 1.0])),
-            handling_cost_per_kg=draw(st.sampled_from([0.0, 0.05, 0.2])),
-            customs_days=draw(st.sampled_from([0.0, 1.0, 2.0])),
-            inspection_rate=draw(st.sampled_from([0.0, 0.1])), inspection_delay_days=3.0,
-        ))  # fmt: skip
+        nodes.append(
+            Node(
+                name,
+                name,
+                NodeKind.HUB,
+                draw(st.sampled_from(["CN", "US"])),
+                0,
+                0,
+                handling_days=draw(st.sampled_from([0.0, 0.5, 1.0])),
+                handling_cost_per_kg=draw(st.sampled_from([0.0, 0.05, 0.2])),
+                customs_days=draw(st.sampled_from([0.0, 1.0, 2.0])),
+                inspection_rate=draw(st.sampled_from([0.0, 0.1])),
+                inspection_delay_days=3.0,
+            )
+        )
     nodes.append(Node("Z_M", "market", NodeKind.MARKET, "US", 0, 0, customs_days=1.0))
-    pairs = draw(st.lists(
-        st.tuples(st.sampled_from(names[:-1]), st.sampled_from(names[1:])).filter(
-            lambda p: p[0] != p[1]), min_size=2, max_size=9,
-    ))  # fmt: skip
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(names[:-1]), st.sampled_from(names[1:])).filter(
+                lambda p: p[0] != p[1]
+            ),
+            min_size=2,
+            max_size=9,
+        )
+    )
     lanes, tariffs = [], []
     for i, (a, b) in enumerate(pairs):
         tid = f"T{i:02d}"
-        tariffs.append(Tariff(
-            tid, TariffBasis.PER_KG, "USD", volumetric_divisor_cm3_per_kg=6000.0,
-            price_per_kg=draw(st.floats(0.2, 8.0)), minimum_charge=draw(st.sampled_from([0, 20])),
-            fuel_surcharge_pct=draw(st.sampled_from([0.0, 15.0])),
-        ))  # fmt: skip
+        tariffs.append(
+            Tariff(
+                tid,
+                TariffBasis.PER_KG,
+                "USD",
+                volumetric_divisor_cm3_per_kg=6000.0,
+                price_per_kg=draw(st.floats(0.2, 8.0)),
+                minimum_charge=draw(st.sampled_from([0, 20])),
+                fuel_surcharge_pct=draw(st.sampled_from([0.0, 15.0])),
+            )
+        )
         mean = draw(st.floats(0.5, 12.0))
-        lanes.append(Lane(
-            f"L{i:02d}", a, b, Mode.AIR, "C", Scope.PARCEL, tid, mean,
-            mean * draw(st.floats(1.05, 2.0)), 0.5, 1000.0,
-            departures_per_week=draw(st.sampled_from([1.0, 3.0, 7.0])),
-        ))  # fmt: skip
-    return Network("random", tuple(nodes), tuple(lanes), tuple(tariffs), COUNTRIES, FX,
-                   CATEGORIES, DUTY_RATES, CUSTOMS_RULES)  # fmt: skip
+        lanes.append(
+            Lane(
+                f"L{i:02d}",
+                a,
+                b,
+                Mode.AIR,
+                "C",
+                Scope.PARCEL,
+                tid,
+                mean,
+                mean * draw(st.floats(1.05, 2.0)),
+                0.5,
+                1000.0,
+                departures_per_week=draw(st.sampled_from([1.0, 3.0, 7.0])),
+            )
+        )
+    return Network(
+        "random",
+        tuple(nodes),
+        tuple(lanes),
+        tuple(tariffs),
+        COUNTRIES,
+        FX,
+        CATEGORIES,
+        DUTY_RATES,
+        CUSTOMS_RULES,
+    )
 
 
 def shipment(weight: float, value: float) -> Shipment:
-    return Shipment("A_O", "Z_M", (Piece(weight, weight / 250.0),), value, "apparel",
-                    dt.date(2026, 3, 1))  # fmt: skip
+    return Shipment(
+        "A_O", "Z_M", (Piece(weight, weight / 250.0),), value, "apparel", dt.date(2026, 3, 1)
+    )
 
 
 def brute_force(network: Network, pricer: ShipmentPricer) -> list[Point]:
@@ -114,10 +154,11 @@ def test_quote_flags_are_exactly_the_nondominated_options(network, weight, value
     result = Quoter(network, max_legs=10).quote(shipment(weight, value))
     for o in result.options:
         beaten = any(
-            p.landed_usd <= o.landed_usd + 1e-6 and p.p90_days <= o.p90_days + 1e-6
+            p.landed_usd <= o.landed_usd + 1e-6
+            and p.p90_days <= o.p90_days + 1e-6
             and (p.landed_usd < o.landed_usd - 1e-6 or p.p90_days < o.p90_days - 1e-6)
             for p in result.options
-        )  # fmt: skip
+        )
         assert o.pareto is not beaten, o.route
 
 

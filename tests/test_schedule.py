@@ -36,30 +36,88 @@ SHARED = REPO.parent / "shared" / "benchmarks" / "multimodal" / "hzjken_mmt"
 # Transport 50 + 1200 + 40 = 1290; warehouse 20; tax 500 + 500 import
 # + 1 % of 15,000 duty = 1150; total 2460. Air would cost 4100 per order.
 SERVICES: list[dict[str, Any]] = [
-    {"id": "truck", "origin": "WH", "dest": "PORT", "mode": "Truck", "container_m3": 40,
-     "fixed_cost": 50, "warehouse_cost_m3_day": 1.0, "transit_hours": 20,
-     "departure_days": "daily"},
-    {"id": "sea", "origin": "PORT", "dest": "DP", "mode": "Sea", "container_m3": 30,
-     "fixed_cost": 200, "container_cost": 500, "transit_duty_rate": 0.01,
-     "transit_hours": 168, "departure_days": ["Wed"]},
-    {"id": "air", "origin": "PORT", "dest": "DP", "mode": "Air", "container_m3": 10,
-     "fixed_cost": 100, "container_cost": 2000, "transit_duty_rate": 0.02,
-     "customs_hours": 12, "transit_hours": 6, "departure_days": "Mon Tue Wed Thu Fri Sat Sun"},
-    {"id": "last", "origin": "DP", "dest": "DWH", "mode": "Truck", "container_m3": 40,
-     "fixed_cost": 40, "transit_hours": 8, "departure_days": "daily"},
+    {
+        "id": "truck",
+        "origin": "WH",
+        "dest": "PORT",
+        "mode": "Truck",
+        "container_m3": 40,
+        "fixed_cost": 50,
+        "warehouse_cost_m3_day": 1.0,
+        "transit_hours": 20,
+        "departure_days": "daily",
+    },
+    {
+        "id": "sea",
+        "origin": "PORT",
+        "dest": "DP",
+        "mode": "Sea",
+        "container_m3": 30,
+        "fixed_cost": 200,
+        "container_cost": 500,
+        "transit_duty_rate": 0.01,
+        "transit_hours": 168,
+        "departure_days": ["Wed"],
+    },
+    {
+        "id": "air",
+        "origin": "PORT",
+        "dest": "DP",
+        "mode": "Air",
+        "container_m3": 10,
+        "fixed_cost": 100,
+        "container_cost": 2000,
+        "transit_duty_rate": 0.02,
+        "customs_hours": 12,
+        "transit_hours": 6,
+        "departure_days": "Mon Tue Wed Thu Fri Sat Sun",
+    },
+    {
+        "id": "last",
+        "origin": "DP",
+        "dest": "DWH",
+        "mode": "Truck",
+        "container_m3": 40,
+        "fixed_cost": 40,
+        "transit_hours": 8,
+        "departure_days": "daily",
+    },
 ]
 ORDERS: list[dict[str, Any]] = [
-    {"id": "O1", "origin": "WH", "dest": "DWH", "value": 10000, "volume_m3": 20,
-     "ready_date": "2024-01-01", "due_date": "2024-01-12", "import_tax_rate": 0.05},
-    {"id": "O2", "origin": "WH", "dest": "DWH", "value": 5000, "volume_m3": 20,
-     "ready_date": "2024-01-02", "due_date": "2024-01-12", "import_tax_rate": 0.1},
+    {
+        "id": "O1",
+        "origin": "WH",
+        "dest": "DWH",
+        "value": 10000,
+        "volume_m3": 20,
+        "ready_date": "2024-01-01",
+        "due_date": "2024-01-12",
+        "import_tax_rate": 0.05,
+    },
+    {
+        "id": "O2",
+        "origin": "WH",
+        "dest": "DWH",
+        "value": 5000,
+        "volume_m3": 20,
+        "ready_date": "2024-01-02",
+        "due_date": "2024-01-12",
+        "import_tax_rate": 0.1,
+    },
 ]
 
 
-def write_scenario(tmp_path: Path, services: list[dict[str, Any]] | None = None,
-                   orders: list[dict[str, Any]] | None = None) -> Path:
-    doc = {"version": 1, "name": "tiny", "services": services or SERVICES,
-           "orders": orders or ORDERS}
+def write_scenario(
+    tmp_path: Path,
+    services: list[dict[str, Any]] | None = None,
+    orders: list[dict[str, Any]] | None = None,
+) -> Path:
+    doc = {
+        "version": 1,
+        "name": "tiny",
+        "services": services or SERVICES,
+        "orders": orders or ORDERS,
+    }
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return path
@@ -96,8 +154,12 @@ def test_hzjken_reproduces_published_optimum() -> None:
     assert plan.warehouse == pytest.approx(1_410.0, abs=1e-6)
     assert plan.tax == pytest.approx(188_904.0, abs=1e-6)
     expected = published_routes((HZJKEN / "Solution_published.txt").read_text())
-    got = {o.order: [(leg.depart.isoformat(), leg.origin, leg.dest, leg.mode)
-                     for leg in o.parts[0].legs] for o in plan.orders}
+    got = {
+        o.order: [
+            (leg.depart.isoformat(), leg.origin, leg.dest, leg.mode) for leg in o.parts[0].legs
+        ]
+        for o in plan.orders
+    }
     assert got == expected
     assert all(len(o.parts) == 1 for o in plan.orders)
     assert sum(o.total for o in plan.orders) == pytest.approx(196_959.0)
@@ -121,13 +183,18 @@ def test_three_departure_case_exact(tmp_path: Path) -> None:
     assert (plan.transport, plan.warehouse, plan.tax) == pytest.approx((1290, 20, 1150))
     assert plan.objective == pytest.approx(2460)
     assert [(d.service, d.date.isoformat(), d.containers, d.cost) for d in plan.departures] == [
-        ("truck", "2024-01-02", 0, 50), ("sea", "2024-01-03", 2, 1200),
-        ("last", "2024-01-10", 0, 40)]
+        ("truck", "2024-01-02", 0, 50),
+        ("sea", "2024-01-03", 2, 1200),
+        ("last", "2024-01-10", 0, 40),
+    ]
     o1, o2 = plan.orders
-    assert [(leg.service, leg.depart.isoformat(), leg.arrive.isoformat())
-            for leg in o1.parts[0].legs] == [
-        ("truck", "2024-01-02", "2024-01-03"), ("sea", "2024-01-03", "2024-01-10"),
-        ("last", "2024-01-10", "2024-01-11")]
+    assert [
+        (leg.service, leg.depart.isoformat(), leg.arrive.isoformat()) for leg in o1.parts[0].legs
+    ] == [
+        ("truck", "2024-01-02", "2024-01-03"),
+        ("sea", "2024-01-03", "2024-01-10"),
+        ("last", "2024-01-10", "2024-01-11"),
+    ]
     assert (o1.transport, o1.warehouse, o1.tax) == pytest.approx((645, 20, 600))
     assert (o2.transport, o2.warehouse, o2.tax) == pytest.approx((645, 0, 550))
 
@@ -142,14 +209,19 @@ def test_splittable_order_parts_sum_to_one(tmp_path: Path) -> None:
 
 def test_cli_writes_outputs_and_json(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["route", str(write_scenario(tmp_path)), "--json",
-                                    "-o", str(out)])
+    res = CliRunner().invoke(
+        main, ["route", str(write_scenario(tmp_path)), "--json", "-o", str(out)]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["costs"] == {"transport": 1290, "warehouse": 20, "tax": 1150, "total": 2460}
     assert doc["orders"][0]["parts"][0]["legs"][1]["service"] == "sea"
     assert sorted(p.name for p in out.iterdir()) == [
-        "gantt.png", "legs.csv", "orders.csv", "plan.json"]
+        "gantt.png",
+        "legs.csv",
+        "orders.csv",
+        "plan.json",
+    ]
     assert (out / "gantt.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(out.glob(".*.tmp"))
     human = CliRunner().invoke(main, ["route", str(write_scenario(tmp_path))])
@@ -175,8 +247,18 @@ def test_same_seed_same_plan(tmp_path: Path) -> None:
 
 def test_infeasible_order_explained_exit_3(tmp_path: Path) -> None:
     services = [s for s in SERVICES if s["id"] != "air"]
-    orders = [*ORDERS, {"id": "O3", "origin": "WH", "dest": "DWH", "value": 1000,
-                        "volume_m3": 5, "ready_date": "2024-01-04", "due_date": "2024-01-12"}]
+    orders = [
+        *ORDERS,
+        {
+            "id": "O3",
+            "origin": "WH",
+            "dest": "DWH",
+            "value": 1000,
+            "volume_m3": 5,
+            "ready_date": "2024-01-04",
+            "due_date": "2024-01-12",
+        },
+    ]
     path = write_scenario(tmp_path, services, orders)
     plan = route(read_orders_scenario(path))
     assert [o.order for o in plan.orders] == ["O1", "O2"]  # the others are still routed
@@ -194,8 +276,18 @@ def test_infeasible_order_explained_exit_3(tmp_path: Path) -> None:
 
 
 def test_unreachable_destination_explained(tmp_path: Path) -> None:
-    orders = [*ORDERS, {"id": "O4", "origin": "DWH", "dest": "WH", "value": 1,
-                        "volume_m3": 1, "ready_date": "2024-01-02", "due_date": "2024-01-09"}]
+    orders = [
+        *ORDERS,
+        {
+            "id": "O4",
+            "origin": "DWH",
+            "dest": "WH",
+            "value": 1,
+            "volume_m3": 1,
+            "ready_date": "2024-01-02",
+            "due_date": "2024-01-09",
+        },
+    ]
     plan = route(read_orders_scenario(write_scenario(tmp_path, orders=orders)))
     (bad,) = plan.infeasible
     assert bad.earliest_arrival is None and "no chain of services" in bad.reason
@@ -219,13 +311,22 @@ def _ord(i: int, **kw: Any) -> list[dict[str, Any]]:
 BAD = [
     ("unknown weekday", _svc(1, departure_days="Wed Funday"), None, "departure_days", "Funday"),
     ("never departs", _svc(1, departure_days=""), None, "departure_days", "never departs"),
-    ("bad departure date", _svc(1, departure_dates="2024-13-01"), None, "departure_dates",
-     "not an ISO date"),
+    (
+        "bad departure date",
+        _svc(1, departure_dates="2024-13-01"),
+        None,
+        "departure_dates",
+        "not an ISO date",
+    ),
     ("zero container", _svc(0, container_m3=0), None, "container_m3", "out of range"),
     ("duty above 1", _svc(1, transit_duty_rate=5), None, "transit_duty_rate", "out of range"),
-    ("conflicting dwell", [*SERVICES, {**SERVICES[0], "id": "t2",
-                                       "warehouse_cost_m3_day": 3}], None,
-     "warehouse_cost_m3_day", "conflicts"),
+    (
+        "conflicting dwell",
+        [*SERVICES, {**SERVICES[0], "id": "t2", "warehouse_cost_m3_day": 3}],
+        None,
+        "warehouse_cost_m3_day",
+        "conflicts",
+    ),
     ("due before ready", None, _ord(0, due_date="2023-12-30"), "due_date", "due before ready"),
     ("bad date", None, _ord(0, ready_date="01/02/2024"), "ready_date", "not an ISO date"),
     ("unknown node", None, _ord(1, origin="WHX"), "origin", "did you mean 'WH'"),
@@ -236,10 +337,12 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("case", "services", "orders", "field", "text"), BAD,
-                         ids=[b[0] for b in BAD])
-def test_bad_input_exit_2(tmp_path: Path, case: str, services: Any, orders: Any, field: str,
-                          text: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "services", "orders", "field", "text"), BAD, ids=[b[0] for b in BAD]
+)
+def test_bad_input_exit_2(
+    tmp_path: Path, case: str, services: Any, orders: Any, field: str, text: str
+) -> None:
     path = write_scenario(tmp_path, services, orders)
     res = CliRunner().invoke(main, ["route", str(path)])
     assert res.exit_code == 2, res.output
@@ -249,8 +352,9 @@ def test_bad_input_exit_2(tmp_path: Path, case: str, services: Any, orders: Any,
 
 
 def test_all_problems_reported_at_once(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, _svc(1, departure_days="Wed Funday"),
-                          _ord(0, due_date="2023-12-30", volume_m3=-1))
+    path = write_scenario(
+        tmp_path, _svc(1, departure_days="Wed Funday"), _ord(0, due_date="2023-12-30", volume_m3=-1)
+    )
     with pytest.raises(InputError) as err:
         read_orders_scenario(path)
     fields = {p.field for p in err.value.problems}
@@ -259,7 +363,8 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 
 def test_csv_scenario_rows_are_numbered(tmp_path: Path) -> None:
     (tmp_path / "s.csv").write_text(
-        (HZJKEN / "services.csv").read_text().replace(",Mon Wed\n", ",Mon Wdn\n", 1))
+        (HZJKEN / "services.csv").read_text().replace(",Mon Wed\n", ",Mon Wdn\n", 1)
+    )
     (tmp_path / "o.csv").write_text((HZJKEN / "orders.csv").read_text())
     (tmp_path / "sc.yaml").write_text("services: s.csv\norders: o.csv\n")
     with pytest.raises(InputError) as err:

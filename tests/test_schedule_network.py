@@ -54,10 +54,13 @@ def test_weekdays_are_read_canonically(tmp_path: Path) -> None:
     assert canonical_weekdays("sun, Mon;WED") == "Mon;Wed;Sun"
 
 
-@pytest.mark.parametrize(("cell", "fragments"), [
-    ("Thu;Funday", ["unknown weekday", "'Funday'", "Mon;Tue;Wed;Thu;Fri;Sat;Sun"]),
-    ("Mon;Thu", ["2 departure weekday(s) but departures_per_week is 1", "'Mon;Thu'"]),
-])
+@pytest.mark.parametrize(
+    ("cell", "fragments"),
+    [
+        ("Thu;Funday", ["unknown weekday", "'Funday'", "Mon;Tue;Wed;Thu;Fri;Sat;Sun"]),
+        ("Mon;Thu", ["2 departure weekday(s) but departures_per_week is 1", "'Mon;Thu'"]),
+    ],
+)
 def test_bad_weekday_exits_2_naming_file_line_field(
     tmp_path: Path, cell: str, fragments: list[str]
 ) -> None:
@@ -122,9 +125,12 @@ def test_too_tight_deadline_exits_3_naming_the_blocking_lane(tmp_path: Path) -> 
     # Shanghai -> Los Angeles port to port, ready Monday 2026-03-23. FCL sails Tue;Fri with
     # a 48 h cut-off: Tuesday's boarding day (Sunday) has passed, Friday's sailing arrives
     # 2026-04-14 (16 d + 2 d clearance); daily sailings would arrive 2026-04-12, the due date.
-    scenario = _one_order(tmp_path, "{id: T1, origin: CNSHA, dest: USLAX, commodity: toys, "
-                          "value: 10000, volume_m3: 30, ready_date: 2026-03-23, "
-                          "due_date: 2026-04-12}")
+    scenario = _one_order(
+        tmp_path,
+        "{id: T1, origin: CNSHA, dest: USLAX, commodity: toys, "
+        "value: 10000, volume_m3: 30, ready_date: 2026-03-23, "
+        "due_date: 2026-04-12}",
+    )
     result = CliRunner().invoke(main, ["route", str(scenario)])
     assert result.exit_code == 3, result.output
     assert "FCL-CNSHA-USLAX" in result.output
@@ -133,9 +139,12 @@ def test_too_tight_deadline_exits_3_naming_the_blocking_lane(tmp_path: Path) -> 
 
 
 def test_unknown_commodity_exits_2_naming_the_field(tmp_path: Path) -> None:
-    scenario = _one_order(tmp_path, "{id: T1, origin: CNSHA, dest: USLAX, commodity: toyz, "
-                          "value: 10000, volume_m3: 30, ready_date: 2026-03-23, "
-                          "due_date: 2026-05-12}")
+    scenario = _one_order(
+        tmp_path,
+        "{id: T1, origin: CNSHA, dest: USLAX, commodity: toyz, "
+        "value: 10000, volume_m3: 30, ready_date: 2026-03-23, "
+        "due_date: 2026-05-12}",
+    )
     result = CliRunner().invoke(main, ["route", str(scenario)])
     assert result.exit_code == 2, result.output
     assert "field 'commodity'" in result.stderr and "did you mean 'toys'" in result.stderr
@@ -143,10 +152,12 @@ def test_unknown_commodity_exits_2_naming_the_field(tmp_path: Path) -> None:
 
 def test_network_options_are_validated(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(f"network: {{path: {GLOBAL}, transit: p50, modes: [boat]}}\n"
-                    "orders:\n  - {id: T1, origin: CNSHA, dest: USLAX, import_tax_rate: 0,"
-                    " value: 1, volume_m3: 1, ready_date: 2026-03-23, due_date: 2026-05-12}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"network: {{path: {GLOBAL}, transit: p50, modes: [boat]}}\n"
+        "orders:\n  - {id: T1, origin: CNSHA, dest: USLAX, import_tax_rate: 0,"
+        " value: 1, volume_m3: 1, ready_date: 2026-03-23, due_date: 2026-05-12}\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["route", str(path)])
     assert result.exit_code == 2
     assert "network.transit" in result.stderr and "network.modes" in result.stderr

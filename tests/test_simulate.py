@@ -60,8 +60,13 @@ def test_lane_transit_p90_matches_the_fitted_lognormal():
     assert (step.mu, step.sigma) == (mu, sigma)  # the optimizer's own fit
     no_wait = LaneStep("L_SEA", 0.0, mu, sigma)
     n = 1_000_000
-    days = run_path(SimPath((no_wait,)), _world({"L_SEA": 0.0}), np.random.default_rng(1),
-                    np.zeros(n, dtype=np.int64), np.zeros(n))
+    days = run_path(
+        SimPath((no_wait,)),
+        _world({"L_SEA": 0.0}),
+        np.random.default_rng(1),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n),
+    )
     assert np.quantile(days, 0.9) == pytest.approx(math.exp(mu + Z90 * sigma), rel=0.01)
     assert np.quantile(days, 0.9) == pytest.approx(19.0, rel=0.01)
     assert days.mean() == pytest.approx(16.0, rel=0.01)
@@ -70,8 +75,9 @@ def test_lane_transit_p90_matches_the_fitted_lognormal():
 def test_inspection_rate_and_departure_wait_are_reproduced():
     n, p = 1_000_000, 0.15
     path = SimPath((NodeStep("PD", 2.0, p, 3.0),))
-    days = run_path(path, _world({}), np.random.default_rng(2), np.zeros(n, dtype=np.int64),
-                    np.zeros(n))
+    days = run_path(
+        path, _world({}), np.random.default_rng(2), np.zeros(n, dtype=np.int64), np.zeros(n)
+    )
     inspected = np.mean(days > 2.5)
     assert abs(inspected - p) < 4 * math.sqrt(p * (1 - p) / n)
     assert set(np.round(np.unique(days), 9)) == {2.0, 5.0}
@@ -100,7 +106,8 @@ def test_plan_lead_times_match_the_optimizers_analytic_ones(tiny_plan):
     express = models["luxury"].routes[0]
     assert express.customer.lanes == ("L_EXP",)
     assert analytic(network, express.customer).p90 == pytest.approx(
-        plan.demands[1].allocations[0].p90_days, abs=0.02)
+        plan.demands[1].allocations[0].p90_days, abs=0.02
+    )
 
 
 def test_histogram_quantile_interpolates_within_bins():
@@ -118,8 +125,11 @@ def _run(*args: str):
 
 
 def test_same_seed_same_json_different_seed_different(tmp_path):
-    path = _scenario(tmp_path, "  demand_noise: cv\n  disruptions:\n"
-                               "    - {lane: L_EXP, probability_per_week: 0.2, closure: true}\n")
+    path = _scenario(
+        tmp_path,
+        "  demand_noise: cv\n  disruptions:\n"
+        "    - {lane: L_EXP, probability_per_week: 0.2, closure: true}\n",
+    )
     a = _run(str(path), "--trials", "20", "--seed", "11", "--json")
     b = _run(str(path), "--trials", "20", "--seed", "11", "--json")
     c = _run(str(path), "--trials", "20", "--seed", "12", "--json")
@@ -131,8 +141,15 @@ def test_same_seed_same_json_different_seed_different(tmp_path):
 
 def test_ci_gates_exit_0_or_4_with_one_line_reason(tmp_path):
     args = [str(SCENARIO), "--trials", "10", "--seed", "1"]
-    ok = _run(*args, "-o", str(tmp_path / "sim"), "--fail-under", "on_time=0.9",
-              "--fail-over", "cost_p95=100")
+    ok = _run(
+        *args,
+        "-o",
+        str(tmp_path / "sim"),
+        "--fail-under",
+        "on_time=0.9",
+        "--fail-over",
+        "cost_p95=100",
+    )
     assert ok.exit_code == 0, ok.output
     assert "bulk-apparel" in ok.stdout and "overall" in ok.stdout
     assert (tmp_path / "sim" / "lead_times.png").stat().st_size > 1000
@@ -141,8 +158,7 @@ def test_ci_gates_exit_0_or_4_with_one_line_reason(tmp_path):
     assert bad.exit_code == EXIT_GATE
     (line,) = [x for x in bad.stderr.splitlines() if x.startswith("gate failed")]
     assert "on_time" in line and "< 0.99999" in line and "cost_p95" in line
-    one = _run(*args, "--fail-under", "on_time@luxury=0.99", "--fail-over",
-               "lead_p90@luxury=8")
+    one = _run(*args, "--fail-under", "on_time@luxury=0.99", "--fail-over", "lead_p90@luxury=8")
     assert one.exit_code == 0, one.stderr  # luxury by express: P90 7.6 d against a 10 d SLA
     unknown = _run(*args, "--fail-under", "on_time@nobody=0.5")
     assert unknown.exit_code == EXIT_INPUT and "nobody" in unknown.stderr
@@ -158,22 +174,41 @@ def test_plan_json_round_trip_gives_the_same_simulation(tmp_path):
     assert fresh.stdout == reused.stdout
 
 
-@pytest.mark.parametrize(("simulation", "field", "what"), [
-    ("  trials: -5\n", "simulation.trials", "out of range"),
-    ("  horizon_weeks: 2.5\n", "simulation.horizon_weeks", "bad value"),
-    ("  demand_noise: gauss\n", "simulation.demand_noise", "poisson, cv, none"),
-    ("  trails: 5\n", "simulation.trails", "did you mean 'trials'"),
-    ("  disruptions:\n    - {lane: L_EXP, probability_per_week: 1.5, closure: true}\n",
-     "simulation.disruptions[0].probability_per_week", "out of range"),
-    ("  disruptions:\n    - {lane: L_EXPP, probability_per_week: 0.5, closure: true}\n",
-     "simulation.disruptions[0].lane", "did you mean 'L_EXP'"),
-    ("  disruptions:\n    - {node: XX, probability_per_week: 0.5, closure: true}\n",
-     "simulation.disruptions[0].node", "unknown node"),
-    ("  disruptions:\n    - {lane: L_EXP, node: M, probability_per_week: 0.5, closure: true}\n",
-     "simulation.disruptions[0]", "exactly one target"),
-    ("  disruptions:\n    - {lane: L_EXP, probability_per_week: 0.5}\n",
-     "simulation.disruptions[0]", "closure: true or extra_delay_days"),
-])
+@pytest.mark.parametrize(
+    ("simulation", "field", "what"),
+    [
+        ("  trials: -5\n", "simulation.trials", "out of range"),
+        ("  horizon_weeks: 2.5\n", "simulation.horizon_weeks", "bad value"),
+        ("  demand_noise: gauss\n", "simulation.demand_noise", "poisson, cv, none"),
+        ("  trails: 5\n", "simulation.trails", "did you mean 'trials'"),
+        (
+            "  disruptions:\n    - {lane: L_EXP, probability_per_week: 1.5, closure: true}\n",
+            "simulation.disruptions[0].probability_per_week",
+            "out of range",
+        ),
+        (
+            "  disruptions:\n    - {lane: L_EXPP, probability_per_week: 0.5, closure: true}\n",
+            "simulation.disruptions[0].lane",
+            "did you mean 'L_EXP'",
+        ),
+        (
+            "  disruptions:\n    - {node: XX, probability_per_week: 0.5, closure: true}\n",
+            "simulation.disruptions[0].node",
+            "unknown node",
+        ),
+        (
+            "  disruptions:\n"
+            "    - {lane: L_EXP, node: M, probability_per_week: 0.5, closure: true}\n",
+            "simulation.disruptions[0]",
+            "exactly one target",
+        ),
+        (
+            "  disruptions:\n    - {lane: L_EXP, probability_per_week: 0.5}\n",
+            "simulation.disruptions[0]",
+            "closure: true or extra_delay_days",
+        ),
+    ],
+)
 def test_bad_simulation_parameters_exit_2_naming_them(tmp_path, simulation, field, what):
     path = _scenario(tmp_path, simulation)
     result = _run(str(path), "--trials", "2")
@@ -184,8 +219,12 @@ def test_bad_simulation_parameters_exit_2_naming_them(tmp_path, simulation, fiel
 
 
 def test_bad_command_line_values_exit_2():
-    for args in (["--trials", "-1"], ["--seed", "-2"], ["--fail-under", "ontime=0.9"],
-                 ["--fail-over", "cost_p95=cheap"]):
+    for args in (
+        ["--trials", "-1"],
+        ["--seed", "-2"],
+        ["--fail-under", "ontime=0.9"],
+        ["--fail-over", "cost_p95=cheap"],
+    ):
         result = _run(str(SCENARIO), *args)
         assert result.exit_code == EXIT_INPUT, (args, result.output)
 
@@ -205,8 +244,16 @@ def _metrics(result, demand: str):
 def test_closed_express_reroutes_luxury_to_postal_and_on_time_drops(tiny_plan):
     sc, network, plan = tiny_plan
     base = simulate(plan, sc, network, SimConfig(trials=20, seed=8))
-    closed = simulate(plan, sc, network, SimConfig(trials=20, seed=8, disruptions=(
-        Disruption("express strike", 1.0, closure=True, lane="L_EXP"),)))
+    closed = simulate(
+        plan,
+        sc,
+        network,
+        SimConfig(
+            trials=20,
+            seed=8,
+            disruptions=(Disruption("express strike", 1.0, closure=True, lane="L_EXP"),),
+        ),
+    )
     before, after = _metrics(base, "luxury"), _metrics(closed, "luxury")
     assert before.on_time > 0.99 and before.rerouted_rate == 0.0
     assert after.rerouted_rate == 1.0  # every order re-routed: postal, the generator's fallback
@@ -220,8 +267,17 @@ def test_closed_express_reroutes_luxury_to_postal_and_on_time_drops(tiny_plan):
 def test_closure_without_alternative_delays_until_reopening(tiny_plan):
     sc, network, plan = tiny_plan
     # the market closes for one week with probability 1/2 each week: no route avoids it
-    closed = simulate(plan, sc, network, SimConfig(trials=20, seed=9, horizon_weeks=6,
-                      disruptions=(Disruption("market closed", 0.5, closure=True, node="M"),)))
+    closed = simulate(
+        plan,
+        sc,
+        network,
+        SimConfig(
+            trials=20,
+            seed=9,
+            horizon_weeks=6,
+            disruptions=(Disruption("market closed", 0.5, closure=True, node="M"),),
+        ),
+    )
     lux = _metrics(closed, "luxury")
     assert lux.rerouted_rate == 0.0
     assert 0.2 < lux.disrupted_rate < 0.95
@@ -230,8 +286,11 @@ def test_closure_without_alternative_delays_until_reopening(tiny_plan):
 
 def test_sea_closure_drains_stock_into_express_fallback_or_backorders(tiny_plan):
     sc, network, plan = tiny_plan
-    suez = (Disruption("transpacific closed", 0.2, duration_weeks=4, closure=True,
-                       corridor="transpacific"),)
+    suez = (
+        Disruption(
+            "transpacific closed", 0.2, duration_weeks=4, closure=True, corridor="transpacific"
+        ),
+    )
     fallback = simulate(plan, sc, network, SimConfig(trials=30, seed=10, disruptions=suez))
     m = _metrics(fallback, "bulk-apparel")
     assert 0.0 < m.stockout_rate < 1.0 and m.stock_service == pytest.approx(1 - m.stockout_rate)
@@ -240,18 +299,21 @@ def test_sea_closure_drains_stock_into_express_fallback_or_backorders(tiny_plan)
     assert m.on_time > 0.97  # express meets the SLA, at a cost
     calm = _metrics(simulate(plan, sc, network, SimConfig(trials=30, seed=10)), "bulk-apparel")
     assert m.cost_mean > calm.cost_mean and m.cost_p95 > calm.cost_p95
-    backorder = simulate(plan, sc, network, SimConfig(trials=30, seed=10, disruptions=suez,
-                                                      stockout="backorder"))
+    backorder = simulate(
+        plan, sc, network, SimConfig(trials=30, seed=10, disruptions=suez, stockout="backorder")
+    )
     b = _metrics(backorder, "bulk-apparel")
     assert b.stockout_rate > 0 and b.on_time < m.on_time and b.lead_p99 > 10
     assert dict(next(d for d in backorder.demands if d.id == "bulk-apparel").routes) == {
-        "overseas-warehouse:L_TRK>L_SEA>L_DRAY>L_LM": 1.0}
+        "overseas-warehouse:L_TRK>L_SEA>L_DRAY>L_LM": 1.0
+    }
 
 
 def test_demand_noise_beyond_the_provisioned_cv_causes_stockouts(tiny_plan):
     sc, network, plan = tiny_plan
     calm = simulate(plan, sc, network, SimConfig(trials=30, seed=12, demand_noise="none"))
-    noisy = simulate(plan, sc, network, SimConfig(trials=30, seed=12, demand_noise="cv",
-                                                  demand_cv=1.0))
+    noisy = simulate(
+        plan, sc, network, SimConfig(trials=30, seed=12, demand_noise="cv", demand_cv=1.0)
+    )
     assert _metrics(calm, "bulk-apparel").stockout_rate < 0.002
     assert _metrics(noisy, "bulk-apparel").stockout_rate > 0.01

@@ -34,26 +34,58 @@ def bench() -> None:
 
 @bench.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="S", help="Stop after S seconds and report the incumbent and bound.")
-@click.option("--gap", type=click.FloatRange(0, 1, max_open=True), default=1e-6,
-              show_default=True, metavar="G", help="Relative MIP gap at which to stop.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="S",
+    help="Stop after S seconds and report the incumbent and bound.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=1e-6,
+    show_default=True,
+    metavar="G",
+    help="Relative MIP gap at which to stop.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-              help="search: parallel capacity-scaling runs, one per step (0: one per usable "
-                   "CPU, at most one per step; 1: a single process).")
-@click.option("--backend", type=click.Choice(["auto", *BACKENDS], case_sensitive=False),
-              default="auto", show_default=True,
-              help="MIP solver behind OR-Tools (exact method); auto: HiGHS (MathOpt) when "
-                   "fixed charges dominate, SCIP otherwise.")
-@click.option("--method", type=click.Choice(["auto", "exact", "search"]), default="auto",
-              show_default=True,
-              help="exact: the strong MIP; search: strong LP by column generation, capacity "
-                   "scaling, restricted MIPs (docs/mcnd.md); auto: search for large "
-                   "instances with a time limit.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="search: parallel capacity-scaling runs, one per step (0: one per usable "
+    "CPU, at most one per step; 1: a single process).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", *BACKENDS], case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="MIP solver behind OR-Tools (exact method); auto: HiGHS (MathOpt) when "
+    "fixed charges dominate, SCIP otherwise.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "exact", "search"]),
+    default="auto",
+    show_default=True,
+    help="exact: the strong MIP; search: strong LP by column generation, capacity "
+    "scaling, restricted MIPs (docs/mcnd.md); auto: search for large "
+    "instances with a time limit.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def mcnd(file: str, time_limit: float | None, gap: float, seed: int, workers: int,
-         backend: str, method: str, as_json: bool) -> None:
+def mcnd(
+    file: str,
+    time_limit: float | None,
+    gap: float,
+    seed: int,
+    workers: int,
+    backend: str,
+    method: str,
+    as_json: bool,
+) -> None:
     """Solve one MCND instance (Canad .dow FILE) and compare with its known value.
 
     Builds the strong arc-based formulation (binary design per arc, split flows,
@@ -72,11 +104,13 @@ def mcnd(file: str, time_limit: float | None, gap: float, seed: int, workers: in
     if backend.lower() == "auto":
         backend = choose_backend(instance)
     if method == "search":
-        result = search(instance, SearchSettings(time_limit_s=time_limit or 120.0, seed=seed,
-                                                 workers=workers))
+        result = search(
+            instance, SearchSettings(time_limit_s=time_limit or 120.0, seed=seed, workers=workers)
+        )
     else:
-        settings = SolverSettings(time_limit_s=time_limit, relative_gap=gap, seed=seed,
-                                  backend=backend.upper())
+        settings = SolverSettings(
+            time_limit_s=time_limit, relative_gap=gap, seed=seed, backend=backend.upper()
+        )
         result = solve_instance(instance, settings)
     report = _report(result, len(instance.arcs), len(instance.commodities), instance.n_nodes)
     if as_json:
@@ -121,8 +155,10 @@ def _print_text(r: dict[str, Any]) -> None:
     def num(v: float | None) -> str:
         return "-" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
 
-    click.echo(f"instance    {r['instance']} ({r['nodes']} nodes, {r['arcs']} arcs, "
-               f"{r['commodities']} commodities)")
+    click.echo(
+        f"instance    {r['instance']} ({r['nodes']} nodes, {r['arcs']} arcs, "
+        f"{r['commodities']} commodities)"
+    )
     click.echo(f"status      {r['status']}")
     click.echo(f"objective   {num(r['objective'])}")
     click.echo(f"bound       {num(r['bound'])}")

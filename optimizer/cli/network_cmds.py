@@ -52,30 +52,42 @@ def validate(path: Path, as_json: bool) -> None:
         network, warnings = load_network(path)
     except InputError as exc:
         if as_json:
-            click.echo(json.dumps({
-                "valid": False,
-                "problems": [_problem_json(p) for p in exc.problems],
-                "warnings": [_problem_json(p) for p in exc.warnings],
-            }, indent=2))
+            click.echo(
+                json.dumps(
+                    {
+                        "valid": False,
+                        "problems": [_problem_json(p) for p in exc.problems],
+                        "warnings": [_problem_json(p) for p in exc.warnings],
+                    },
+                    indent=2,
+                )
+            )
         raise
     modes = len({lane.mode for lane in network.lanes})
     if as_json:
-        click.echo(json.dumps({
-            "valid": True,
-            "name": network.name,
-            "schema_version": SCHEMA_VERSION,
-            "nodes": len(network.nodes),
-            "lanes": len(network.lanes),
-            "modes": modes,
-            "problems": [],
-            "warnings": [_problem_json(p) for p in warnings],
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "valid": True,
+                    "name": network.name,
+                    "schema_version": SCHEMA_VERSION,
+                    "nodes": len(network.nodes),
+                    "lanes": len(network.lanes),
+                    "modes": modes,
+                    "problems": [],
+                    "warnings": [_problem_json(p) for p in warnings],
+                },
+                indent=2,
+            )
+        )
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if not as_json:
-        click.echo(f"{path}: {len(network.nodes)} nodes, {len(network.lanes)} lanes, "
-                   f"{modes} modes; 0 problems, {len(warnings)} "
-                   f"warning{'s' if len(warnings) != 1 else ''}")
+        click.echo(
+            f"{path}: {len(network.nodes)} nodes, {len(network.lanes)} lanes, "
+            f"{modes} modes; 0 problems, {len(warnings)} "
+            f"warning{'s' if len(warnings) != 1 else ''}"
+        )
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
@@ -120,11 +132,18 @@ def summarize(network: Network) -> dict[str, Any]:
     kinds = Counter(n.kind.value for n in network.nodes)
     per_mode: dict[str, dict[str, Any]] = {}
     for lane in network.lanes:
-        row = per_mode.setdefault(lane.mode.value, {
-            "mode": lane.mode.value, "lanes": 0, "total_km": 0.0,
-            "transit_min_days": lane.transit_mean_days, "transit_max_days": lane.transit_mean_days,
-            "transit_p90_max_days": lane.transit_p90_days, "carriers": set(),
-        })
+        row = per_mode.setdefault(
+            lane.mode.value,
+            {
+                "mode": lane.mode.value,
+                "lanes": 0,
+                "total_km": 0.0,
+                "transit_min_days": lane.transit_mean_days,
+                "transit_max_days": lane.transit_mean_days,
+                "transit_p90_max_days": lane.transit_p90_days,
+                "carriers": set(),
+            },
+        )
         row["lanes"] += 1
         row["total_km"] += lane.distance_km
         row["transit_min_days"] = min(row["transit_min_days"], lane.transit_mean_days)
@@ -164,12 +183,17 @@ def _render_summary(s: dict[str, Any]) -> str:
         f"{'node kind':<20}{'nodes':>6}",
     ]
     lines += [f"{kind:<20}{count:>6}" for kind, count in s["nodes_by_kind"].items()]
-    lines += ["", f"{'mode':<11}{'lanes':>6}{'carriers':>9}{'total km':>12}"
-                  f"{'mean days min-max':>19}{'P90 max':>9}"]
+    lines += [
+        "",
+        f"{'mode':<11}{'lanes':>6}{'carriers':>9}{'total km':>12}"
+        f"{'mean days min-max':>19}{'P90 max':>9}",
+    ]
     for row in s["mode_stats"]:
         days = f"{row['transit_min_days']:g}-{row['transit_max_days']:g}"
-        lines.append(f"{row['mode']:<11}{row['lanes']:>6}{row['carriers']:>9}"
-                     f"{row['total_km']:>12,.0f}{days:>19}{row['transit_p90_max_days']:>9g}")
+        lines.append(
+            f"{row['mode']:<11}{row['lanes']:>6}{row['carriers']:>9}"
+            f"{row['total_km']:>12,.0f}{days:>19}{row['transit_p90_max_days']:>9g}"
+        )
     return "\n".join(lines)
 
 
@@ -177,8 +201,13 @@ def _render_summary(s: dict[str, Any]) -> str:
 @network.command()
 @click.argument("net", type=_PATH)
 @click.argument("out", type=_PATH)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format [default: gpkg if OUT ends in .gpkg, else csv].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format [default: gpkg if OUT ends in .gpkg, else csv].",
+)
 def export(net: Path, out: Path, fmt: str | None) -> None:
     """Write a network as GeoJSON, GeoPackage or canonical CSV.
 
@@ -202,8 +231,13 @@ def export(net: Path, out: Path, fmt: str | None) -> None:
     if fmt != "gpkg":
         _check_out_folder(out, fmt)
     elif out.is_dir():
-        raise InputError([Problem(str(out), "output is a folder",
-                                  expected="a .gpkg file name for --format gpkg")])
+        raise InputError(
+            [
+                Problem(
+                    str(out), "output is a folder", expected="a .gpkg file name for --format gpkg"
+                )
+            ]
+        )
     if fmt != "csv":
         _route_lanes(network)
     files = export_network(network, net, out, fmt)
@@ -235,19 +269,34 @@ def export_network(network: Network, source: Path, out: Path, fmt: str) -> list[
 def _check_out_folder(out: Path, fmt: str) -> None:
     """Refuse to leave tables of another format beside the new ones (the reader prefers CSV)."""
     if out.exists() and not out.is_dir():
-        raise InputError([Problem(str(out), "output exists and is not a folder",
-                                  expected=f"a folder for --format {fmt}")])
-    wanted = {f"{t}.{'geojson' if fmt == 'geojson' and t in _GEO_TABLES else 'csv'}"
-              for t in TABLE_ORDER}
+        raise InputError(
+            [
+                Problem(
+                    str(out),
+                    "output exists and is not a folder",
+                    expected=f"a folder for --format {fmt}",
+                )
+            ]
+        )
+    wanted = {
+        f"{t}.{'geojson' if fmt == 'geojson' and t in _GEO_TABLES else 'csv'}" for t in TABLE_ORDER
+    }
     clashes = sorted(
-        p.name for t in TABLE_ORDER for p in (out / f"{t}.csv", out / f"{t}.geojson",
-                                              out / f"{t}.gpkg")
+        p.name
+        for t in TABLE_ORDER
+        for p in (out / f"{t}.csv", out / f"{t}.geojson", out / f"{t}.gpkg")
         if p.exists() and p.name not in wanted
     )
     if clashes:
-        raise InputError([Problem(str(out), "folder already holds tables of another format: "
-                                  + ", ".join(clashes),
-                                  expected="an empty folder, or remove those files")])
+        raise InputError(
+            [
+                Problem(
+                    str(out),
+                    "folder already holds tables of another format: " + ", ".join(clashes),
+                    expected="an empty folder, or remove those files",
+                )
+            ]
+        )
 
 
 def _fx_rows(network: Network, source: Path) -> list[dict[str, Any]]:
@@ -258,12 +307,17 @@ def _fx_rows(network: Network, source: Path) -> list[dict[str, Any]]:
     found = _locate(source, "fx")
     if found is not None:
         file, layer = found
-        raw = read_csv_rows(file)[0] if file.suffix == ".csv" else read_geo_rows(file, "fx",
-                                                                                  layer)[0]
+        raw = (
+            read_csv_rows(file)[0] if file.suffix == ".csv" else read_geo_rows(file, "fx", layer)[0]
+        )
         meta = {cells.get("currency", ""): cells for _, cells in raw}
     return [
-        {"currency": code, "per_usd": rate, "as_of": meta.get(code, {}).get("as_of"),
-         "source": meta.get(code, {}).get("source")}
+        {
+            "currency": code,
+            "per_usd": rate,
+            "as_of": meta.get(code, {}).get("as_of"),
+            "source": meta.get(code, {}).get("source"),
+        }
         for code, rate in network.fx_per_usd
     ]
 
@@ -337,8 +391,12 @@ def _route_lanes(network: Network) -> None:
 @click.argument("net", type=_PATH)
 @click.option("-o", "--out", "out", type=_PATH, required=True, help="PNG file to write.")
 @click.option("--title", default=None, help="Map title [default: network name and size].")
-@click.option("--central-lon", type=click.FloatRange(-180, 180), default=None,
-              help="Central meridian [default: the one that cuts the fewest lanes].")
+@click.option(
+    "--central-lon",
+    type=click.FloatRange(-180, 180),
+    default=None,
+    help="Central meridian [default: the one that cuts the fewest lanes].",
+)
 def map_(net: Path, out: Path, title: str | None, central_lon: float | None) -> None:
     """Draw the network on a world map (PNG): lanes by mode, nodes by kind.
 

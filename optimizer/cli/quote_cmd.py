@@ -143,12 +143,19 @@ def _single(
     from optimizer.quote.shipment import parse_shipment
 
     raw = {
-        "from": opts["origin"], "to": opts["market"], "weight_kg": opts["weight_kg"],
-        "dims_cm": opts["dims_cm"], "pieces": opts["pieces"], "value": opts["value"],
-        "currency": opts["currency"], "category": opts["category"],
-        "incoterm": opts["incoterm"], "ship_date": opts["ship_date"], "pattern": opts["pattern"],
+        "from": opts["origin"],
+        "to": opts["market"],
+        "weight_kg": opts["weight_kg"],
+        "dims_cm": opts["dims_cm"],
+        "pieces": opts["pieces"],
+        "value": opts["value"],
+        "currency": opts["currency"],
+        "category": opts["category"],
+        "incoterm": opts["incoterm"],
+        "ship_date": opts["ship_date"],
+        "pattern": opts["pattern"],
         "items": opts["items"],
-    }  # fmt: skip
+    }
     shipment, problems = parse_shipment(
         network, {k: None if v is None else str(v) for k, v in raw.items()}, file="quote"
     )
@@ -169,8 +176,13 @@ def _single(
     return result
 
 
-_OPTION_NAMES = {"from": "--from", "to": "--to", "weight_kg": "--weight", "dims_cm": "--dims",
-                 "ship_date": "--ship-date"}  # fmt: skip
+_OPTION_NAMES = {
+    "from": "--from",
+    "to": "--to",
+    "weight_kg": "--weight",
+    "dims_cm": "--dims",
+    "ship_date": "--ship-date",
+}
 
 
 def _as_option(problem: Problem) -> Problem:
@@ -188,8 +200,16 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
     from optimizer.quote.batch import quote_csv, read_shipments, write_csv_text
 
     if not opts["output"]:
-        raise InputError([Problem("quote", "--batch needs -o/--output", field="output",
-                                  expected="a CSV path for the quotes")])  # fmt: skip
+        raise InputError(
+            [
+                Problem(
+                    "quote",
+                    "--batch needs -o/--output",
+                    field="output",
+                    expected="a CSV path for the quotes",
+                )
+            ]
+        )
     started = time.perf_counter()
     shipments = read_shipments(quoter.network, path)
     stats = {"shipments": len(shipments), "without_option": 0}
@@ -198,18 +218,28 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
 
     def texts() -> Iterator[str]:
         nonlocal written
-        with tqdm(total=len(shipments), desc="quoting", unit="shipment", file=sys.stderr,
-                  disable=None) as bar:  # fmt: skip
-            for ok, count, text in quote_csv(quoter, shipments, filters=filters,
-                                             hide_dominated=bool(opts["hide_dominated"]),
-                                             workers=workers, progress=bar.update):  # fmt: skip
+        with tqdm(
+            total=len(shipments), desc="quoting", unit="shipment", file=sys.stderr, disable=None
+        ) as bar:
+            for ok, count, text in quote_csv(
+                quoter,
+                shipments,
+                filters=filters,
+                hide_dominated=bool(opts["hide_dominated"]),
+                workers=workers,
+                progress=bar.update,
+            ):
                 stats["without_option"] += not ok
                 written += count
                 yield text
 
     write_csv_text(str(opts["output"]), texts())
-    summary = {**stats, "rows": written, "output": str(opts["output"]),
-               "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+    summary = {
+        **stats,
+        "rows": written,
+        "output": str(opts["output"]),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
     if opts["as_json"]:
         click.echo(json.dumps(summary))
     else:

@@ -27,16 +27,34 @@ Examples:
 
 @click.command(epilog=EXAMPLES)
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
-@click.option("--hzjken", "hzjken_dir", type=click.Path(file_okay=False),
-              help="Read the published hzjken case CSVs from this folder instead.")
+@click.option(
+    "--hzjken",
+    "hzjken_dir",
+    type=click.Path(file_okay=False),
+    help="Read the published hzjken case CSVs from this folder instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
-              help="Write plan.json, orders.csv, legs.csv and gantt.png here.")
-@click.option("--time-limit", type=click.FloatRange(min=0.001), default=None,
-              help="Solver time limit in seconds (default: none, solve to optimality).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write plan.json, orders.csv, legs.csv and gantt.png here.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.001),
+    default=None,
+    help="Solver time limit in seconds (default: none, solve to optimality).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
-@click.option("--backend", type=click.Choice(["HIGHS", "SCIP", "CBC"], case_sensitive=False),
-              default="SCIP", show_default=True, help="MIP solver behind OR-Tools.")
+@click.option(
+    "--backend",
+    type=click.Choice(["HIGHS", "SCIP", "CBC"], case_sensitive=False),
+    default="SCIP",
+    show_default=True,
+    help="MIP solver behind OR-Tools.",
+)
 def route(
     scenario: str | None,
     hzjken_dir: str | None,
@@ -67,8 +85,11 @@ def route(
         from optimizer.schedule.reader import read_orders_scenario
 
         data = read_orders_scenario(str(scenario))
-    click.echo(f"routing {len(data.orders)} orders over {len(data.services)} scheduled "
-               f"services with {backend.upper()}...", err=True)
+    click.echo(
+        f"routing {len(data.orders)} orders over {len(data.services)} scheduled "
+        f"services with {backend.upper()}...",
+        err=True,
+    )
     plan = solve_route(data, time_limit_s=time_limit, seed=seed, backend=backend.upper())
     if out_dir is not None:
         for path in write_plan(plan, out_dir):

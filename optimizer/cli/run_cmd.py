@@ -21,18 +21,35 @@ def _progress(enabled: bool, text: str) -> None:
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write plan.json, allocations.csv, lanes.csv, routes.geojson, map.png here.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write plan.json, allocations.csv, lanes.csv, routes.geojson, map.png here.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout.")
 @click.option("--pareto", is_flag=True, help="Cost vs P90 trade-off front (epsilon-constraint).")
-@click.option("--points", default=6, show_default=True, type=click.IntRange(2, 50),
-              help="Pareto grid points.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-              help="Override the scenario's solver time limit (s).")
+@click.option(
+    "--points", default=6, show_default=True, type=click.IntRange(2, 50), help="Pareto grid points."
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Override the scenario's solver time limit (s).",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
 @click.option("--no-map", is_flag=True, help="Skip map.png (faster).")
-def run(scenario: Path, out_dir: Path | None, as_json: bool, pareto: bool, points: int,
-        time_limit: float | None, seed: int | None, no_map: bool) -> None:
+def run(
+    scenario: Path,
+    out_dir: Path | None,
+    as_json: bool,
+    pareto: bool,
+    points: int,
+    time_limit: float | None,
+    seed: int | None,
+    no_map: bool,
+) -> None:
     """Optimize SCENARIO: pattern shares, routes and modes per demand.
 
     \b
@@ -63,8 +80,10 @@ def run(scenario: Path, out_dir: Path | None, as_json: bool, pareto: bool, point
     if pareto:
         _run_pareto(sc, network, points, out_dir, as_json)
         return
-    _progress(talk, f"optimizing {len(sc.demands)} demands on {network.name} "
-                    f"({len(network.lanes)} lanes) ...")
+    _progress(
+        talk,
+        f"optimizing {len(sc.demands)} demands on {network.name} ({len(network.lanes)} lanes) ...",
+    )
     plan = optimize(sc, network)
     if out_dir is not None:
         paths = write_plan(plan, network, out_dir, map_png=not no_map)
@@ -90,14 +109,26 @@ def _run_pareto(
     _progress(not as_json, f"Pareto front with {points} points ...")
     front = pareto_front(sc, network, points=points)
     per_usd = network.from_usd(1.0, sc.currency)
-    rows = [{"mean_p90_days": p.mean_p90_days, "cost_per_week": p.cost * per_usd,
-             "cost_per_order": p.cost_per_order * per_usd, "direct_share": p.direct_share,
-             "status": p.status} for p in front]
+    rows = [
+        {
+            "mean_p90_days": p.mean_p90_days,
+            "cost_per_week": p.cost * per_usd,
+            "cost_per_order": p.cost_per_order * per_usd,
+            "direct_share": p.direct_share,
+            "status": p.status,
+        }
+        for p in front
+    ]
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_text(out_dir / "pareto.json", json.dumps(rows, indent=2) + "\n")
-        pareto_png(front, str(out_dir / "pareto.png"), per_usd=per_usd, currency=sc.currency,
-                   title=f"{sc.name}: cost vs P90 lead time")
+        pareto_png(
+            front,
+            str(out_dir / "pareto.png"),
+            per_usd=per_usd,
+            currency=sc.currency,
+            title=f"{sc.name}: cost vs P90 lead time",
+        )
     if as_json:
         click.echo(json.dumps({"currency": sc.currency, "points": rows}, indent=2))
     else:

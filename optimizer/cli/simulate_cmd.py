@@ -20,26 +20,62 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="plan.json from `xborder run -o DIR` (default: optimize the scenario now).")
-@click.option("--trials", type=click.IntRange(min=1),
-              help="Trials (replications of the horizon); overrides simulation.trials.")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="Random seed; overrides simulation.seed. Same seed, same numbers.")
-@click.option("--weeks", type=click.IntRange(1, 520),
-              help="Horizon in weeks; overrides simulation.horizon_weeks.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="plan.json from `xborder run -o DIR` (default: optimize the scenario now).",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    help="Trials (replications of the horizon); overrides simulation.trials.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Random seed; overrides simulation.seed. Same seed, same numbers.",
+)
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    help="Horizon in weeks; overrides simulation.horizon_weeks.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write simulation.json and lead_times.png here.")
-@click.option("--fail-under", "fail_under", multiple=True, metavar="METRIC=VALUE",
-              help="Exit 4 if METRIC (on_time, on_time_p05, stock_service; METRIC@DEMAND for "
-                   "one demand) is below VALUE. Repeatable.")
-@click.option("--fail-over", "fail_over", multiple=True, metavar="METRIC=VALUE",
-              help="Exit 4 if METRIC (cost_mean, cost_p95, lead_p90, lead_p99, stockout_rate, "
-                   "co2e_per_order, ...) is above VALUE. Repeatable.")
-def simulate(scenario: Path, plan_file: Path | None, trials: int | None, seed: int | None,
-             weeks: int | None, as_json: bool, out_dir: Path | None,
-             fail_under: tuple[str, ...], fail_over: tuple[str, ...]) -> None:
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write simulation.json and lead_times.png here.",
+)
+@click.option(
+    "--fail-under",
+    "fail_under",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Exit 4 if METRIC (on_time, on_time_p05, stock_service; METRIC@DEMAND for "
+    "one demand) is below VALUE. Repeatable.",
+)
+@click.option(
+    "--fail-over",
+    "fail_over",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Exit 4 if METRIC (cost_mean, cost_p95, lead_p90, lead_p99, stockout_rate, "
+    "co2e_per_order, ...) is above VALUE. Repeatable.",
+)
+def simulate(
+    scenario: Path,
+    plan_file: Path | None,
+    trials: int | None,
+    seed: int | None,
+    weeks: int | None,
+    as_json: bool,
+    out_dir: Path | None,
+    fail_under: tuple[str, ...],
+    fail_over: tuple[str, ...],
+) -> None:
     """Simulate a plan of SCENARIO order by order: on-time rate, lead-time and cost risk.
 
     Transit times, departures, customs inspections, demand noise, stock-outs
@@ -74,15 +110,20 @@ def simulate(scenario: Path, plan_file: Path | None, trials: int | None, seed: i
         click.echo(f"warning: {w}", err=True)
     config = read_config(scenario, network)
     config = dataclasses.replace(
-        config, trials=config.trials if trials is None else trials,
+        config,
+        trials=config.trials if trials is None else trials,
         seed=config.seed if seed is None else seed,
-        horizon_weeks=config.horizon_weeks if weeks is None else weeks)
+        horizon_weeks=config.horizon_weeks if weeks is None else weeks,
+    )
     plan = _plan(sc, network, plan_file, talk)
     known = {d.id for d in plan.demands}
     for g in gates:
         if g.demand is not None and g.demand not in known:
-            click.echo(f"error: gate {g.label}: no demand {g.demand!r} in the plan "
-                       f"(demands: {', '.join(sorted(known))})", err=True)
+            click.echo(
+                f"error: gate {g.label}: no demand {g.demand!r} in the plan "
+                f"(demands: {', '.join(sorted(known))})",
+                err=True,
+            )
             sys.exit(EXIT_INPUT)
     bar = _Bar(config.trials, enabled=talk and sys.stderr.isatty())
     try:
@@ -96,8 +137,9 @@ def simulate(scenario: Path, plan_file: Path | None, trials: int | None, seed: i
         write_text(out_dir / "simulation.json", document)
         histogram_png(result, str(out_dir / "lead_times.png"))
         if talk:
-            click.echo(f"wrote {out_dir / 'simulation.json'}, {out_dir / 'lead_times.png'}",
-                       err=True)
+            click.echo(
+                f"wrote {out_dir / 'simulation.json'}, {out_dir / 'lead_times.png'}", err=True
+            )
     click.echo(document if as_json else table(result), nl=not as_json)
     failures = check(gates, result)
     if failures:
@@ -115,8 +157,9 @@ def _plan(sc: Scenario, network: Network, plan_file: Path | None, talk: bool) ->
     from optimizer.solve.optimize import optimize
 
     if talk:
-        click.echo(f"optimizing {len(sc.demands)} demands (pass --plan to reuse a plan) ...",
-                   err=True)
+        click.echo(
+            f"optimizing {len(sc.demands)} demands (pass --plan to reuse a plan) ...", err=True
+        )
     plan = optimize(sc, network)
     if plan.totals is None:
         click.echo(f"error: no plan to simulate: solver status {plan.status}", err=True)
@@ -132,8 +175,9 @@ class _Bar:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="trial", file=sys.stderr, leave=False,
-                            desc="simulating")
+            self.bar = tqdm(
+                total=total, unit="trial", file=sys.stderr, leave=False, desc="simulating"
+            )
 
     def __call__(self, n: int) -> None:
         if self.bar is not None:

@@ -25,8 +25,12 @@ if TYPE_CHECKING:
     from optimizer.network.reader import ParsedRow
 
 _BASIS_NEEDS = {
-    "per_parcel": ("first_weight_kg", "first_weight_price", "additional_step_kg",
-                   "additional_step_price"),
+    "per_parcel": (
+        "first_weight_kg",
+        "first_weight_price",
+        "additional_step_kg",
+        "additional_step_price",
+    ),
     "per_kg": (),  # price_per_kg or weight breaks, checked below
     "per_wm": ("price_per_kg",),
     "per_container": ("container_price", "container_capacity_kg", "container_capacity_m3"),
@@ -37,8 +41,9 @@ def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_lanes(tables["lanes"])
     problems += _check_tariffs(tables["tariffs"], tables["tariff_breaks"])
-    territories = {row.values["territory"] for row in tables["countries"]
-                   if row.values.get("territory")}
+    territories = {
+        row.values["territory"] for row in tables["countries"] if row.values.get("territory")
+    }
     problems += _check_territories(tables["customs_rules"], territories)
     problems += _check_territories(tables["duty_rates"], territories)
     problems += _check_rule_dates(tables["customs_rules"])
@@ -51,13 +56,27 @@ def _check_lanes(rows: list[ParsedRow]) -> list[Problem]:
         v = row.values
         mean, p90 = v.get("transit_mean_days"), v.get("transit_p90_days")
         if mean is not None and p90 is not None and p90 < mean:
-            problems.append(Problem(row.file, "P90 transit time is below the mean", row=row.line,
-                                    field="transit_p90_days", value=f"{p90:g}",
-                                    expected=f"a value >= transit_mean_days ({mean:g})"))
+            problems.append(
+                Problem(
+                    row.file,
+                    "P90 transit time is below the mean",
+                    row=row.line,
+                    field="transit_p90_days",
+                    value=f"{p90:g}",
+                    expected=f"a value >= transit_mean_days ({mean:g})",
+                )
+            )
         if v.get("from") is not None and v.get("from") == v.get("to"):
-            problems.append(Problem(row.file, "lane starts and ends at the same node",
-                                    row=row.line, field="to", value=str(v["to"]),
-                                    expected="a node other than 'from'"))
+            problems.append(
+                Problem(
+                    row.file,
+                    "lane starts and ends at the same node",
+                    row=row.line,
+                    field="to",
+                    value=str(v["to"]),
+                    expected="a node other than 'from'",
+                )
+            )
         problems += _check_weekdays(row)
     return problems
 
@@ -109,18 +128,42 @@ def _check_weekdays(row: ParsedRow) -> list[Problem]:
         return []
     days, unknown, repeated = parse_weekdays(text)
     expected = "weekdays Mon;Tue;Wed;Thu;Fri;Sat;Sun separated by semicolons"
-    problems = [Problem(row.file, "unknown weekday", row=row.line, field="departure_weekdays",
-                        value=token, expected=expected) for token in unknown]
-    problems += [Problem(row.file, "weekday listed twice", row=row.line,
-                         field="departure_weekdays", value=token,
-                         expected="each weekday at most once") for token in repeated]
+    problems = [
+        Problem(
+            row.file,
+            "unknown weekday",
+            row=row.line,
+            field="departure_weekdays",
+            value=token,
+            expected=expected,
+        )
+        for token in unknown
+    ]
+    problems += [
+        Problem(
+            row.file,
+            "weekday listed twice",
+            row=row.line,
+            field="departure_weekdays",
+            value=token,
+            expected="each weekday at most once",
+        )
+        for token in repeated
+    ]
     per_week = v.get("departures_per_week")
     if not unknown and not repeated and per_week is not None and abs(per_week - len(days)) > 1e-9:
-        problems.append(Problem(
-            row.file, f"{len(days)} departure weekday(s) but departures_per_week is "
-            f"{per_week:g} (7 when empty)", row=row.line, field="departure_weekdays", value=text,
-            expected=f"{per_week:g} weekdays, or departures_per_week {len(days)}, or no weekdays "
-                     "for a fortnightly or irregular service"))
+        problems.append(
+            Problem(
+                row.file,
+                f"{len(days)} departure weekday(s) but departures_per_week is "
+                f"{per_week:g} (7 when empty)",
+                row=row.line,
+                field="departure_weekdays",
+                value=text,
+                expected=f"{per_week:g} weekdays, or departures_per_week {len(days)}, "
+                "or no weekdays for a fortnightly or irregular service",
+            )
+        )
     return problems
 
 
@@ -134,12 +177,25 @@ def _check_tariffs(rows: list[ParsedRow], break_rows: list[ParsedRow]) -> list[P
             continue
         for field in _BASIS_NEEDS[basis]:
             if v.get(field) is None:
-                problems.append(Problem(row.file, f"a {basis} tariff needs this value",
-                                        row=row.line, field=field, expected="a number"))
+                problems.append(
+                    Problem(
+                        row.file,
+                        f"a {basis} tariff needs this value",
+                        row=row.line,
+                        field=field,
+                        expected="a number",
+                    )
+                )
         if basis == "per_kg" and v.get("price_per_kg") is None and v["id"] not in with_breaks:
-            problems.append(Problem(row.file, "a per_kg tariff needs a rate", row=row.line,
-                                    field="price_per_kg",
-                                    expected="a number, or rows in tariff_breaks.csv"))
+            problems.append(
+                Problem(
+                    row.file,
+                    "a per_kg tariff needs a rate",
+                    row=row.line,
+                    field="price_per_kg",
+                    expected="a number, or rows in tariff_breaks.csv",
+                )
+            )
     return problems
 
 
@@ -153,8 +209,16 @@ def _check_territories(rows: list[ParsedRow], territories: set[str]) -> list[Pro
         expected = "a territory named in countries.csv"
         if hint:
             expected += f" (did you mean {hint[0]!r}?)"
-        problems.append(Problem(row.file, "unknown customs territory", row=row.line,
-                                field="territory", value=territory, expected=expected))
+        problems.append(
+            Problem(
+                row.file,
+                "unknown customs territory",
+                row=row.line,
+                field="territory",
+                value=territory,
+                expected=expected,
+            )
+        )
     return problems
 
 
@@ -166,9 +230,16 @@ def _check_rule_dates(rows: list[ParsedRow]) -> list[Problem]:
         if v.get("valid_from") is None:
             continue
         if v.get("valid_to") is not None and v["valid_to"] < v["valid_from"]:
-            problems.append(Problem(row.file, "rule ends before it starts", row=row.line,
-                                    field="valid_to", value=v["valid_to"].isoformat(),
-                                    expected=f"a date on or after {v['valid_from'].isoformat()}"))
+            problems.append(
+                Problem(
+                    row.file,
+                    "rule ends before it starts",
+                    row=row.line,
+                    field="valid_to",
+                    value=v["valid_to"].isoformat(),
+                    expected=f"a date on or after {v['valid_from'].isoformat()}",
+                )
+            )
             continue
         groups[(v["territory"], v["channel"], v.get("origin") or "*")].append(row)
     for (territory, channel, origin), group in groups.items():
@@ -176,15 +247,18 @@ def _check_rule_dates(rows: list[ParsedRow]) -> list[Problem]:
         for before, after in itertools.pairwise(group):
             end = before.values["valid_to"]
             if end is None or end >= after.values["valid_from"]:
-                problems.append(Problem(
-                    after.file,
-                    f"dates overlap rule {before.values['id']!r} (line {before.line}) for "
-                    f"{territory}/{channel}/origin {origin}",
-                    row=after.line, field="valid_from",
-                    value=after.values["valid_from"].isoformat(),
-                    expected="a date after the previous rule's valid_to "
-                             f"({end.isoformat() if end else 'open-ended'})",
-                ))
+                problems.append(
+                    Problem(
+                        after.file,
+                        f"dates overlap rule {before.values['id']!r} (line {before.line}) for "
+                        f"{territory}/{channel}/origin {origin}",
+                        row=after.line,
+                        field="valid_from",
+                        value=after.values["valid_from"].isoformat(),
+                        expected="a date after the previous rule's valid_to "
+                        f"({end.isoformat() if end else 'open-ended'})",
+                    )
+                )
     return problems
 
 
@@ -199,9 +273,23 @@ def connectivity_warnings(network: Network, file: str) -> list[Problem]:
         hits = nx.descendants(graph, origin) & markets
         reached |= hits
         if not hits:
-            problems.append(Problem(file, "origin reaches no market through any lane",
-                                    field="from", value=origin, warning=True))
+            problems.append(
+                Problem(
+                    file,
+                    "origin reaches no market through any lane",
+                    field="from",
+                    value=origin,
+                    warning=True,
+                )
+            )
     for market in sorted(markets - reached):
-        problems.append(Problem(file, "market is not reached from any origin", field="to",
-                                value=market, warning=True))
+        problems.append(
+            Problem(
+                file,
+                "market is not reached from any origin",
+                field="to",
+                value=market,
+                warning=True,
+            )
+        )
     return problems

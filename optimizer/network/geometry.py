@@ -99,8 +99,14 @@ def sea_route(
         )
         points = [(float(x), float(y)) for x, y in feature["geometry"]["coordinates"]]
     except Exception as exc:  # searoute raises bare Exceptions on unroutable input
-        _log.warning("searoute failed for (%s, %s) -> (%s, %s): %s; using a great circle",
-                     lon1, lat1, lon2, lat2, exc)
+        _log.warning(
+            "searoute failed for (%s, %s) -> (%s, %s): %s; using a great circle",
+            lon1,
+            lat1,
+            lon2,
+            lat2,
+            exc,
+        )
         return great_circle(lon1, lat1, lon2, lat2)
     return unwrap(_dedupe(points))
 
@@ -148,13 +154,21 @@ def table_rows(network: Network) -> dict[str, list[dict[str, Any]]]:
         "nodes": [_record(n) for n in network.nodes],
         "tariffs": [_record(t) for t in network.tariffs],
         "tariff_breaks": [
-            {"tariff": t.id, "min_chargeable_kg": b.min_chargeable_kg,
-             "price_per_kg": b.price_per_kg}
-            for t in network.tariffs for b in t.breaks
+            {
+                "tariff": t.id,
+                "min_chargeable_kg": b.min_chargeable_kg,
+                "price_per_kg": b.price_per_kg,
+            }
+            for t in network.tariffs
+            for b in t.breaks
         ],
         "lanes": [
-            {**_record(lane), "from": lane.origin, "to": lane.dest,
-             "corridor": ";".join(lane.corridor)}
+            {
+                **_record(lane),
+                "from": lane.origin,
+                "to": lane.dest,
+                "corridor": ";".join(lane.corridor),
+            }
             for lane in network.lanes
         ],
         "duty_rates": [_record(d) for d in network.duty_rates],

@@ -23,10 +23,18 @@ from optimizer.network.records import Network
 def build_graph(network: Network) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph(name=network.name, crs="EPSG:4326")
     for node in network.nodes:  # sorted by id in Network
-        graph.add_node(node.id, node=node, kind=node.kind.value, country=node.country,
-                       x=node.lon, y=node.lat)
+        graph.add_node(
+            node.id, node=node, kind=node.kind.value, country=node.country, x=node.lon, y=node.lat
+        )
     for lane in network.lanes:  # sorted by id in Network
-        graph.add_edge(lane.origin, lane.dest, key=lane.id, lane=lane, mode=lane.mode.value,
-                       scope=lane.scope.value, distance_km=lane.distance_km,
-                       transit_mean_days=lane.transit_mean_days)
+        graph.add_edge(
+            lane.origin,
+            lane.dest,
+            key=lane.id,
+            lane=lane,
+            mode=lane.mode.value,
+            scope=lane.scope.value,
+            distance_km=lane.distance_km,
+            transit_mean_days=lane.transit_mean_days,
+        )
     return graph

@@ -68,16 +68,28 @@ def _locate(path: Path, table: str) -> tuple[Path, str | None] | None:
 
 def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedRow]]:
     if not path.exists():
-        raise InputError([Problem(str(path), "network not found", expected="a folder of CSV "
-                                  "tables or a .gpkg file")])
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    "network not found",
+                    expected="a folder of CSV tables or a .gpkg file",
+                )
+            ]
+        )
     schema = load_schema()
     tables: dict[str, list[ParsedRow]] = {}
     for table in TABLE_ORDER:
         found = _locate(path, table)
         if found is None:
             if table not in OPTIONAL_TABLES:
-                problems.append(Problem(str(path / f"{table}.csv"), "table is missing",
-                                        expected=f"a {table}.csv file"))
+                problems.append(
+                    Problem(
+                        str(path / f"{table}.csv"),
+                        "table is missing",
+                        expected=f"a {table}.csv file",
+                    )
+                )
             tables[table] = []
             continue
         file, layer = found
@@ -89,8 +101,9 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
             rows, header = read_geo_rows(file, table, layer)
         if header:
             problems += header_problems(name, header, schema[table])
-        tables[table] = [parse_row(name, line, cells, schema[table], problems)
-                         for line, cells in rows]
+        tables[table] = [
+            parse_row(name, line, cells, schema[table], problems) for line, cells in rows
+        ]
     return tables
 
 
@@ -105,14 +118,22 @@ def parse_row(
         text = cells[attr.name]
         if text == "":
             if attr.required and attr.default == "":
-                problems.append(Problem(name, "value is missing", row=line, field=attr.name,
-                                        expected=attr.description))
+                problems.append(
+                    Problem(
+                        name,
+                        "value is missing",
+                        row=line,
+                        field=attr.name,
+                        expected=attr.description,
+                    )
+                )
             values[attr.name] = _default(attr)
             continue
         value, expected = parse_value(attr, text)
         if expected is not None:
-            problems.append(Problem(name, "bad value", row=line, field=attr.name, value=text,
-                                    expected=expected))
+            problems.append(
+                Problem(name, "bad value", row=line, field=attr.name, value=text, expected=expected)
+            )
         values[attr.name] = value
     return ParsedRow(name, line, values)
 
@@ -136,8 +157,15 @@ _REFS = {  # (table, field) -> (target table, target key)
     ("tariffs", "currency"): ("fx", "currency"),
     ("customs_rules", "threshold_currency"): ("fx", "currency"),
 }
-_KEYS = {"fx": "currency", "countries": "code", "categories": "id", "nodes": "id",
-         "tariffs": "id", "lanes": "id", "customs_rules": "id"}
+_KEYS = {
+    "fx": "currency",
+    "countries": "code",
+    "categories": "id",
+    "nodes": "id",
+    "tariffs": "id",
+    "lanes": "id",
+    "customs_rules": "id",
+}
 
 
 def _check_ids_and_refs(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
@@ -149,9 +177,16 @@ def _check_ids_and_refs(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
             if value is None:
                 continue
             if value in first_line:
-                problems.append(Problem(row.file, f"duplicate {key}; first defined on line "
-                                        f"{first_line[value]}", row=row.line, field=key,
-                                        value=str(value), expected="a unique id"))
+                problems.append(
+                    Problem(
+                        row.file,
+                        f"duplicate {key}; first defined on line {first_line[value]}",
+                        row=row.line,
+                        field=key,
+                        value=str(value),
+                        expected="a unique id",
+                    )
+                )
             else:
                 first_line[value] = row.line
     for (table, field), (target, key) in _REFS.items():
@@ -164,8 +199,16 @@ def _check_ids_and_refs(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
             expected = f"an existing {target} {key}"
             if hint:
                 expected += f" (did you mean {hint[0]!r}?)"
-            problems.append(Problem(row.file, f"unknown {target} {key}", row=row.line,
-                                    field=field, value=str(value), expected=expected))
+            problems.append(
+                Problem(
+                    row.file,
+                    f"unknown {target} {key}",
+                    row=row.line,
+                    field=field,
+                    value=str(value),
+                    expected=expected,
+                )
+            )
     return problems
 
 
@@ -178,9 +221,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
     def sort(items: list[Any], key: str = "id") -> tuple[Any, ...]:
         return tuple(sorted(items, key=lambda x: getattr(x, key)))
 
-    nodes = [
-        r.Node(**{**row.values, "kind": r.NodeKind(row.values["kind"])}) for row in t["nodes"]
-    ]
+    nodes = [r.Node(**{**row.values, "kind": r.NodeKind(row.values["kind"])}) for row in t["nodes"]]
     breaks: dict[str, list[r.WeightBreak]] = {}
     for row in t["tariff_breaks"]:
         breaks.setdefault(row.values["tariff"], []).append(
@@ -190,34 +231,66 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         r.Tariff(
             **{k: v for k, v in row.values.items() if k not in ("basis",)},
             basis=r.TariffBasis(row.values["basis"]),
-            breaks=tuple(sorted(breaks.get(row.values["id"], []),
-                                key=lambda b: b.min_chargeable_kg)),
+            breaks=tuple(
+                sorted(breaks.get(row.values["id"], []), key=lambda b: b.min_chargeable_kg)
+            ),
         )
         for row in t["tariffs"]
     ]
     lanes = []
     for row in t["lanes"]:
         v = dict(row.values)
-        corridor = tuple(sorted(c.strip() for c in (v.pop("corridor") or "").split(";")
-                                if c.strip()))
-        lanes.append(r.Lane(
-            **{k: x for k, x in v.items() if k not in ("from", "to", "mode", "scope", "service",
-                                                        "departure_weekdays", "cutoff_hours")},
-            origin=v["from"], dest=v["to"], mode=r.Mode(v["mode"]), scope=r.Scope(v["scope"]),
-            service=v["service"] or "", corridor=corridor,
-            departure_weekdays=canonical_weekdays(v.get("departure_weekdays")),
-            cutoff_hours=v.get("cutoff_hours") or 0.0,
-        ))
+        corridor = tuple(
+            sorted(c.strip() for c in (v.pop("corridor") or "").split(";") if c.strip())
+        )
+        lanes.append(
+            r.Lane(
+                **{
+                    k: x
+                    for k, x in v.items()
+                    if k
+                    not in (
+                        "from",
+                        "to",
+                        "mode",
+                        "scope",
+                        "service",
+                        "departure_weekdays",
+                        "cutoff_hours",
+                    )
+                },
+                origin=v["from"],
+                dest=v["to"],
+                mode=r.Mode(v["mode"]),
+                scope=r.Scope(v["scope"]),
+                service=v["service"] or "",
+                corridor=corridor,
+                departure_weekdays=canonical_weekdays(v.get("departure_weekdays")),
+                cutoff_hours=v.get("cutoff_hours") or 0.0,
+            )
+        )
     countries = [r.Country(**row.values) for row in t["countries"]]
     fx = tuple(sorted((row.values["currency"], row.values["per_usd"]) for row in t["fx"]))
     categories = [
-        r.Category(**{**row.values, "consumption_tax_rate_cn":
-                      row.values["consumption_tax_rate_cn"] or 0.0})
+        r.Category(
+            **{
+                **row.values,
+                "consumption_tax_rate_cn": row.values["consumption_tax_rate_cn"] or 0.0,
+            }
+        )
         for row in t["categories"]
     ]
     duty_rates = sorted(
-        (r.DutyRate(**{**row.values, "origin": row.values["origin"] or "*",
-                       "note": row.values["note"] or ""}) for row in t["duty_rates"]),
+        (
+            r.DutyRate(
+                **{
+                    **row.values,
+                    "origin": row.values["origin"] or "*",
+                    "note": row.values["note"] or "",
+                }
+            )
+            for row in t["duty_rates"]
+        ),
         key=lambda d: (d.category, d.territory, d.origin),
     )
     rules = build_rules(t["customs_rules"])
@@ -237,13 +310,15 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
 def build_rules(rows: list[ParsedRow]) -> list[r.CustomsRule]:
     """Customs rule records from parsed rows (also used for what-if rule files)."""
     return [
-        r.CustomsRule(**{
-            **row.values,
-            "channel": r.Channel(row.values["channel"]),
-            "duty_below": r.DutyBelow(row.values["duty_below"]),
-            "tax_below": r.TaxBelow(row.values["tax_below"]),
-            "origin": row.values["origin"] or "*",
-            "note": row.values["note"] or "",
-        })
+        r.CustomsRule(
+            **{
+                **row.values,
+                "channel": r.Channel(row.values["channel"]),
+                "duty_below": r.DutyBelow(row.values["duty_below"]),
+                "tax_below": r.TaxBelow(row.values["tax_below"]),
+                "origin": row.values["origin"] or "*",
+                "note": row.values["note"] or "",
+            }
+        )
         for row in rows
     ]

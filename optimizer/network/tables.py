@@ -28,20 +28,26 @@ def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         field, cell = _cell_at(raw, exc.start)
-        return [], [], [
-            Problem(
-                name,
-                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-                row=line,
-                field=field,
-                value=cell,
-                expected="a UTF-8 encoded file (save as 'CSV UTF-8')",
-            )
-        ]
+        return (
+            [],
+            [],
+            [
+                Problem(
+                    name,
+                    f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                    row=line,
+                    field=field,
+                    value=cell,
+                    expected="a UTF-8 encoded file (save as 'CSV UTF-8')",
+                )
+            ],
+        )
     if not text.strip():
-        return [], [], [
-            Problem(name, "file is empty", row=1, expected="a header line and data rows")
-        ]
+        return (
+            [],
+            [],
+            [Problem(name, "file is empty", row=1, expected="a header line and data rows")],
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader)]
     rows: list[Row] = []
@@ -115,14 +121,25 @@ def header_problems(name: str, header: list[str], attrs: tuple[Attribute, ...]) 
     """Missing required columns are errors; unknown columns are warnings."""
     known = {a.name for a in attrs}
     problems = [
-        Problem(name, "required column is missing", row=1, field=a.name, expected="a column named "
-                f"'{a.name}' ({a.description})")
+        Problem(
+            name,
+            "required column is missing",
+            row=1,
+            field=a.name,
+            expected=f"a column named '{a.name}' ({a.description})",
+        )
         for a in attrs
         if a.required and a.name not in header
     ]
     problems += [
-        Problem(name, "unknown column is ignored", row=1, field=h, warning=True,
-                expected="one of " + ", ".join(sorted(known)))
+        Problem(
+            name,
+            "unknown column is ignored",
+            row=1,
+            field=h,
+            warning=True,
+            expected="one of " + ", ".join(sorted(known)),
+        )
         for h in header
         if h not in known
     ]

@@ -29,15 +29,18 @@ def render(plan: Plan) -> str:
             f"        orders {_fmt(t.orders, 0)} served, {_fmt(t.unmet_orders, 0)} unmet; "
             f"CO2e {_fmt(t.co2e_kg / 1000, 2)} t",
         ]
-    header = (f"{'demand':<22} {'pattern':<19} {'share':>6} {'orders':>8} {'freight':>8} "
-              f"{'handl.':>7} {'duty/tax':>8} {'invent.':>7} {'total':>8} {'P50 d':>6} "
-              f"{'P90 d':>6} {'SLA':>5} {'kgCO2e':>7}  route")
+    header = (
+        f"{'demand':<22} {'pattern':<19} {'share':>6} {'orders':>8} {'freight':>8} "
+        f"{'handl.':>7} {'duty/tax':>8} {'invent.':>7} {'total':>8} {'P50 d':>6} "
+        f"{'P90 d':>6} {'SLA':>5} {'kgCO2e':>7}  route"
+    )
     lines += ["", header, "-" * len(header)]
     for d in plan.demands:
         for a in d.allocations:
             c = a.cost_per_order
-            route = " > ".join(f"{lane}[{mode}]" for lane, mode in zip(a.lanes, a.modes,
-                                                                        strict=True))
+            route = " > ".join(
+                f"{lane}[{mode}]" for lane, mode in zip(a.lanes, a.modes, strict=True)
+            )
             lines.append(
                 f"{d.id[:22]:<22} {a.pattern:<19} {a.share:>6.1%} {a.orders:>8,.0f} "
                 f"{c.freight * m:>8.2f} {c.handling * m:>7.2f} {c.duties_taxes * m:>8.2f} "
@@ -45,9 +48,11 @@ def render(plan: Plan) -> str:
                 f"{a.p90_days:>6.1f} {d.sla_days:>5.1f} {a.co2e_kg_per_order:>7.2f}  {route}"
             )
         if d.unmet_orders > 0:
-            lines.append(f"{d.id[:22]:<22} {'UNMET':<19} "
-                         f"{d.unmet_orders / d.orders_per_week:>6.1%} {d.unmet_orders:>8,.0f}  "
-                         + "; ".join(d.reasons))
+            lines.append(
+                f"{d.id[:22]:<22} {'UNMET':<19} "
+                f"{d.unmet_orders / d.orders_per_week:>6.1%} {d.unmet_orders:>8,.0f}  "
+                + "; ".join(d.reasons)
+            )
     customs = sorted({a.customs for d in plan.demands for a in d.allocations if a.customs})
     if customs:
         lines += ["", "Customs treatment applied:"] + [f"  - {c}" for c in customs]
@@ -64,7 +69,9 @@ def explain_infeasible(plan: Plan) -> str:
     """One paragraph per demand that cannot be (fully) met."""
     out = ["Infeasible: some demand cannot be met."]
     for d in plan.infeasible_demands:
-        out.append(f"  demand {d.id} ({d.origin} -> {d.market}): {d.unmet_orders:,.0f} of "
-                   f"{d.orders_per_week:,.0f} orders/week unmet")
+        out.append(
+            f"  demand {d.id} ({d.origin} -> {d.market}): {d.unmet_orders:,.0f} of "
+            f"{d.orders_per_week:,.0f} orders/week unmet"
+        )
         out += [f"    - {r}" for r in d.reasons]
     return "\n".join(out)

@@ -29,10 +29,16 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
     if plan.totals is not None:
         t = plan.totals
         totals = {
-            "cost": t.cost * m, "freight": t.freight * m, "handling": t.handling * m,
-            "duties_taxes": t.duties_taxes * m, "inventory": t.inventory * m,
-            "co2e_kg": t.co2e_kg, "orders": t.orders, "unmet_orders": t.unmet_orders,
-            "unmet_penalty": t.unmet_penalty * m, "value_of_time": t.value_of_time * m,
+            "cost": t.cost * m,
+            "freight": t.freight * m,
+            "handling": t.handling * m,
+            "duties_taxes": t.duties_taxes * m,
+            "inventory": t.inventory * m,
+            "co2e_kg": t.co2e_kg,
+            "orders": t.orders,
+            "unmet_orders": t.unmet_orders,
+            "unmet_penalty": t.unmet_penalty * m,
+            "value_of_time": t.value_of_time * m,
             "co2e_cost": t.co2e_cost * m,
             "cost_per_order": t.cost * m / t.orders if t.orders else None,
         }
@@ -41,29 +47,66 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         allocations = []
         for a in d.allocations:
             c = a.cost_per_order
-            allocations.append({
-                "pattern": a.pattern, "share": a.share, "orders": a.orders,
-                "legs": list(a.lanes), "modes": list(a.modes), "carriers": list(a.carriers),
-                "stock_node": a.stock_node,
-                "lead_time_days": {"p50": a.p50_days, "p90": a.p90_days, "mean": a.mean_days},
-                "cost_per_order": {"freight": c.freight * m, "handling": c.handling * m,
-                                   "duties_taxes": c.duties_taxes * m,
-                                   "inventory": c.inventory * m, "total": c.total * m},
-                "co2e_kg_per_order": a.co2e_kg_per_order, "customs": a.customs,
-            })
-        demands.append({"id": d.id, "origin": d.origin, "market": d.market,
-                        "orders_per_week": d.orders_per_week, "sla_days": d.sla_days,
-                        "unmet_orders": d.unmet_orders, "reasons": list(d.reasons),
-                        "allocations": allocations})
+            allocations.append(
+                {
+                    "pattern": a.pattern,
+                    "share": a.share,
+                    "orders": a.orders,
+                    "legs": list(a.lanes),
+                    "modes": list(a.modes),
+                    "carriers": list(a.carriers),
+                    "stock_node": a.stock_node,
+                    "lead_time_days": {"p50": a.p50_days, "p90": a.p90_days, "mean": a.mean_days},
+                    "cost_per_order": {
+                        "freight": c.freight * m,
+                        "handling": c.handling * m,
+                        "duties_taxes": c.duties_taxes * m,
+                        "inventory": c.inventory * m,
+                        "total": c.total * m,
+                    },
+                    "co2e_kg_per_order": a.co2e_kg_per_order,
+                    "customs": a.customs,
+                }
+            )
+        demands.append(
+            {
+                "id": d.id,
+                "origin": d.origin,
+                "market": d.market,
+                "orders_per_week": d.orders_per_week,
+                "sla_days": d.sla_days,
+                "unmet_orders": d.unmet_orders,
+                "reasons": list(d.reasons),
+                "allocations": allocations,
+            }
+        )
     return {
-        "format_version": PLAN_FORMAT_VERSION, "scenario": plan.scenario,
-        "plan_date": plan.plan_date, "currency": plan.currency, "period": "week",
-        "status": plan.status, "objective": _money(plan, plan.objective),
-        "bound": _money(plan, plan.bound), "gap": plan.gap, "solve_seconds": plan.solve_seconds,
-        "candidates": plan.candidates, "totals": totals, "demands": demands,
-        "lanes": [{"lane": u.lane, "mode": u.mode, "carrier": u.carrier, "kg": u.kg,
-                   "m3": u.m3, "containers": u.containers, "utilization": u.utilization,
-                   "cost": u.cost_usd * m} for u in plan.lanes],
+        "format_version": PLAN_FORMAT_VERSION,
+        "scenario": plan.scenario,
+        "plan_date": plan.plan_date,
+        "currency": plan.currency,
+        "period": "week",
+        "status": plan.status,
+        "objective": _money(plan, plan.objective),
+        "bound": _money(plan, plan.bound),
+        "gap": plan.gap,
+        "solve_seconds": plan.solve_seconds,
+        "candidates": plan.candidates,
+        "totals": totals,
+        "demands": demands,
+        "lanes": [
+            {
+                "lane": u.lane,
+                "mode": u.mode,
+                "carrier": u.carrier,
+                "kg": u.kg,
+                "m3": u.m3,
+                "containers": u.containers,
+                "utilization": u.utilization,
+                "cost": u.cost_usd * m,
+            }
+            for u in plan.lanes
+        ],
         "notes": list(plan.notes),
     }
 
@@ -72,10 +115,25 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan_dict(plan), indent=2, sort_keys=False) + "\n"
 
 
-ALLOCATION_COLUMNS = ("demand", "pattern", "share", "orders_per_week", "legs", "modes",
-                      "carriers", "stock_node", "p50_days", "p90_days", "freight", "handling",
-                      "duties_taxes", "inventory", "cost_per_order", "co2e_kg_per_order",
-                      "customs")
+ALLOCATION_COLUMNS = (
+    "demand",
+    "pattern",
+    "share",
+    "orders_per_week",
+    "legs",
+    "modes",
+    "carriers",
+    "stock_node",
+    "p50_days",
+    "p90_days",
+    "freight",
+    "handling",
+    "duties_taxes",
+    "inventory",
+    "cost_per_order",
+    "co2e_kg_per_order",
+    "customs",
+)
 
 
 def _write_allocations(plan: Plan, fh: IO[str]) -> None:
@@ -85,28 +143,83 @@ def _write_allocations(plan: Plan, fh: IO[str]) -> None:
     for d in plan.demands:
         for a in d.allocations:
             c = a.cost_per_order
-            w.writerow([d.id, a.pattern, f"{a.share:.6f}", f"{a.orders:.4f}", " > ".join(a.lanes),
-                        " > ".join(a.modes), " > ".join(a.carriers), a.stock_node or "",
-                        f"{a.p50_days:.2f}", f"{a.p90_days:.2f}", f"{c.freight * m:.4f}",
-                        f"{c.handling * m:.4f}", f"{c.duties_taxes * m:.4f}",
-                        f"{c.inventory * m:.4f}", f"{c.total * m:.4f}",
-                        f"{a.co2e_kg_per_order:.4f}", a.customs])
+            w.writerow(
+                [
+                    d.id,
+                    a.pattern,
+                    f"{a.share:.6f}",
+                    f"{a.orders:.4f}",
+                    " > ".join(a.lanes),
+                    " > ".join(a.modes),
+                    " > ".join(a.carriers),
+                    a.stock_node or "",
+                    f"{a.p50_days:.2f}",
+                    f"{a.p90_days:.2f}",
+                    f"{c.freight * m:.4f}",
+                    f"{c.handling * m:.4f}",
+                    f"{c.duties_taxes * m:.4f}",
+                    f"{c.inventory * m:.4f}",
+                    f"{c.total * m:.4f}",
+                    f"{a.co2e_kg_per_order:.4f}",
+                    a.customs,
+                ]
+            )
         if d.unmet_orders > 0:
-            w.writerow([d.id, "unmet", f"{d.unmet_orders / d.orders_per_week:.6f}",
-                        f"{d.unmet_orders:.4f}", "", "", "", "", "", "", "", "", "", "", "", "",
-                        "; ".join(d.reasons)])
+            w.writerow(
+                [
+                    d.id,
+                    "unmet",
+                    f"{d.unmet_orders / d.orders_per_week:.6f}",
+                    f"{d.unmet_orders:.4f}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "; ".join(d.reasons),
+                ]
+            )
 
 
 def _write_lanes(plan: Plan, network: Network, fh: IO[str]) -> None:
     w = csv.writer(fh)
-    w.writerow(["lane", "from", "to", "mode", "carrier", "kg_per_week", "m3_per_week",
-                "containers_per_week", "utilization", "container_cost_per_week"])
+    w.writerow(
+        [
+            "lane",
+            "from",
+            "to",
+            "mode",
+            "carrier",
+            "kg_per_week",
+            "m3_per_week",
+            "containers_per_week",
+            "utilization",
+            "container_cost_per_week",
+        ]
+    )
     for u in plan.lanes:
         lane = network.lane_by_id[u.lane]
-        w.writerow([u.lane, lane.origin, lane.dest, u.mode, u.carrier, f"{u.kg:.3f}",
-                    f"{u.m3:.4f}", "" if u.containers is None else u.containers,
-                    "" if u.utilization is None else f"{u.utilization:.4f}",
-                    f"{u.cost_usd * plan.per_usd:.2f}"])
+        w.writerow(
+            [
+                u.lane,
+                lane.origin,
+                lane.dest,
+                u.mode,
+                u.carrier,
+                f"{u.kg:.3f}",
+                f"{u.m3:.4f}",
+                "" if u.containers is None else u.containers,
+                "" if u.utilization is None else f"{u.utilization:.4f}",
+                f"{u.cost_usd * plan.per_usd:.2f}",
+            ]
+        )
 
 
 def routes_geojson(plan: Plan, network: Network) -> dict[str, Any]:
@@ -118,15 +231,23 @@ def routes_geojson(plan: Plan, network: Network) -> dict[str, Any]:
     for d in plan.demands:
         for a in d.allocations:
             lines = [lane_geometry(network, network.lane_by_id[x]) for x in a.lanes]
-            features.append({
-                "type": "Feature",
-                "geometry": mapping(MultiLineString(lines)),
-                "properties": {"demand": d.id, "pattern": a.pattern, "share": a.share,
-                               "orders_per_week": a.orders, "legs": " > ".join(a.lanes),
-                               "modes": " > ".join(a.modes), "p50_days": a.p50_days,
-                               "p90_days": a.p90_days,
-                               "cost_per_order": a.cost_per_order.total * plan.per_usd},
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": mapping(MultiLineString(lines)),
+                    "properties": {
+                        "demand": d.id,
+                        "pattern": a.pattern,
+                        "share": a.share,
+                        "orders_per_week": a.orders,
+                        "legs": " > ".join(a.lanes),
+                        "modes": " > ".join(a.modes),
+                        "p50_days": a.p50_days,
+                        "p90_days": a.p90_days,
+                        "cost_per_order": a.cost_per_order.total * plan.per_usd,
+                    },
+                }
+            )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -136,8 +257,7 @@ def write_plan(
     """Write every plan file into ``out_dir``; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "plan.json", out / "allocations.csv", out / "lanes.csv",
-             out / "routes.geojson"]
+    paths = [out / "plan.json", out / "allocations.csv", out / "lanes.csv", out / "routes.geojson"]
     write_text(paths[0], plan_json(plan))
     write_with(paths[1], lambda fh: _write_allocations(plan, fh))
     write_with(paths[2], lambda fh: _write_lanes(plan, network, fh))
@@ -148,7 +268,13 @@ def write_plan(
         kg = {u.lane: u.kg for u in plan.lanes}
         top = max(kg.values()) or 1.0
         widths = {lane: 0.8 + 5.0 * (v / top) ** 0.5 for lane, v in kg.items()}
-        paths.append(draw_network_map(network, out / "map.png", lanes=sorted(kg),
-                                      widths=widths, title=f"{plan.scenario}: chosen routes "
-                                      "(width by weekly kg)"))
+        paths.append(
+            draw_network_map(
+                network,
+                out / "map.png",
+                lanes=sorted(kg),
+                widths=widths,
+                title=f"{plan.scenario}: chosen routes (width by weekly kg)",
+            )
+        )
     return paths

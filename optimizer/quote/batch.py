@@ -49,11 +49,24 @@ def read_shipments(network: Network, path: str | Path) -> list[Shipment]:
         missing = [c for c in REQUIRED if c not in header]
         unknown = [c for c in header if c not in FIELDS]
         if missing:
-            problems.append(Problem(str(path), f"missing columns: {', '.join(missing)}", row=1,
-                                    expected=f"columns {', '.join(FIELDS)}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    str(path),
+                    f"missing columns: {', '.join(missing)}",
+                    row=1,
+                    expected=f"columns {', '.join(FIELDS)}",
+                )
+            )
         for column in unknown:
-            problems.append(Problem(str(path), "unknown column", row=1, value=column,
-                                    expected=f"one of {', '.join(FIELDS)}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    str(path),
+                    "unknown column",
+                    row=1,
+                    value=column,
+                    expected=f"one of {', '.join(FIELDS)}",
+                )
+            )
         raise_if_any(problems)
         for line, row in enumerate(reader, start=2):
             if not row.get("id"):
@@ -147,8 +160,7 @@ def _quote_each(
         and "fork" in multiprocessing.get_all_start_methods()
     )
     if not parallel:
-        for result in quote_all(quoter, shipments, filters=filters,
-                                hide_dominated=hide_dominated):  # fmt: skip
+        for result in quote_all(quoter, shipments, filters=filters, hide_dominated=hide_dominated):
             if progress is not None:
                 progress(1)
             yield render(result)

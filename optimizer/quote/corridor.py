@@ -52,8 +52,9 @@ class Corridor:
     graph: SearchGraph  # the lanes of these routes, for the label search
 
 
-def build_corridor(space: SearchSpace, routes: list[Route], market: str,
-                   pattern: Pattern) -> Corridor:  # fmt: skip
+def build_corridor(
+    space: SearchSpace, routes: list[Route], market: str, pattern: Pattern
+) -> Corridor:
     """Arrays for ``routes`` (all of one pattern to one market) on the search space's network."""
     network = space.network
     columns: dict[tuple[str, bool], int] = {}
@@ -62,10 +63,12 @@ def build_corridor(space: SearchSpace, routes: list[Route], market: str,
     rows: list[list[int]] = []
     for route in routes:
         n_bulk = len(route.bulk_lanes)
-        rows.append([
-            columns.setdefault((lane, i < n_bulk), len(columns))
-            for i, lane in enumerate(route.lanes)
-        ])  # fmt: skip
+        rows.append(
+            [
+                columns.setdefault((lane, i < n_bulk), len(columns))
+                for i, lane in enumerate(route.lanes)
+            ]
+        )
     width = max((len(cols) for cols in rows), default=0)
     legs = np.full((n, width), len(columns), dtype=np.intp)  # padding: the zero-cost column
     before = np.zeros((n, width), dtype=bool)
@@ -81,25 +84,38 @@ def build_corridor(space: SearchSpace, routes: list[Route], market: str,
         group.append(groups.setdefault(key, len(groups)))
     stock = [nodes[r.stock_node] if r.stock_node else None for r in routes]
     return Corridor(
-        pattern=pattern, market=market, routes=tuple(routes), times=tuple(times),
+        pattern=pattern,
+        market=market,
+        routes=tuple(routes),
+        times=tuple(times),
         columns=tuple((network.lane_by_id[lid], bulk) for lid, bulk in columns),
-        legs=legs, before_entry=before,
+        legs=legs,
+        before_entry=before,
         has_entry=np.array([t.entry_index >= 0 for t in times], dtype=bool),
-        handling_per_kg=np.array([
-            sum(nodes[x].handling_cost_per_kg for x in [t.lanes[0].origin]
-                + [lane.dest for lane in t.lanes[:-1]]) for t in times
-        ]),
+        handling_per_kg=np.array(
+            [
+                sum(
+                    nodes[x].handling_cost_per_kg
+                    for x in [t.lanes[0].origin] + [lane.dest for lane in t.lanes[:-1]]
+                )
+                for t in times
+            ]
+        ),
         release_usd=np.array([s.release_cost_per_order if s else 0.0 for s in stock]),
         storage_per_m3_day=np.array([s.storage_cost_per_m3_day if s else 0.0 for s in stock]),
         bulk_mean=np.array([t.bulk_mean for t in times]),
-        p50=np.array([t.p50 for t in times]), p90=np.array([t.p90 for t in times]),
-        co2e_per_kg=np.array([
-            sum(lane.distance_km * lane.co2e_kg_per_tkm for lane in t.lanes) / 1000.0
-            for t in times
-        ]),
-        group=np.array(group, dtype=np.int64), groups=len(groups),
+        p50=np.array([t.p50 for t in times]),
+        p90=np.array([t.p90 for t in times]),
+        co2e_per_kg=np.array(
+            [
+                sum(lane.distance_km * lane.co2e_kg_per_tkm for lane in t.lanes) / 1000.0
+                for t in times
+            ]
+        ),
+        group=np.array(group, dtype=np.int64),
+        groups=len(groups),
         graph=space.graph(pattern, market, routes),
-    )  # fmt: skip
+    )
 
 
 def _route_times(space: SearchSpace, network: Network, route: Route, market: str) -> RouteTimes:
@@ -119,10 +135,17 @@ def _route_times(space: SearchSpace, network: Network, route: Route, market: str
         for i, lane in enumerate(lanes):
             key = direct_key(territory, route.lanes[: i + 1])
 
-            def make(lane: Lane = lane, parent: lt.LeadTime = time, entering: bool = i == entry
-                     ) -> lt.LeadTime:  # fmt: skip
-                return lt.total([parent, *leg_parts(lane, nodes[lane.dest], entering=entering,
-                                                    at_market=lane.dest == market)])
+            def make(
+                lane: Lane = lane, parent: lt.LeadTime = time, entering: bool = i == entry
+            ) -> lt.LeadTime:
+                return lt.total(
+                    [
+                        parent,
+                        *leg_parts(
+                            lane, nodes[lane.dest], entering=entering, at_market=lane.dest == market
+                        ),
+                    ]
+                )
 
             time, p90, p50 = space.time_of(key, make)
         return _summary(lanes, entry, time, p50, p90, 0.0)
@@ -142,6 +165,7 @@ def _route_times(space: SearchSpace, network: Network, route: Route, market: str
     return _summary(lanes, entry, time, p50, p90, days)
 
 
-def _summary(lanes: tuple[Lane, ...], entry: int, time: lt.LeadTime, p50: float, p90: float,
-             bulk_mean: float) -> RouteTimes:  # fmt: skip
+def _summary(
+    lanes: tuple[Lane, ...], entry: int, time: lt.LeadTime, p50: float, p90: float, bulk_mean: float
+) -> RouteTimes:
     return RouteTimes(lanes, entry, time, None, p50, p90, time.mean, None, None, bulk_mean)

@@ -117,9 +117,14 @@ class Quoter:
             if feasible.any():
                 priced.append((corridor, landed, feasible))
                 if pareto == "search":
-                    front += pareto_front(space, pricer, pattern, graph=corridor.graph,
-                                          max_price=filters.max_price,
-                                          max_days=filters.max_days)  # fmt: skip
+                    front += pareto_front(
+                        space,
+                        pricer,
+                        pattern,
+                        graph=corridor.graph,
+                        max_price=filters.max_price,
+                        max_days=filters.max_days,
+                    )
                 else:
                     front += table_front(landed[feasible], corridor.p90[feasible])
         front = nondominated(front)
@@ -129,8 +134,9 @@ class Quoter:
             sizes = np.bincount(corridor.group[feasible], minlength=corridor.groups)
             for i in _shown(corridor, landed, feasible, on_front, hide_dominated):
                 variants = int(sizes[corridor.group[i]]) - 1
-                options.append(self._option(pricer, corridor, i, bool(on_front[i]), variants,
-                                            detail))  # fmt: skip
+                options.append(
+                    self._option(pricer, corridor, i, bool(on_front[i]), variants, detail)
+                )
         vod = value_of_day_usd if value_of_day_usd is not None else default_value_of_day(shipment)
         rejections = tuple(Rejection(p, r, n) for (p, r), n in sorted(rejected.items()))
         return QuoteResult(shipment, tuple(_tag(options, vod)), rejections, vod)
@@ -146,25 +152,32 @@ class Quoter:
 
     # -- caches -------------------------------------------------------------------------------
 
-    def _option(self, pricer: ShipmentPricer, corridor: Corridor, i: int, pareto: bool,
-                variants: int, detail: bool) -> Option:  # fmt: skip
+    def _option(
+        self,
+        pricer: ShipmentPricer,
+        corridor: Corridor,
+        i: int,
+        pareto: bool,
+        variants: int,
+        detail: bool,
+    ) -> Option:
         route, times = corridor.routes[i], corridor.times[i]
         if detail and route.pattern.uses_stock:
             full = self._times.get(route.key)
             if full is None:
-                full = self._times[route.key] = route_times(pricer.network, route,
-                                                            corridor.market)  # fmt: skip
-            times = replace(times, bulk=full.bulk, bulk_p50=full.bulk_p50,
-                            bulk_p90=full.bulk_p90)  # fmt: skip
+                full = self._times[route.key] = route_times(pricer.network, route, corridor.market)
+            times = replace(times, bulk=full.bulk, bulk_p50=full.bulk_p50, bulk_p90=full.bulk_p90)
         return build_option(pricer, corridor, i, times, pareto=pareto, variants=variants)
 
     def _network(self, filters: Filters) -> Network:
         net = self._nets.get(filters)
         if net is None:
             lanes = tuple(lane for lane in self.network.lanes if _lane_allowed(lane, filters))
-            net = self.network if len(lanes) == len(self.network.lanes) else replace(
-                self.network, lanes=lanes
-            )  # fmt: skip
+            net = (
+                self.network
+                if len(lanes) == len(self.network.lanes)
+                else replace(self.network, lanes=lanes)
+            )
             self._nets[filters] = net
         return net
 
@@ -174,8 +187,7 @@ class Quoter:
             space = self._spaces[filters] = SearchSpace.build(network, max_legs=self.max_legs)
         return space
 
-    def _corridor(self, origin: str, market: str, pattern: Pattern, f: Filters
-                  ) -> Corridor | None:  # fmt: skip
+    def _corridor(self, origin: str, market: str, pattern: Pattern, f: Filters) -> Corridor | None:
         key = (origin, market, pattern, f)
         if key not in self._corridors:
             net = self._network(f)
@@ -200,8 +212,10 @@ def price_corridor(
     """
     pattern = corridor.pattern.value
     n = len(corridor.routes)
-    charges = [pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
-               for lane, bulk in corridor.columns]  # fmt: skip
+    charges = [
+        pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
+        for lane, bulk in corridor.columns
+    ]
     cost = np.array([c.total for c in charges] + [0.0])  # last: the padding column
     bad = np.array([not c.ok for c in charges] + [False], dtype=bool)
     route_bad: npt.NDArray[np.bool_] = np.zeros(n, dtype=bool)
@@ -281,8 +295,13 @@ def _on_front(landed: Array, p90: Array, front: list[Point]) -> npt.NDArray[np.b
     return ~beaten
 
 
-def _shown(corridor: Corridor, landed: Array, feasible: npt.NDArray[np.bool_],
-           on_front: npt.NDArray[np.bool_], hide_dominated: bool) -> list[int]:  # fmt: skip
+def _shown(
+    corridor: Corridor,
+    landed: Array,
+    feasible: npt.NDArray[np.bool_],
+    on_front: npt.NDArray[np.bool_],
+    hide_dominated: bool,
+) -> list[int]:
     """Indices shown: Pareto routes, plus the cheapest (then fastest) feasible route per group."""
     keep = set(np.flatnonzero(on_front).tolist())
     if not hide_dominated:
@@ -340,7 +359,10 @@ def _tag(options: list[Option], value_of_day: float) -> list[Option]:
     best = min(options, key=lambda o: (o.landed_usd + value_of_day * o.p90_days, o.route)).route
     out = []
     for o in options:
-        tags = [t for t, r in (("CHEAPEST", cheapest), ("FASTEST", fastest), ("BEST_VALUE", best))
-                if r == o.route]  # fmt: skip
+        tags = [
+            t
+            for t, r in (("CHEAPEST", cheapest), ("FASTEST", fastest), ("BEST_VALUE", best))
+            if r == o.route
+        ]
         out.append(replace(o, tags=tuple(tags)) if tags else o)
     return out

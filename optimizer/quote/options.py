@@ -95,12 +95,21 @@ class RouteTimes:
     bulk_mean: float = 0.0
 
 
-def _times(lanes: tuple[Lane, ...], entry: int, customer: lt.LeadTime,
-           bulk: lt.LeadTime | None) -> RouteTimes:  # fmt: skip
+def _times(
+    lanes: tuple[Lane, ...], entry: int, customer: lt.LeadTime, bulk: lt.LeadTime | None
+) -> RouteTimes:
     return RouteTimes(
-        lanes, entry, customer, bulk, customer.p50, customer.p90, customer.mean,
-        bulk.p50 if bulk else None, bulk.p90 if bulk else None, bulk.mean if bulk else 0.0,
-    )  # fmt: skip
+        lanes,
+        entry,
+        customer,
+        bulk,
+        customer.p50,
+        customer.p90,
+        customer.mean,
+        bulk.p50 if bulk else None,
+        bulk.p90 if bulk else None,
+        bulk.mean if bulk else 0.0,
+    )
 
 
 def route_times(network: Network, route: Route, market: str) -> RouteTimes:
@@ -144,27 +153,56 @@ def price_option(
     landed = legs_total + node_handling + customs.total + stock
     shipper = landed if s.incoterm == "DDP" else landed - customs.total
     legs = tuple(
-        LegQuote(lane.id, lane.origin, lane.dest, lane.mode.value, lane.carrier,
-                 "bulk" if i < n_bulk else "order", c.chargeable_kg, c.rule,
-                 c.freight_usd, c.fuel_usd, c.handling_usd)
+        LegQuote(
+            lane.id,
+            lane.origin,
+            lane.dest,
+            lane.mode.value,
+            lane.carrier,
+            "bulk" if i < n_bulk else "order",
+            c.chargeable_kg,
+            c.rule,
+            c.freight_usd,
+            c.fuel_usd,
+            c.handling_usd,
+        )
         for i, (lane, c) in enumerate(zip(times.lanes, charges, strict=True))
-    )  # fmt: skip
+    )
     co2 = sum(co2e_kg(pricer.weight_kg, x.distance_km, x.co2e_kg_per_tkm) for x in times.lanes)
     option = Option(
-        pattern=route.pattern, route=route.key, legs=legs, freight_usd=freight, fuel_usd=fuel,
-        handling_usd=handling, brokerage_usd=customs.fee_usd, duty_usd=customs.duty_usd,
-        tax_usd=customs.tax_usd, stock_usd=stock, landed_usd=landed, shipper_usd=shipper,
-        p50_days=times.p50, p90_days=times.p90, mean_days=times.mean,
-        bulk_p50_days=times.bulk_p50, bulk_p90_days=times.bulk_p90,
-        co2e_kg=co2, treatment=customs.treatment, tax_at_border=customs.tax_at_border,
-    )  # fmt: skip
+        pattern=route.pattern,
+        route=route.key,
+        legs=legs,
+        freight_usd=freight,
+        fuel_usd=fuel,
+        handling_usd=handling,
+        brokerage_usd=customs.fee_usd,
+        duty_usd=customs.duty_usd,
+        tax_usd=customs.tax_usd,
+        stock_usd=stock,
+        landed_usd=landed,
+        shipper_usd=shipper,
+        p50_days=times.p50,
+        p90_days=times.p90,
+        mean_days=times.mean,
+        bulk_p50_days=times.bulk_p50,
+        bulk_p90_days=times.bulk_p90,
+        co2e_kg=co2,
+        treatment=customs.treatment,
+        tax_at_border=customs.tax_at_border,
+    )
     return option, ""
 
 
 def build_option(
-    pricer: ShipmentPricer, corridor: Corridor, i: int, times: RouteTimes, *,
-    pareto: bool, variants: int,
-) -> Option:  # fmt: skip
+    pricer: ShipmentPricer,
+    corridor: Corridor,
+    i: int,
+    times: RouteTimes,
+    *,
+    pareto: bool,
+    variants: int,
+) -> Option:
     """The option of route ``i`` of a priced corridor (same numbers as :func:`price_option`).
 
     Uses the lane charges the pricer already holds, so showing an option costs
@@ -182,9 +220,21 @@ def build_option(
         handling += c.handling_usd
         if k <= times.entry_index:
             entry_freight += c.total
-        legs.append(LegQuote(lane.id, lane.origin, lane.dest, _MODE[lane.mode], lane.carrier,
-                             "bulk" if bulk else "order", c.chargeable_kg, c.rule,
-                             c.freight_usd, c.fuel_usd, c.handling_usd))  # fmt: skip
+        legs.append(
+            LegQuote(
+                lane.id,
+                lane.origin,
+                lane.dest,
+                _MODE[lane.mode],
+                lane.carrier,
+                "bulk" if bulk else "order",
+                c.chargeable_kg,
+                c.rule,
+                c.freight_usd,
+                c.fuel_usd,
+                c.handling_usd,
+            )
+        )
     customs = pricer.customs(route.pattern, entry_freight)
     handling += float(corridor.handling_per_kg[i]) * pricer.weight_kg
     stock = 0.0
@@ -192,15 +242,29 @@ def build_option(
         stock = pricer.stock_cost(route.stock_node, times.bulk_mean)
     landed = freight + fuel + handling + customs.total + stock
     return Option(
-        pattern=route.pattern, route=route.key, legs=tuple(legs), freight_usd=freight,
-        fuel_usd=fuel, handling_usd=handling, brokerage_usd=customs.fee_usd,
-        duty_usd=customs.duty_usd, tax_usd=customs.tax_usd, stock_usd=stock, landed_usd=landed,
+        pattern=route.pattern,
+        route=route.key,
+        legs=tuple(legs),
+        freight_usd=freight,
+        fuel_usd=fuel,
+        handling_usd=handling,
+        brokerage_usd=customs.fee_usd,
+        duty_usd=customs.duty_usd,
+        tax_usd=customs.tax_usd,
+        stock_usd=stock,
+        landed_usd=landed,
         shipper_usd=landed if s.incoterm == "DDP" else landed - customs.total,
-        p50_days=times.p50, p90_days=times.p90, mean_days=times.mean,
-        bulk_p50_days=times.bulk_p50, bulk_p90_days=times.bulk_p90,
-        co2e_kg=float(corridor.co2e_per_kg[i]) * pricer.weight_kg, treatment=customs.treatment,
-        tax_at_border=customs.tax_at_border, pareto=pareto, variants=variants,
-    )  # fmt: skip
+        p50_days=times.p50,
+        p90_days=times.p90,
+        mean_days=times.mean,
+        bulk_p50_days=times.bulk_p50,
+        bulk_p90_days=times.bulk_p90,
+        co2e_kg=float(corridor.co2e_per_kg[i]) * pricer.weight_kg,
+        treatment=customs.treatment,
+        tax_at_border=customs.tax_at_border,
+        pareto=pareto,
+        variants=variants,
+    )
 
 
 _MODE = {mode: mode.value for mode in Mode}

@@ -129,8 +129,9 @@ class SearchSpace:
         handling = {n.id: lt.handling_time(n).mean for n in network.nodes}
         clearance = {n.id: lt.clearance_time(n).mean for n in network.nodes}
         territory = {n.id: network.territory_of(n.id) for n in network.nodes}
-        return cls(network, parcel, bulk, blocked, {}, lane_days, handling, clearance, max_legs,
-                   territory)  # fmt: skip
+        return cls(
+            network, parcel, bulk, blocked, {}, lane_days, handling, clearance, max_legs, territory
+        )
 
     def time_of(
         self, lanes: tuple[str, ...], make: Callable[[], lt.LeadTime]
@@ -142,8 +143,9 @@ class SearchSpace:
             hit = self.times[lanes] = (time, time.p90, time.p50)
         return hit
 
-    def graph(self, pattern: Pattern, market: str,
-              routes: Iterable[Route] | None = None) -> SearchGraph:  # fmt: skip
+    def graph(
+        self, pattern: Pattern, market: str, routes: Iterable[Route] | None = None
+    ) -> SearchGraph:
         """The search graph of ``pattern`` to ``market``: every lane, or only those of ``routes``.
 
         Restricting to the lanes of the corridor's candidate routes is exact:
@@ -164,10 +166,13 @@ class SearchSpace:
         if pattern is not Pattern.DIRECT:
             kind = _STOCK_KIND[pattern]
             for lane in self.network.lanes:
-                if (lane.dest == market and lane.scope.carries_parcels()
-                        and nodes[lane.origin].kind is kind
-                        and self.territory[lane.origin] == inside
-                        and (only is None or lane.id in only)):  # fmt: skip
+                if (
+                    lane.dest == market
+                    and lane.scope.carries_parcels()
+                    and nodes[lane.origin].kind is kind
+                    and self.territory[lane.origin] == inside
+                    and (only is None or lane.id in only)
+                ):
                     last_miles.setdefault(lane.origin, []).append(lane)
         adjacency = self.parcel_out if pattern is Pattern.DIRECT else self.bulk_out
         out = {
@@ -312,14 +317,28 @@ def _direct(
     start_time = lt.handling_time(nodes[s.origin])
     cost0 = pricer.handling(s.origin)
     settler = _Settler(customs.uses_freight)
-    settler.push(_Label(cost0, cost0, 0.0, 0, s.origin, False, (),
-                        frozenset([s.origin]), frozenset([territory[s.origin]]), start_time,
-                        start_time.p90, 0.0))  # fmt: skip
+    settler.push(
+        _Label(
+            cost0,
+            cost0,
+            0.0,
+            0,
+            s.origin,
+            False,
+            (),
+            frozenset([s.origin]),
+            frozenset([territory[s.origin]]),
+            start_time,
+            start_time.p90,
+            0.0,
+        )
+    )
     finals: list[Point] = []
     while (label := settler.pop()) is not None:
         if label.node == market:
-            finals.append(Point(f"{Pattern.DIRECT.value}:{'>'.join(label.lanes)}",
-                                label.cost, label.p90))  # fmt: skip
+            finals.append(
+                Point(f"{Pattern.DIRECT.value}:{'>'.join(label.lanes)}", label.cost, label.p90)
+            )
             continue
         here = territory[label.node]
         for lane in graph.out.get(label.node, ()):
@@ -353,8 +372,12 @@ def _direct(
             parent = label.time
             assert parent is not None
 
-            def make(lane: Lane = lane, parent: lt.LeadTime = parent, entering: bool = entering,
-                     head: str = head) -> lt.LeadTime:  # fmt: skip
+            def make(
+                lane: Lane = lane,
+                parent: lt.LeadTime = parent,
+                entering: bool = entering,
+                head: str = head,
+            ) -> lt.LeadTime:
                 time = parent + lt.lane_time(lane)
                 if entering:
                     time = time + lt.clearance_time(nodes[head])
@@ -365,9 +388,22 @@ def _direct(
             time, p90, _ = space.time_of(direct_key(inside, lanes), make)
             if max_days is not None and p90 > max_days + EPS:
                 continue
-            settler.push(_Label(cost, cost, freight, label.legs + 1, head, entered, lanes,
-                                label.visited | {head}, label.territories | {there}, time, p90,
-                                0.0))  # fmt: skip
+            settler.push(
+                _Label(
+                    cost,
+                    cost,
+                    freight,
+                    label.legs + 1,
+                    head,
+                    entered,
+                    lanes,
+                    label.visited | {head},
+                    label.territories | {there},
+                    time,
+                    p90,
+                    0.0,
+                )
+            )
     return finals
 
 
@@ -389,15 +425,29 @@ def _via_stock(
     days0 = space.handling_days[s.origin]
     cost0 = pricer.handling(s.origin)
     settler = _Settler(customs.uses_freight)
-    settler.push(_Label(cost0 + per_day * days0, cost0, 0.0, 0, s.origin, False, (),
-                        frozenset([s.origin]), frozenset([territory[s.origin]]), None, 0.0,
-                        days0))  # fmt: skip
+    settler.push(
+        _Label(
+            cost0 + per_day * days0,
+            cost0,
+            0.0,
+            0,
+            s.origin,
+            False,
+            (),
+            frozenset([s.origin]),
+            frozenset([territory[s.origin]]),
+            None,
+            0.0,
+            days0,
+        )
+    )
     finals: list[Point] = []
     while (label := settler.pop()) is not None:
         if label.node in last_miles:
             if label.entered:
-                finals += _finish(space, pricer, pattern, label, last_miles[label.node],
-                                  max_price, max_days)  # fmt: skip
+                finals += _finish(
+                    space, pricer, pattern, label, last_miles[label.node], max_price, max_days
+                )
             continue
         here = territory[label.node]
         for lane in graph.out.get(label.node, ()):
@@ -428,9 +478,22 @@ def _via_stock(
             days += space.handling_days[head]
             if max_price is not None and cost > max_price + EPS:
                 continue
-            settler.push(_Label(cost + per_day * days, cost, freight, label.legs + 1, head,
-                                entered, (*label.lanes, lane.id), label.visited | {head},
-                                label.territories | {there}, None, 0.0, days))  # fmt: skip
+            settler.push(
+                _Label(
+                    cost + per_day * days,
+                    cost,
+                    freight,
+                    label.legs + 1,
+                    head,
+                    entered,
+                    (*label.lanes, lane.id),
+                    label.visited | {head},
+                    label.territories | {there},
+                    None,
+                    0.0,
+                    days,
+                )
+            )
     return finals
 
 

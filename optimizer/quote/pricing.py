@@ -110,9 +110,14 @@ class ShipmentPricer:
         return CustomsCharge(  # built directly: dataclasses.replace is slow on a hot path
             base.duty_usd + freight_usd * (unit.duty_usd - base.duty_usd),
             base.tax_usd + freight_usd * (unit.tax_usd - base.tax_usd),
-            base.fee_usd, base.rule_id, base.treatment, base.within_threshold,
-            base.tax_at_border, base.ok, base.reason,
-        )  # fmt: skip
+            base.fee_usd,
+            base.rule_id,
+            base.treatment,
+            base.within_threshold,
+            base.tax_at_border,
+            base.ok,
+            base.reason,
+        )
 
     def customs_affine(self, pattern: Pattern) -> tuple[float, float] | None:
         """``(total at zero freight, added per USD of freight)`` of :meth:`customs`.
@@ -163,28 +168,42 @@ class ShipmentPricer:
         if len(pieces) == 1:
             p = pieces[0]
             return price_shipment(
-                tariff, self.network, weight_kg=p.weight_kg * p.count,
-                volume_m3=p.volume_m3 * p.count, pieces=p.count,
-            )  # fmt: skip
+                tariff,
+                self.network,
+                weight_kg=p.weight_kg * p.count,
+                volume_m3=p.volume_m3 * p.count,
+                pieces=p.count,
+            )
         parts = [
-            price_shipment(tariff, self.network, weight_kg=p.weight_kg * p.count,
-                           volume_m3=p.volume_m3 * p.count, pieces=p.count)
+            price_shipment(
+                tariff,
+                self.network,
+                weight_kg=p.weight_kg * p.count,
+                volume_m3=p.volume_m3 * p.count,
+                pieces=p.count,
+            )
             for p in pieces
-        ]  # fmt: skip
+        ]
         refused = next((c for c in parts if not c.ok), None)
         if refused is not None:
             return refused
         if tariff.basis is not TariffBasis.PER_PARCEL:  # bill the total, pieces checked above
             s = self.shipment
             return price_shipment(
-                tariff, self.network, weight_kg=s.weight_kg, volume_m3=s.volume_m3,
+                tariff,
+                self.network,
+                weight_kg=s.weight_kg,
+                volume_m3=s.volume_m3,
                 pieces=s.piece_count,
-            )  # fmt: skip
+            )
         rule = "volumetric" if any(c.rule == "volumetric" for c in parts) else "actual"
         return LegCharge(
-            sum(c.freight_usd for c in parts), sum(c.fuel_usd for c in parts),
-            parts[0].handling_usd, sum(c.chargeable_kg for c in parts), rule,
-        )  # fmt: skip
+            sum(c.freight_usd for c in parts),
+            sum(c.fuel_usd for c in parts),
+            parts[0].handling_usd,
+            sum(c.chargeable_kg for c in parts),
+            rule,
+        )
 
     def _price_share(self, lane: Lane) -> LegCharge:
         network, s = self.network, self

@@ -11,29 +11,62 @@ from optimizer.quote.options import Option
 
 #: Columns of a quote row (one per shipment × option), in output order.
 COLUMNS = (
-    "shipment", "option", "pattern", "route", "modes", "carriers", "tags", "pareto",
-    "landed_usd", "shipper_usd", "freight_usd", "fuel_usd", "handling_usd", "brokerage_usd",
-    "duty_usd", "tax_usd", "stock_usd", "p50_days", "p90_days", "bulk_p90_days", "co2e_kg",
-    "chargeable", "treatment", "reason",
-)  # fmt: skip
+    "shipment",
+    "option",
+    "pattern",
+    "route",
+    "modes",
+    "carriers",
+    "tags",
+    "pareto",
+    "landed_usd",
+    "shipper_usd",
+    "freight_usd",
+    "fuel_usd",
+    "handling_usd",
+    "brokerage_usd",
+    "duty_usd",
+    "tax_usd",
+    "stock_usd",
+    "p50_days",
+    "p90_days",
+    "bulk_p90_days",
+    "co2e_kg",
+    "chargeable",
+    "treatment",
+    "reason",
+)
 
 
 def option_row(shipment_id: str, rank: int, o: Option) -> dict[str, Any]:
     """One flat row: money rounded to cents, days to 0.01, CO2e to 0.001 kg."""
     chargeable = "; ".join(f"{leg.lane} {leg.chargeable_kg:.2f} kg {leg.rule}" for leg in o.legs)
     return {
-        "shipment": shipment_id, "option": rank, "pattern": o.pattern.value, "route": o.route,
-        "modes": o.modes, "carriers": o.carriers, "tags": " ".join(o.tags), "pareto": o.pareto,
-        "landed_usd": round(o.landed_usd, 2), "shipper_usd": round(o.shipper_usd, 2),
-        "freight_usd": round(o.freight_usd, 2), "fuel_usd": round(o.fuel_usd, 2),
-        "handling_usd": round(o.handling_usd, 2), "brokerage_usd": round(o.brokerage_usd, 2),
-        "duty_usd": round(o.duty_usd, 2), "tax_usd": round(o.tax_usd, 2),
-        "stock_usd": round(o.stock_usd, 2), "p50_days": round(o.p50_days, 2),
+        "shipment": shipment_id,
+        "option": rank,
+        "pattern": o.pattern.value,
+        "route": o.route,
+        "modes": o.modes,
+        "carriers": o.carriers,
+        "tags": " ".join(o.tags),
+        "pareto": o.pareto,
+        "landed_usd": round(o.landed_usd, 2),
+        "shipper_usd": round(o.shipper_usd, 2),
+        "freight_usd": round(o.freight_usd, 2),
+        "fuel_usd": round(o.fuel_usd, 2),
+        "handling_usd": round(o.handling_usd, 2),
+        "brokerage_usd": round(o.brokerage_usd, 2),
+        "duty_usd": round(o.duty_usd, 2),
+        "tax_usd": round(o.tax_usd, 2),
+        "stock_usd": round(o.stock_usd, 2),
+        "p50_days": round(o.p50_days, 2),
         "p90_days": round(o.p90_days, 2),
         "bulk_p90_days": None if o.bulk_p90_days is None else round(o.bulk_p90_days, 2),
-        "co2e_kg": round(o.co2e_kg, 3), "chargeable": chargeable, "treatment": o.treatment,
+        "co2e_kg": round(o.co2e_kg, 3),
+        "chargeable": chargeable,
+        "treatment": o.treatment,
         "reason": "",
-    }  # fmt: skip
+    }
 
 
 def result_rows(result: QuoteResult, shipment_id: str = "") -> list[dict[str, Any]]:
@@ -58,16 +91,22 @@ def result_json(result: QuoteResult) -> dict[str, Any]:
         options.append(data)
     return {
         "shipment": {
-            "id": s.id, "from": s.origin, "to": s.market, "weight_kg": s.weight_kg,
-            "volume_m3": s.volume_m3, "pieces": s.piece_count, "value_usd": s.value_usd,
-            "category": s.category, "incoterm": s.incoterm.value,
+            "id": s.id,
+            "from": s.origin,
+            "to": s.market,
+            "weight_kg": s.weight_kg,
+            "volume_m3": s.volume_m3,
+            "pieces": s.piece_count,
+            "value_usd": s.value_usd,
+            "category": s.category,
+            "incoterm": s.incoterm.value,
             "ship_date": s.ship_date.isoformat(),
             "pattern": s.pattern.value if s.pattern else None,
         },
         "value_of_day_usd": result.value_of_day_usd,
         "options": options,
         "rejections": [asdict(r) for r in result.rejections],
-    }  # fmt: skip
+    }
 
 
 def render_table(result: QuoteResult) -> str:
@@ -81,8 +120,10 @@ def render_table(result: QuoteResult) -> str:
     lines = [head, ""]
     if not result.options:
         lines.append("No option can carry this shipment:")
-        lines += [f"  - {r.pattern}: {r.reason}" + (f" ({r.routes} routes)" if r.routes else "")
-                  for r in result.rejections]  # fmt: skip
+        lines += [
+            f"  - {r.pattern}: {r.reason}" + (f" ({r.routes} routes)" if r.routes else "")
+            for r in result.rejections
+        ]
         return "\n".join(lines)
     cols = f"{'#':>3} {'landed USD':>11} {'P50 d':>6} {'P90 d':>6} {'CO2e kg':>8}  {'pareto':6}  "
     lines.append(cols + "pattern / modes / tags")
@@ -110,8 +151,10 @@ def render_table(result: QuoteResult) -> str:
     if result.rejections:
         lines.append("")
         lines.append("Not offered:")
-        lines += [f"  - {r.pattern}: {r.reason}" + (f" ({r.routes} routes)" if r.routes else "")
-                  for r in result.rejections]  # fmt: skip
+        lines += [
+            f"  - {r.pattern}: {r.reason}" + (f" ({r.routes} routes)" if r.routes else "")
+            for r in result.rejections
+        ]
     return "\n".join(lines)
 
 

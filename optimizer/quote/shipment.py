@@ -76,9 +76,20 @@ class Shipment:
 
 #: Fields of a shipment as text (CLI options and batch CSV columns).
 FIELDS = (
-    "id", "from", "to", "weight_kg", "dims_cm", "pieces", "value", "currency", "category",
-    "incoterm", "ship_date", "pattern", "items",
-)  # fmt: skip
+    "id",
+    "from",
+    "to",
+    "weight_kg",
+    "dims_cm",
+    "pieces",
+    "value",
+    "currency",
+    "category",
+    "incoterm",
+    "ship_date",
+    "pattern",
+    "items",
+)
 
 _DIMS = re.compile(r"^\s*([\d.eE+-]+)\s*[x×*]\s*([\d.eE+-]+)\s*[x×*]\s*([\d.eE+-]+)\s*$")
 
@@ -115,10 +126,17 @@ def parse_shipment(
         return None, bad
     assert weight is not None and volume is not None and count is not None and items is not None
     shipment = Shipment(
-        origin=origin, market=market, pieces=(Piece(weight, volume, count),),
-        value_usd=value_usd or 0.0, category=category, ship_date=day or dt.date.today(),
-        incoterm=incoterm or Incoterm.DDP, pattern=pattern, items=items, id=text("id"),
-    )  # fmt: skip
+        origin=origin,
+        market=market,
+        pieces=(Piece(weight, volume, count),),
+        value_usd=value_usd or 0.0,
+        category=category,
+        ship_date=day or dt.date.today(),
+        incoterm=incoterm or Incoterm.DDP,
+        pattern=pattern,
+        items=items,
+        id=text("id"),
+    )
     return shipment, []
 
 
@@ -194,8 +212,12 @@ def _money(network: Network, value: float | None, currency: str, problem: Report
     known = dict(network.fx_per_usd)
     if currency not in known:
         hint = difflib.get_close_matches(currency, sorted(known), n=1)
-        problem("currency", "unknown currency", currency, f"one of {', '.join(sorted(known))}"
-                if not hint else f"did you mean {hint[0]!r}?")  # fmt: skip
+        problem(
+            "currency",
+            "unknown currency",
+            currency,
+            f"one of {', '.join(sorted(known))}" if not hint else f"did you mean {hint[0]!r}?",
+        )
         return None
     return None if value is None else network.to_usd(value, currency)
 
@@ -210,8 +232,12 @@ def _category(network: Network, category: str, problem: Report) -> str:
     if by_chapter:
         return by_chapter[0]
     hint = difflib.get_close_matches(category, sorted(network.category_by_id), n=1)
-    problem("category", "unknown category or HS chapter", category,
-            f"did you mean {hint[0]!r}?" if hint else "")  # fmt: skip
+    problem(
+        "category",
+        "unknown category or HS chapter",
+        category,
+        f"did you mean {hint[0]!r}?" if hint else "",
+    )
     return ""
 
 

@@ -80,8 +80,15 @@ class RouteIndex:
             if n.kind.holds_stock:
                 stock.setdefault((n.kind, territory[n.id]), set()).add(n.id)
         blocked = {n.id for n in network.nodes if n.kind is NodeKind.MARKET or n.kind.holds_stock}
-        return cls(network, _freeze(parcel), _freeze(bulk), _freeze(parcel_in), territory,
-                   frozenset(blocked), {k: frozenset(v) for k, v in stock.items()})
+        return cls(
+            network,
+            _freeze(parcel),
+            _freeze(bulk),
+            _freeze(parcel_in),
+            territory,
+            frozenset(blocked),
+            {k: frozenset(v) for k, v in stock.items()},
+        )
 
     @classmethod
     def of(cls, network: Network) -> RouteIndex:

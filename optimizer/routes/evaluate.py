@@ -97,8 +97,24 @@ class RouteOption:
 
 
 def _refuse(demand: Demand, route: Route, reason: str) -> RouteOption:
-    return RouteOption(demand.id, route, False, reason, CostSplit(), (), math.inf, math.inf,
-                       math.inf, 0.0, (), (), (), None, 0.0, "")
+    return RouteOption(
+        demand.id,
+        route,
+        False,
+        reason,
+        CostSplit(),
+        (),
+        math.inf,
+        math.inf,
+        math.inf,
+        0.0,
+        (),
+        (),
+        (),
+        None,
+        0.0,
+        "",
+    )
 
 
 def _lane_charge(
@@ -107,16 +123,21 @@ def _lane_charge(
     """(linear freight per order, container use or None, refusal reason)."""
     tariff = network.tariff_by_id[lane.tariff]
     if tariff.basis is TariffBasis.PER_PARCEL:
-        charge = price_shipment(tariff, network, weight_kg=demand.weight_kg,
-                                volume_m3=demand.volume_m3, pieces=1)
+        charge = price_shipment(
+            tariff, network, weight_kg=demand.weight_kg, volume_m3=demand.volume_m3, pieces=1
+        )
         if not charge.ok:
             return 0.0, None, f"{lane.id}: {charge.reason}"
         return charge.total, None, ""
     if tariff.basis is TariffBasis.PER_CONTAINER:
-        use = ContainerUse(lane.id, demand.weight_kg, demand.volume_m3,
-                           container_cost_usd(tariff, network),
-                           tariff.container_capacity_kg or math.inf,
-                           tariff.container_capacity_m3 or math.inf)
+        use = ContainerUse(
+            lane.id,
+            demand.weight_kg,
+            demand.volume_m3,
+            container_cost_usd(tariff, network),
+            tariff.container_capacity_kg or math.inf,
+            tariff.container_capacity_m3 or math.inf,
+        )
         return 0.0, use, ""
     density = demand.weight_kg / demand.volume_m3
     rate = marginal_rate_per_kg(tariff, network, density_kg_per_m3=density, volume_kg=load_kg)
@@ -182,8 +203,9 @@ def _statics(network: Network, route: Route) -> RouteStatics:
     co2 = tuple((lane.distance_km, lane.co2e_kg_per_tkm) for lane in lanes)
     inf = math.inf
     if entry is None or timing.customer is None:
-        return RouteStatics(bulk, customer, lanes, passed, handling, None, -1, inf, inf, inf,
-                            0.0, 0.0, None, co2)
+        return RouteStatics(
+            bulk, customer, lanes, passed, handling, None, -1, inf, inf, inf, 0.0, 0.0, None, co2
+        )
     customer_time = timing.customer
     # pipeline and safety stock need only the mean and variance of the bulk lead time,
     # which add up exactly over independent parts: no convolution needed
@@ -191,13 +213,29 @@ def _statics(network: Network, route: Route) -> RouteStatics:
     bulk_mean = sum(m for m, _ in moments)
     bulk_sd = math.sqrt(sum(v for _, v in moments))
     stock_node = nodes[route.stock_node] if route.stock_node else None
-    return RouteStatics(bulk, customer, lanes, passed, handling, entry, entry_idx,
-                        customer_time.p50, customer_time.p90, customer_time.mean,
-                        bulk_mean, bulk_sd, stock_node, co2)
+    return RouteStatics(
+        bulk,
+        customer,
+        lanes,
+        passed,
+        handling,
+        entry,
+        entry_idx,
+        customer_time.p50,
+        customer_time.p90,
+        customer_time.mean,
+        bulk_mean,
+        bulk_sd,
+        stock_node,
+        co2,
+    )
 
 
-_CHANNEL = {Pattern.DIRECT: Channel.PARCEL, Pattern.BONDED: Channel.BONDED,
-            Pattern.OVERSEAS: Channel.COMMERCIAL}
+_CHANNEL = {
+    Pattern.DIRECT: Channel.PARCEL,
+    Pattern.BONDED: Channel.BONDED,
+    Pattern.OVERSEAS: Channel.COMMERCIAL,
+}
 
 
 def evaluate(
@@ -212,7 +250,8 @@ def evaluate(
     n_bulk = len(bulk)
     uses_stock = route.pattern.uses_stock
     orders_per_shipment = demand.orders_per_week * (
-        inventory.replenishment_days / 7.0 if uses_stock else 1.0)
+        inventory.replenishment_days / 7.0 if uses_stock else 1.0
+    )
     freight = 0.0
     containers: list[ContainerUse] = []
     per_lane: list[float] = []  # per-order freight by lane, containers at full load
@@ -238,12 +277,16 @@ def evaluate(
         return _refuse(demand, route, f"route never enters {network.territory_of(demand.market)}")
     channel = _CHANNEL[route.pattern]
     intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
-    charge = _assess_cached(network, market_country, channel, origin_country, demand,
-                            intl_freight, day)
+    charge = _assess_cached(
+        network, market_country, channel, origin_country, demand, intl_freight, day
+    )
     if not charge.ok:
         return _refuse(demand, route, charge.reason)
-    fee = charge.fee_usd / orders_per_shipment if route.pattern is Pattern.OVERSEAS \
+    fee = (
+        charge.fee_usd / orders_per_shipment
+        if route.pattern is Pattern.OVERSEAS
         else charge.fee_usd
+    )
     duties = charge.duty_usd + charge.tax_usd + fee
     inventory_cost, storage_m3 = 0.0, 0.0
     clearance_node: str | None = entry
@@ -254,11 +297,13 @@ def evaluate(
         clearance_node = stock.id if bonded else None  # overseas: bulk entries, not per order
         weeks_l, weeks_r = st.bulk_mean / 7.0, inventory.replenishment_days / 7.0
         z = _inv_cdf(inventory.service_level)
-        safety = z * math.sqrt((weeks_l + weeks_r) * inventory.demand_cv ** 2
-                               + (st.bulk_sd / 7.0) ** 2)
+        safety = z * math.sqrt(
+            (weeks_l + weeks_r) * inventory.demand_cv**2 + (st.bulk_sd / 7.0) ** 2
+        )
         cycle = weeks_r / 2.0
-        holding = (weeks_l + cycle + safety) * demand.value_usd * \
-            inventory.holding_rate_per_year / 52.0
+        holding = (
+            (weeks_l + cycle + safety) * demand.value_usd * inventory.holding_rate_per_year / 52.0
+        )
         storage_m3 = (cycle + safety) * demand.volume_m3
         storage = storage_m3 * stock.storage_cost_per_m3_day * 7.0
         inventory_cost = holding + storage
@@ -266,15 +311,22 @@ def evaluate(
     co2 = sum(co2e_kg(demand.weight_kg, km, f) for km, f in st.co2e_per_kg)
     w, v = demand.weight_kg, demand.volume_m3
     return RouteOption(
-        demand=demand.id, route=route, ok=True, reason="",
+        demand=demand.id,
+        route=route,
+        ok=True,
+        reason="",
         cost=CostSplit(freight, handling, duties, inventory_cost),
         containers=tuple(containers),
-        p50=st.p50, p90=st.p90, mean_days=st.mean_days,
+        p50=st.p50,
+        p90=st.p90,
+        mean_days=st.mean_days,
         co2e_kg=co2,
         lane_kg=tuple((lane.id, w) for lane in lanes),
         lane_m3=tuple((lane.id, v) for lane in lanes),
         node_kg=tuple((n, w) for n in st.passed),
-        clearance_node=clearance_node, storage_m3=storage_m3, treatment=charge.treatment,
+        clearance_node=clearance_node,
+        storage_m3=storage_m3,
+        treatment=charge.treatment,
     )
 
 
@@ -314,18 +366,37 @@ def _lane_charge_cached(
 
 
 def _assess_cached(
-    network: Network, market_country: str, channel: Channel, origin_country: str,
-    demand: Demand, freight: float, day: object,
+    network: Network,
+    market_country: str,
+    channel: Channel,
+    origin_country: str,
+    demand: Demand,
+    freight: float,
+    day: object,
 ) -> cu.CustomsCharge:
     _own(network)
     cif = network.country_by_code[market_country].valuation == "cif"
-    key = (market_country, channel, origin_country, demand.category, demand.value_usd,
-           freight if cif else 0.0, demand.items_per_order, day)
+    key = (
+        market_country,
+        channel,
+        origin_country,
+        demand.category,
+        demand.value_usd,
+        freight if cif else 0.0,
+        demand.items_per_order,
+        day,
+    )
     hit = _ASSESS_CACHE.get(key)
     if hit is None:
         hit = _ASSESS_CACHE[key] = cu.assess(
-            network, dest_country=market_country, channel=channel,
-            origin_country=origin_country, category=demand.category,
-            value_usd=demand.value_usd, freight_usd=freight if cif else 0.0,
-            items=demand.items_per_order, day=day)  # type: ignore[arg-type]
+            network,
+            dest_country=market_country,
+            channel=channel,
+            origin_country=origin_country,
+            category=demand.category,
+            value_usd=demand.value_usd,
+            freight_usd=freight if cif else 0.0,
+            items=demand.items_per_order,
+            day=day,  # type: ignore[arg-type]
+        )
     return hit

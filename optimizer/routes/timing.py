@@ -41,8 +41,9 @@ def route_timing(network: Network, route: Route) -> RouteTiming:
     lanes = [network.lane_by_id[x] for x in route.lanes]
     market = lanes[-1].dest
     territory = network.territory_of(market)
-    entry_index = next((i for i, lane in enumerate(lanes)
-                        if network.territory_of(lane.dest) == territory), -1)
+    entry_index = next(
+        (i for i, lane in enumerate(lanes) if network.territory_of(lane.dest) == territory), -1
+    )
     if entry_index < 0:
         return RouteTiming(None, -1, None, ())
     entry = lanes[entry_index].dest

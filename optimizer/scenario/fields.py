@@ -50,22 +50,45 @@ def parse(spec: Spec, raw: Any, file: str, line: int | None, problems: list[Prob
     """Parse one raw value (YAML scalar or CSV text) by ``spec``; record problems."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
-            problems.append(Problem(file, "value is missing", row=line, field=spec.name,
-                                    expected=f"{spec.expected()} ({spec.description})"))
+            problems.append(
+                Problem(
+                    file,
+                    "value is missing",
+                    row=line,
+                    field=spec.name,
+                    expected=f"{spec.expected()} ({spec.description})",
+                )
+            )
         return spec.default
     value: Any
     try:
         value = _convert(spec.type, raw)
     except (TypeError, ValueError):
-        problems.append(Problem(file, "bad value", row=line, field=spec.name, value=str(raw),
-                                expected=spec.expected()))
+        problems.append(
+            Problem(
+                file,
+                "bad value",
+                row=line,
+                field=spec.name,
+                value=str(raw),
+                expected=spec.expected(),
+            )
+        )
         return spec.default
     if spec.type in ("float", "int"):
         too_low = spec.lo is not None and (value < spec.lo or (spec.lo_open and value == spec.lo))
         too_high = spec.hi is not None and value > spec.hi
         if too_low or too_high or (isinstance(value, float) and not math.isfinite(value)):
-            problems.append(Problem(file, "value out of range", row=line, field=spec.name,
-                                    value=str(raw), expected=spec.expected()))
+            problems.append(
+                Problem(
+                    file,
+                    "value out of range",
+                    row=line,
+                    field=spec.name,
+                    value=str(raw),
+                    expected=spec.expected(),
+                )
+            )
             return spec.default
     return value
 
@@ -104,11 +127,17 @@ def _convert(kind: str, raw: Any) -> Any:
 
 
 def markdown_table(title: str, specs: tuple[Spec, ...]) -> str:
-    lines = [f"### `{title}`", "", "| field | type | unit | default | required | description |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"### `{title}`",
+        "",
+        "| field | type | unit | default | required | description |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in specs:
         typ = s.type.replace("|", " \\| ")
         default = "" if s.default is None else str(s.default)
-        lines.append(f"| `{s.name}` | {typ} | {s.unit} | {default} | "
-                     f"{'yes' if s.required else ''} | {s.description} |")
+        lines.append(
+            f"| `{s.name}` | {typ} | {s.unit} | {default} | "
+            f"{'yes' if s.required else ''} | {s.description} |"
+        )
     return "\n".join(lines) + "\n"

@@ -19,8 +19,13 @@ from optimizer.network.tables import header_problems, read_csv_rows
 from optimizer.scenario.reader import check_against_network, read_scenario
 from optimizer.scenario.records import Scenario, WhatIf
 
-_PRICE_FIELDS = ("first_weight_price", "additional_step_price", "price_per_kg", "minimum_charge",
-                 "container_price")
+_PRICE_FIELDS = (
+    "first_weight_price",
+    "additional_step_price",
+    "price_per_kg",
+    "minimum_charge",
+    "container_price",
+)
 
 
 def load(path: str | Path) -> tuple[Scenario, r.Network, list[Problem]]:
@@ -58,9 +63,11 @@ def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
     """A new network with the overrides applied (the input is not changed)."""
     closed_nodes = set(what_if.closed_nodes)
     lanes = [
-        lane for lane in network.lanes
+        lane
+        for lane in network.lanes
         if lane.id not in what_if.closed_lanes
-        and lane.origin not in closed_nodes and lane.dest not in closed_nodes
+        and lane.origin not in closed_nodes
+        and lane.dest not in closed_nodes
         and not set(lane.corridor) & set(what_if.closed_corridors)
     ]
     tariffs = {t.id: t for t in network.tariffs}
@@ -73,11 +80,17 @@ def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
         if factor != 1.0:
             base = tariffs[lane.tariff]
             scaled = dataclasses.replace(
-                base, id=f"{base.id}@{lane.id}",
-                breaks=tuple(dataclasses.replace(b, price_per_kg=b.price_per_kg * factor)
-                             for b in base.breaks),
-                **{f: getattr(base, f) * factor for f in _PRICE_FIELDS
-                   if getattr(base, f) is not None},
+                base,
+                id=f"{base.id}@{lane.id}",
+                breaks=tuple(
+                    dataclasses.replace(b, price_per_kg=b.price_per_kg * factor)
+                    for b in base.breaks
+                ),
+                **{
+                    f: getattr(base, f) * factor
+                    for f in _PRICE_FIELDS
+                    if getattr(base, f) is not None
+                },
             )
             tariffs[scaled.id] = scaled
             lane = dataclasses.replace(lane, tariff=scaled.id)
@@ -102,7 +115,8 @@ def _read_rules(path: Path) -> list[r.CustomsRule]:
     problems: list[Problem] = []
     rows, header, read_problems = read_csv_rows(path)
     problems += read_problems + header_problems(str(path), header, attrs)
-    parsed: list[ParsedRow] = [parse_row(str(path), line, cells, attrs, problems)
-                               for line, cells in rows]
+    parsed: list[ParsedRow] = [
+        parse_row(str(path), line, cells, attrs, problems) for line, cells in rows
+    ]
     raise_if_any(problems)
     return build_rules(parsed)

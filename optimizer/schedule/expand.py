@@ -210,9 +210,11 @@ def itinerary_arcs(tt: Timetable, scenario: OrdersScenario, k: int) -> OrderArcs
             if all(daily) and len(kept) >= DAILY_STARTS:
                 break
         if kept:
-            cost = sum(s.fixed_cost_per_departure + s.cost_per_container
-                       * math.ceil(order.volume_m3 / s.container_m3 - 1e-9)
-                       for s in (tt.services[i] for i in legs))
+            cost = sum(
+                s.fixed_cost_per_departure
+                + s.cost_per_container * math.ceil(order.volume_m3 / s.container_m3 - 1e-9)
+                for s in (tt.services[i] for i in legs)
+            )
             options.append((cost, r, list(kept.values())))
     if not options:
         return _full_arcs(tt, scenario, k)
@@ -223,8 +225,9 @@ def itinerary_arcs(tt: Timetable, scenario: OrdersScenario, k: int) -> OrderArcs
             deps.update(steps)
             waits.update(pauses)
             waits.update((order.origin, d) for d in range(start, steps[0].board))
-    return OrderArcs(k, start, due, tuple(sorted(deps, key=lambda d: (d.day, d.service))),
-                     tuple(sorted(waits)))
+    return OrderArcs(
+        k, start, due, tuple(sorted(deps, key=lambda d: (d.day, d.service))), tuple(sorted(waits))
+    )
 
 
 def _itinerary(

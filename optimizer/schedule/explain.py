@@ -43,8 +43,7 @@ def _earliest(
     return min(days), legs[::-1]
 
 
-def _relevant(services: tuple[ScheduledService, ...], order: Order
-              ) -> tuple[ScheduledService, ...]:
+def _relevant(services: tuple[ScheduledService, ...], order: Order) -> tuple[ScheduledService, ...]:
     """Services on some chain from the order's origin to its destination (others cannot help).
 
     Filtering first keeps the long searches below cheap on a large network; the
@@ -73,9 +72,14 @@ def explain(scenario: OrdersScenario, order: Order) -> Infeasible:
     if day is None:
         day, legs = _earliest(services, order, wh, horizon)
     if day is None:
-        return Infeasible(order.id, order.due, None, None,
-                          f"no chain of services connects {order.origin} to {order.dest} "
-                          f"within {horizon} days of {order.ready}")
+        return Infeasible(
+            order.id,
+            order.due,
+            None,
+            None,
+            f"no chain of services connects {order.origin} to {order.dest} "
+            f"within {horizon} days of {order.ready}",
+        )
     earliest = order.ready + dt.timedelta(days=day)
     best: tuple[int, int] | None = None  # (relaxed day, service index)
     for i in sorted({leg.service for leg in legs}):
@@ -85,13 +89,21 @@ def explain(scenario: OrdersScenario, order: Order) -> Infeasible:
         if rday is not None and rday < day and (best is None or rday < best[0]):
             best = (rday, i)
     if best is None:
-        return Infeasible(order.id, order.due, earliest, None,
-                          f"earliest possible arrival {earliest} is after the due date "
-                          f"{order.due}: transit times alone are too long")
+        return Infeasible(
+            order.id,
+            order.due,
+            earliest,
+            None,
+            f"earliest possible arrival {earliest} is after the due date "
+            f"{order.due}: transit times alone are too long",
+        )
     s = services[best[1]]
     relaxed_date = order.ready + dt.timedelta(days=best[0])
     return Infeasible(
-        order.id, order.due, earliest, s.id,
+        order.id,
+        order.due,
+        earliest,
+        s.id,
         f"earliest possible arrival {earliest} is after the due date {order.due}; "
         f"blocked by the schedule of service {s.id} ({s.origin} -> {s.dest}, {s.mode}, "
         f"departs {s.schedule_text}): with daily departures it could arrive {relaxed_date}",

@@ -52,8 +52,13 @@ class RowReader:
         return value
 
     def number(
-        self, field: str, *, default: float | None = None, minimum: float = 0.0,
-        maximum: float = math.inf, strict: bool = False,
+        self,
+        field: str,
+        *,
+        default: float | None = None,
+        minimum: float = 0.0,
+        maximum: float = math.inf,
+        strict: bool = False,
     ) -> float:
         """A finite number in ``[minimum, maximum]`` (``> minimum`` when ``strict``)."""
         raw = self.cells.get(field, "")
@@ -84,8 +89,12 @@ class RowReader:
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            self.problem(field, "not an ISO date" if raw else "missing value", raw or None,
-                         "a date like 2018-02-01")
+            self.problem(
+                field,
+                "not an ISO date" if raw else "missing value",
+                raw or None,
+                "a date like 2018-02-01",
+            )
             return None
 
     def flag(self, field: str) -> bool:

@@ -16,8 +16,14 @@ from matplotlib.patches import Patch
 from optimizer.io.atomic import atomic_path
 from optimizer.schedule.result import RoutePlan
 
-MODE_COLORS = {"sea": "#1f77b4", "air": "#d62728", "rail": "#2ca02c", "truck": "#ff7f0e",
-               "road": "#ff7f0e", "express": "#9467bd"}
+MODE_COLORS = {
+    "sea": "#1f77b4",
+    "air": "#d62728",
+    "rail": "#2ca02c",
+    "truck": "#ff7f0e",
+    "road": "#ff7f0e",
+    "express": "#9467bd",
+}
 OTHER = "#7f7f7f"
 
 
@@ -45,29 +51,47 @@ def write_gantt(plan: RoutePlan, target: str | Path) -> None:
             y = row - 0.35 + pi * height
             for prev, nxt in zip(part.legs, part.legs[1:], strict=False):
                 if nxt.depart > prev.arrive:  # dwell at a warehouse
-                    ax.broken_barh([(x(prev.arrive), x(nxt.depart) - x(prev.arrive))],
-                                   (y + height * 0.3, height * 0.3), facecolors="#cccccc")
+                    ax.broken_barh(
+                        [(x(prev.arrive), x(nxt.depart) - x(prev.arrive))],
+                        (y + height * 0.3, height * 0.3),
+                        facecolors="#cccccc",
+                    )
             for leg in part.legs:
                 color = mode_color(leg.mode)
                 modes.add(leg.mode)
                 width = max(x(leg.arrive) - x(leg.depart), 0.15)
-                ax.broken_barh([(x(leg.depart), width)], (y, height * 0.9), facecolors=color,
-                               edgecolor="black", linewidth=0.5)
+                ax.broken_barh(
+                    [(x(leg.depart), width)],
+                    (y, height * 0.9),
+                    facecolors=color,
+                    edgecolor="black",
+                    linewidth=0.5,
+                )
                 if width >= 1.5:
-                    ax.text(x(leg.depart) + width / 2, y + height * 0.45, leg.service,
-                            ha="center", va="center", fontsize=7, color="white")
+                    ax.text(
+                        x(leg.depart) + width / 2,
+                        y + height * 0.45,
+                        leg.service,
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white",
+                    )
         ax.plot([x(o.ready)], [row], "ko", markersize=3)
         ax.plot([x(o.due) + 1], [row], "r|", markersize=12)
-    ax.set_yticks(range(n), [f"{o.order}: {o.origin} → {o.dest}" for o in plan.orders],
-                  fontsize=8)
+    ax.set_yticks(range(n), [f"{o.order}: {o.origin} → {o.dest}" for o in plan.orders], fontsize=8)
     ax.invert_yaxis()
     last = max(x(o.due) + 1 for o in plan.orders)
     ticks = list(range(0, last + 1, max(1, -(-last // 12))))
-    ax.set_xticks(ticks, [(day0 + dt.timedelta(days=t)).strftime("%m-%d") for t in ticks],
-                  fontsize=8)
+    ax.set_xticks(
+        ticks, [(day0 + dt.timedelta(days=t)).strftime("%m-%d") for t in ticks], fontsize=8
+    )
     ax.grid(axis="x", linestyle=":", linewidth=0.5)
-    ax.legend(handles=[Patch(color=mode_color(m), label=m)
-                       for m in sorted(modes)], loc="lower right", fontsize=8)
+    ax.legend(
+        handles=[Patch(color=mode_color(m), label=m) for m in sorted(modes)],
+        loc="lower right",
+        fontsize=8,
+    )
     ax.set_title(f"{plan.scenario} — total {plan.total:,.0f}", fontsize=10)
     fig.tight_layout()
     with atomic_path(target) as tmp:

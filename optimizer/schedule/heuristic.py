@@ -30,8 +30,9 @@ def _cheapest(
     for dep in oa.departures:
         s = scenario.services[dep.service]
         have = load.get((dep.service, dep.day))
-        extra = math.ceil((have or 0.0) / s.container_m3 + order.volume_m3 / s.container_m3
-                          - 1e-9) - math.ceil((have or 0.0) / s.container_m3 - 1e-9)
+        extra = math.ceil(
+            (have or 0.0) / s.container_m3 + order.volume_m3 / s.container_m3 - 1e-9
+        ) - math.ceil((have or 0.0) / s.container_m3 - 1e-9)
         cost = (0.0 if have else s.fixed_cost_per_departure) + extra * s.cost_per_container
         cost += order.value * s.transit_duty_rate
         out[(s.origin, dep.board)].append((cost, (s.dest, dep.arrive), dep))
@@ -70,8 +71,9 @@ def _cheapest(
     return None
 
 
-def greedy_values(scenario: OrdersScenario, arcs: list[OrderArcs], rm: RouteModel
-                  ) -> dict[int, float] | None:
+def greedy_values(
+    scenario: OrdersScenario, arcs: list[OrderArcs], rm: RouteModel
+) -> dict[int, float] | None:
     """Values for every MIP variable from the greedy plan, or None if some order failed."""
     load: dict[tuple[int, int], float] = {}
     values = dict.fromkeys(range(rm.mip.num_vars), 0.0)

@@ -27,11 +27,16 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 ROUTES = "Route_Information.csv"
 ORDERS = "Order_Information.csv"
 _COMPONENTS = (
-    "Port/Airport/Rail Handling Cost", "Bunker/ Fuel Cost", "Documentation Cost",
-    "Equipment Cost", "Extra Cost",
+    "Port/Airport/Rail Handling Cost",
+    "Bunker/ Fuel Cost",
+    "Documentation Cost",
+    "Equipment Cost",
+    "Extra Cost",
 )
 _HOURS = (
-    "CustomClearance time (hours)", "Port/Airport/Rail Handling time (hours)", "Extra Time",
+    "CustomClearance time (hours)",
+    "Port/Airport/Rail Handling time (hours)",
+    "Extra Time",
     "Transit time (hours)",
 )
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -57,30 +62,43 @@ def read_hzjken(folder: str | Path) -> OrdersScenario:
     orders: list[Order] = []
     for n, r in enumerate(_rows(folder / ROUTES), start=1):
         try:
-            services.append(ScheduledService(
-                id=r["Route Number"], origin=r["Source"], dest=r["Destination"],
-                mode=r["Travel Mode"], carrier=r["Carrier"],
-                container_m3=float(r["Container Size"]),
-                fixed_cost_per_departure=float(r["Fixed Freight Cost"]),
-                cost_per_container=sum(float(r[c] or 0) for c in _COMPONENTS),
-                warehouse_cost_per_m3_day=float(r["Warehouse Cost"]) if r["Warehouse Cost"]
-                else None,
-                transit_duty_rate=float(r["Transit Duty"] or 0),
-                lead_days=lead_days(*(float(r[h] or 0) for h in _HOURS)),
-                weekdays=frozenset(i for i, d in enumerate(_DAYS) if r[d].strip() == "1"),
-            ))
+            services.append(
+                ScheduledService(
+                    id=r["Route Number"],
+                    origin=r["Source"],
+                    dest=r["Destination"],
+                    mode=r["Travel Mode"],
+                    carrier=r["Carrier"],
+                    container_m3=float(r["Container Size"]),
+                    fixed_cost_per_departure=float(r["Fixed Freight Cost"]),
+                    cost_per_container=sum(float(r[c] or 0) for c in _COMPONENTS),
+                    warehouse_cost_per_m3_day=float(r["Warehouse Cost"])
+                    if r["Warehouse Cost"]
+                    else None,
+                    transit_duty_rate=float(r["Transit Duty"] or 0),
+                    lead_days=lead_days(*(float(r[h] or 0) for h in _HOURS)),
+                    weekdays=frozenset(i for i, d in enumerate(_DAYS) if r[d].strip() == "1"),
+                )
+            )
         except (KeyError, ValueError) as exc:
             problems.append(Problem(str(folder / ROUTES), f"unreadable row: {exc}", row=n))
     for n, r in enumerate(_rows(folder / ORDERS), start=1):
         try:
-            orders.append(Order(
-                id=r["Order Number"], origin=r["Ship From"], dest=r["Ship To"],
-                value=float(r["Order Value"]), weight_kg=float(r["Weight (KG)"]),
-                volume_m3=float(r["Volume"]), ready=excel_date(float(r["Order Date"])),
-                due=excel_date(float(r["Required Delivery Date"])),
-                import_tax_rate=float(r["Tax Percentage"] or 0), splittable=False,
-                commodity=r["Commodity"],
-            ))
+            orders.append(
+                Order(
+                    id=r["Order Number"],
+                    origin=r["Ship From"],
+                    dest=r["Ship To"],
+                    value=float(r["Order Value"]),
+                    weight_kg=float(r["Weight (KG)"]),
+                    volume_m3=float(r["Volume"]),
+                    ready=excel_date(float(r["Order Date"])),
+                    due=excel_date(float(r["Required Delivery Date"])),
+                    import_tax_rate=float(r["Tax Percentage"] or 0),
+                    splittable=False,
+                    commodity=r["Commodity"],
+                )
+            )
         except (KeyError, ValueError) as exc:
             problems.append(Problem(str(folder / ORDERS), f"unreadable row: {exc}", row=n))
     if problems:
@@ -89,20 +107,39 @@ def read_hzjken(folder: str | Path) -> OrdersScenario:
 
 
 SERVICE_COLUMNS = {
-    "id": "Route Number", "origin": "Source", "dest": "Destination", "mode": "Travel Mode",
-    "carrier": "Carrier", "container_m3": "Container Size", "fixed_cost": "Fixed Freight Cost",
-    "handling_cost": _COMPONENTS[0], "fuel_cost": _COMPONENTS[1],
-    "documentation_cost": _COMPONENTS[2], "equipment_cost": _COMPONENTS[3],
-    "extra_cost": _COMPONENTS[4], "warehouse_cost_m3_day": "Warehouse Cost",
-    "transit_duty_rate": "Transit Duty", "customs_hours": _HOURS[0],
-    "handling_hours": _HOURS[1], "extra_hours": _HOURS[2], "transit_hours": _HOURS[3],
+    "id": "Route Number",
+    "origin": "Source",
+    "dest": "Destination",
+    "mode": "Travel Mode",
+    "carrier": "Carrier",
+    "container_m3": "Container Size",
+    "fixed_cost": "Fixed Freight Cost",
+    "handling_cost": _COMPONENTS[0],
+    "fuel_cost": _COMPONENTS[1],
+    "documentation_cost": _COMPONENTS[2],
+    "equipment_cost": _COMPONENTS[3],
+    "extra_cost": _COMPONENTS[4],
+    "warehouse_cost_m3_day": "Warehouse Cost",
+    "transit_duty_rate": "Transit Duty",
+    "customs_hours": _HOURS[0],
+    "handling_hours": _HOURS[1],
+    "extra_hours": _HOURS[2],
+    "transit_hours": _HOURS[3],
 }
 ORDER_COLUMNS = {
-    "id": "Order Number", "origin": "Ship From", "dest": "Ship To", "commodity": "Commodity",
-    "value": "Order Value", "weight_kg": "Weight (KG)", "volume_m3": "Volume",
-    "shipper_name": "Shipper Name", "shipper_address": "Shipper Address",
-    "shipper_country": "Shipper Country", "consignee_country": "Consignee Country",
-    "journey_type": "Journey Type", "import_tax_rate": "Tax Percentage",
+    "id": "Order Number",
+    "origin": "Ship From",
+    "dest": "Ship To",
+    "commodity": "Commodity",
+    "value": "Order Value",
+    "weight_kg": "Weight (KG)",
+    "volume_m3": "Volume",
+    "shipper_name": "Shipper Name",
+    "shipper_address": "Shipper Address",
+    "shipper_country": "Shipper Country",
+    "consignee_country": "Consignee Country",
+    "journey_type": "Journey Type",
+    "import_tax_rate": "Tax Percentage",
 }
 
 

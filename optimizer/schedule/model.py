@@ -55,8 +55,11 @@ def build_model(scenario: OrdersScenario, tt: Timetable, arcs: list[OrderArcs]) 
         for dep in oa.departures:
             s = scenario.services[dep.service]
             var = m.add_var(
-                0.0, 1.0, cost=order.value * s.transit_duty_rate,
-                integer=not order.splittable, name=f"x[{order.id},{s.id},{dep.day}]",
+                0.0,
+                1.0,
+                cost=order.value * s.transit_duty_rate,
+                integer=not order.splittable,
+                name=f"x[{order.id},{s.id},{dep.day}]",
             )
             rm.x[(oa.order, dep)] = var
             on_dep[(dep.service, dep.day)].append(var)
@@ -88,16 +91,22 @@ def _departure_rows(
             loads[(dep.service, dep.day)].append((var, order.volume_m3, order.splittable))
     for key in sorted(on_dep):
         s = scenario.services[key[0]]
-        y = m.add_var(0.0, 1.0, cost=s.fixed_cost_per_departure, integer=True,
-                      name=f"y[{s.id},{key[1]}]")
+        y = m.add_var(
+            0.0, 1.0, cost=s.fixed_cost_per_departure, integer=True, name=f"y[{s.id},{key[1]}]"
+        )
         rm.y[key] = y
         for var in on_dep[key]:
             m.add_row([var, y], [1.0, -1.0], ub=0.0)
         if s.cost_per_container <= 0:
             continue
         total = sum(v for _, v, _ in loads[key])
-        c = m.add_var(0.0, math.ceil(total / s.container_m3 - 1e-9), cost=s.cost_per_container,
-                      integer=True, name=f"c[{s.id},{key[1]}]")
+        c = m.add_var(
+            0.0,
+            math.ceil(total / s.container_m3 - 1e-9),
+            cost=s.cost_per_container,
+            integer=True,
+            name=f"c[{s.id},{key[1]}]",
+        )
         rm.c[key] = c
         idx = [c] + [var for var, _, _ in loads[key]]
         coef = [s.container_m3] + [-v for _, v, _ in loads[key]]
@@ -113,9 +122,7 @@ def _flow_rows(scenario: OrdersScenario, rm: RouteModel, oa: OrderArcs) -> None:
     """Conservation at each live state, arrival at the destination, enter-once per node."""
     order = scenario.orders[oa.order]
     m = rm.mip
-    balance: dict[tuple[str, int], tuple[list[int], list[float]]] = defaultdict(
-        lambda: ([], [])
-    )
+    balance: dict[tuple[str, int], tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
     into_node: dict[str, list[int]] = defaultdict(list)
     arrivals: list[int] = []
 

@@ -52,8 +52,14 @@ TERMINAL_DWELL_USD_PER_M3_DAY = 0.5
 #: Density used to price per_kg / per_wm lanes when the orders carry no weights (kg/m3).
 DEFAULT_DENSITY_KG_PER_M3 = 200.0
 #: Nodes where goods wait at the node's own storage rate.
-STOCK_KINDS = frozenset({NodeKind.ORIGIN_WAREHOUSE, NodeKind.WAREHOUSE, NodeKind.BONDED_ZONE,
-                         NodeKind.OVERSEAS_WAREHOUSE})
+STOCK_KINDS = frozenset(
+    {
+        NodeKind.ORIGIN_WAREHOUSE,
+        NodeKind.WAREHOUSE,
+        NodeKind.BONDED_ZONE,
+        NodeKind.OVERSEAS_WAREHOUSE,
+    }
+)
 TRANSIT_CHOICES = ("mean", "p90")
 ROUTE_CHOICES = ("candidates", "all")
 
@@ -108,15 +114,24 @@ def lane_service(
     else:
         size = 1.0
         per_unit = density_kg_per_m3 * marginal_rate_per_kg(
-            tariff, network, density_kg_per_m3=density_kg_per_m3)
+            tariff, network, density_kg_per_m3=density_kg_per_m3
+        )
         fixed = network.to_usd(tariff.handling_per_shipment, tariff.currency)
     weekdays = frozenset(lane.weekdays) or frozenset(range(7))
     return ScheduledService(
-        id=lane.id, origin=lane.origin, dest=lane.dest, mode=str(lane.mode),
-        carrier=lane.carrier, container_m3=size, fixed_cost_per_departure=fixed,
-        cost_per_container=per_unit, warehouse_cost_per_m3_day=dwell_rate(network, lane.origin),
-        transit_duty_rate=0.0, lead_days=lead_days(days * 24.0, clearance * 24.0),
-        weekdays=weekdays, cutoff_days=max(0, math.ceil(round(before, 9))),
+        id=lane.id,
+        origin=lane.origin,
+        dest=lane.dest,
+        mode=str(lane.mode),
+        carrier=lane.carrier,
+        container_m3=size,
+        fixed_cost_per_departure=fixed,
+        cost_per_container=per_unit,
+        warehouse_cost_per_m3_day=dwell_rate(network, lane.origin),
+        transit_duty_rate=0.0,
+        lead_days=lead_days(days * 24.0, clearance * 24.0),
+        weekdays=weekdays,
+        cutoff_days=max(0, math.ceil(round(before, 9))),
     )
 
 
@@ -129,8 +144,12 @@ def relevant_lanes(
     explanations' searches) small on a large network.
     """
     orders = list(orders)
-    lanes = [lane for lane in network.lanes if carries_consignments(network, lane)
-             and (options.modes is None or str(lane.mode) in options.modes)]
+    lanes = [
+        lane
+        for lane in network.lanes
+        if carries_consignments(network, lane)
+        and (options.modes is None or str(lane.mode) in options.modes)
+    ]
     succ: dict[str, set[str]] = defaultdict(set)
     pred: dict[str, set[str]] = defaultdict(set)
     for lane in lanes:
@@ -173,13 +192,21 @@ def journey_tax_rate(network: Network, order: Order) -> float:
     """
     o_country = network.node_by_id[order.origin].country
     d_country = network.node_by_id[order.dest].country
-    same = network.country_by_code[o_country].territory == \
-        network.country_by_code[d_country].territory
+    same = (
+        network.country_by_code[o_country].territory == network.country_by_code[d_country].territory
+    )
     if same or order.value <= 0:
         return 0.0
-    charge = assess(network, dest_country=d_country, channel=Channel.COMMERCIAL,
-                    origin_country=o_country, category=order.commodity, value_usd=order.value,
-                    freight_usd=0.0, day=order.ready)
+    charge = assess(
+        network,
+        dest_country=d_country,
+        channel=Channel.COMMERCIAL,
+        origin_country=o_country,
+        category=order.commodity,
+        value_usd=order.value,
+        freight_usd=0.0,
+        day=order.ready,
+    )
     return charge.total / order.value
 
 
@@ -225,8 +252,7 @@ def candidate_routes(
             if len(path) == MAX_LEGS:
                 continue
             seen = {origin} | {s.dest for s in path}
-            stack.extend((s.dest, (*path, s)) for s in out_of.get(node, ())
-                         if s.dest not in seen)
+            stack.extend((s.dest, (*path, s)) for s in out_of.get(node, ()) if s.dest not in seen)
         found.sort()
         keep: list[tuple[str, ...]] = [ids for _, _, ids in found[:CHEAPEST_ROUTES]]
         fastest = math.inf

@@ -56,13 +56,27 @@ def route(
             arcs.append(oa)
         else:
             infeasible.append(explain(scenario, order))
-    settings = SolverSettings(time_limit_s=time_limit_s, relative_gap=relative_gap, seed=seed,
-                              backend=backend)
+    settings = SolverSettings(
+        time_limit_s=time_limit_s, relative_gap=relative_gap, seed=seed, backend=backend
+    )
     rm = build_model(scenario, tt, arcs)
     if not arcs:
         status = SolveStatus.INFEASIBLE
-        return RoutePlan(scenario.name, status, None, None, None, 0.0, 0.0, 0.0, 0.0,
-                         (), (), tuple(infeasible), backend)
+        return RoutePlan(
+            scenario.name,
+            status,
+            None,
+            None,
+            None,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            (),
+            (),
+            tuple(infeasible),
+            backend,
+        )
     greedy = greedy_values(scenario, arcs, rm)
     if greedy is not None and warm_start:
         rm.mip.hint = greedy
@@ -70,24 +84,51 @@ def route(
     if not out.status.has_solution and greedy is not None and time_limit_s is not None:
         # Limit reached without an incumbent: fall back to the greedy plan (unproven).
         values = np.array([greedy[i] for i in range(rm.mip.num_vars)])
-        out = SolveOutcome(SolveStatus.FEASIBLE, rm.mip.evaluate(values), None, None,
-                           out.seconds, values)
-    greedy_cost = None if greedy is None else rm.mip.evaluate(
-        np.array([greedy[i] for i in range(rm.mip.num_vars)]))
+        out = SolveOutcome(
+            SolveStatus.FEASIBLE, rm.mip.evaluate(values), None, None, out.seconds, values
+        )
+    greedy_cost = (
+        None
+        if greedy is None
+        else rm.mip.evaluate(np.array([greedy[i] for i in range(rm.mip.num_vars)]))
+    )
     status = out.status
     if infeasible and status is SolveStatus.OPTIMAL:
         status = SolveStatus.INFEASIBLE  # the plan is optimal for the orders it could route
     if not out.status.has_solution:
-        return RoutePlan(scenario.name, status, None, out.bound, None, out.seconds, 0.0, 0.0,
-                         0.0, (), (), tuple(infeasible), backend)
+        return RoutePlan(
+            scenario.name,
+            status,
+            None,
+            out.bound,
+            None,
+            out.seconds,
+            0.0,
+            0.0,
+            0.0,
+            (),
+            (),
+            tuple(infeasible),
+            backend,
+        )
     orders, deps = _read_plan(scenario, tt, arcs, rm, out.values)
     return RoutePlan(
-        scenario.name, status, out.objective, out.bound, out.gap, out.seconds,
+        scenario.name,
+        status,
+        out.objective,
+        out.bound,
+        out.gap,
+        out.seconds,
         transport=sum(d.cost for d in deps),
         warehouse=sum(o.warehouse for o in orders),
         tax=sum(o.tax for o in orders),
-        orders=orders, departures=deps, infeasible=tuple(infeasible), backend=backend,
-        variables=rm.mip.num_vars, rows=len(rm.mip.rows), greedy_objective=greedy_cost,
+        orders=orders,
+        departures=deps,
+        infeasible=tuple(infeasible),
+        backend=backend,
+        variables=rm.mip.num_vars,
+        rows=len(rm.mip.rows),
+        greedy_objective=greedy_cost,
     )
 
 
@@ -117,10 +158,19 @@ def _read_plan(
         volume = sum(v for _, v in load[key])
         for oid, v in load[key]:
             share[oid] += cost * v / volume
-        deps.append(DepartureUse(s.id, tt.date(key[1]), containers, volume,
-                                 tuple(sorted({o for o, _ in load[key]})), cost))
-    plans = [_order_plan(scenario, tt, oa, rm, val, share[scenario.orders[oa.order].id])
-             for oa in arcs]
+        deps.append(
+            DepartureUse(
+                s.id,
+                tt.date(key[1]),
+                containers,
+                volume,
+                tuple(sorted({o for o, _ in load[key]})),
+                cost,
+            )
+        )
+    plans = [
+        _order_plan(scenario, tt, oa, rm, val, share[scenario.orders[oa.order].id]) for oa in arcs
+    ]
     index = {o.id: i for i, o in enumerate(scenario.orders)}
     plans.sort(key=lambda p: index[p.order])
     return tuple(plans), tuple(sorted(deps, key=lambda d: (d.date, d.service)))
@@ -169,8 +219,17 @@ def _order_plan(
                 state = (state[0], state[1] + 1)
                 continue
             s = scenario.services[step.service]
-            legs.append(Leg(s.id, s.origin, s.dest, s.mode, s.carrier, tt.date(step.day),
-                            tt.date(step.arrive)))
+            legs.append(
+                Leg(
+                    s.id,
+                    s.origin,
+                    s.dest,
+                    s.mode,
+                    s.carrier,
+                    tt.date(step.day),
+                    tt.date(step.arrive),
+                )
+            )
             state = (s.dest, step.arrive)
         if state[0] != order.dest or not legs:
             break
@@ -178,5 +237,14 @@ def _order_plan(
             left[var] -= amount
         parts.append(RoutePart(round(amount, 6), tuple(legs)))
         remaining -= amount
-    return OrderPlan(order.id, order.origin, order.dest, order.ready, order.due, tuple(parts),
-                     transport, warehouse, tax)
+    return OrderPlan(
+        order.id,
+        order.origin,
+        order.dest,
+        order.ready,
+        order.due,
+        tuple(parts),
+        transport,
+        warehouse,
+        tax,
+    )

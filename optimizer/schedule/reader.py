@@ -44,8 +44,14 @@ from optimizer.schedule.records import (
 
 FORMAT_VERSION = 1
 _EPOCH = dt.date(2000, 1, 1)  # placeholder date for a row whose dates are both bad
-CONTAINER_COSTS = ("handling_cost", "fuel_cost", "documentation_cost", "equipment_cost",
-                   "extra_cost", "container_cost")
+CONTAINER_COSTS = (
+    "handling_cost",
+    "fuel_cost",
+    "documentation_cost",
+    "equipment_cost",
+    "extra_cost",
+    "container_cost",
+)
 HOURS = ("customs_hours", "handling_hours", "extra_hours", "transit_hours")
 
 
@@ -56,16 +62,31 @@ def _table(
     if isinstance(spec, str):
         path = base / spec
         if not path.is_file():
-            problems.append(Problem(yaml_file, "file not found", None, key, spec,
-                                    "a CSV path relative to the scenario file"))
+            problems.append(
+                Problem(
+                    yaml_file,
+                    "file not found",
+                    None,
+                    key,
+                    spec,
+                    "a CSV path relative to the scenario file",
+                )
+            )
             return str(path), []
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return str(path), list(csv.DictReader(fh))
     if isinstance(spec, list) and all(isinstance(r, dict) for r in spec):
         return f"{yaml_file} [{key}]", spec
-    problems.append(Problem(yaml_file, "missing or malformed section", None, key,
-                            None if spec is None else str(spec)[:40],
-                            "a CSV path or a list of mappings"))
+    problems.append(
+        Problem(
+            yaml_file,
+            "missing or malformed section",
+            None,
+            key,
+            None if spec is None else str(spec)[:40],
+            "a CSV path or a list of mappings",
+        )
+    )
     return yaml_file, []
 
 
@@ -75,11 +96,18 @@ def _service(r: RowReader) -> ScheduledService:
         r.problem("dest", "service goes nowhere (dest equals origin)", dest, "another node")
     weekdays, dates = r.weekdays("departure_days"), r.dates("departure_dates")
     if not r.cells.get("departure_days") and not r.cells.get("departure_dates"):
-        r.problem("departure_days", "service never departs", None,
-                  "weekdays (e.g. 'Mon Thu') or departure_dates")
+        r.problem(
+            "departure_days",
+            "service never departs",
+            None,
+            "weekdays (e.g. 'Mon Thu') or departure_dates",
+        )
     cutoff = r.number("cutoff_hours", default=0.0)
     return ScheduledService(
-        id=sid, origin=origin, dest=dest, mode=r.text("mode"),
+        id=sid,
+        origin=origin,
+        dest=dest,
+        mode=r.text("mode"),
         carrier=r.text("carrier", required=False),
         container_m3=r.number("container_m3", strict=True, default=None),
         fixed_cost_per_departure=r.number("fixed_cost", default=0.0),
@@ -87,22 +115,33 @@ def _service(r: RowReader) -> ScheduledService:
         warehouse_cost_per_m3_day=r.optional_number("warehouse_cost_m3_day"),
         transit_duty_rate=r.number("transit_duty_rate", default=0.0, maximum=1.0),
         lead_days=lead_days(*(r.number(h, default=0.0) for h in HOURS)),
-        weekdays=weekdays, dates=dates, cutoff_days=math.ceil(cutoff / 24.0),
+        weekdays=weekdays,
+        dates=dates,
+        cutoff_days=math.ceil(cutoff / 24.0),
     )
 
 
 def _order(r: RowReader) -> Order:
     ready, due = r.date("ready_date"), r.date("due_date")
     if ready and due and due < ready:
-        r.problem("due_date", "due before ready", due.isoformat(),
-                  f"a date on or after ready_date {ready.isoformat()}")
+        r.problem(
+            "due_date",
+            "due before ready",
+            due.isoformat(),
+            f"a date on or after ready_date {ready.isoformat()}",
+        )
     return Order(
-        id=r.text("id"), origin=r.text("origin"), dest=r.text("dest"),
-        value=r.number("value"), weight_kg=r.number("weight_kg", default=0.0),
+        id=r.text("id"),
+        origin=r.text("origin"),
+        dest=r.text("dest"),
+        value=r.number("value"),
+        weight_kg=r.number("weight_kg", default=0.0),
         volume_m3=r.number("volume_m3", strict=True, default=None),
-        ready=ready or due or _EPOCH, due=due or ready or _EPOCH,
+        ready=ready or due or _EPOCH,
+        due=due or ready or _EPOCH,
         import_tax_rate=r.number("import_tax_rate", default=0.0, maximum=1.0),
-        splittable=r.flag("splittable"), commodity=r.text("commodity", required=False),
+        splittable=r.flag("splittable"),
+        commodity=r.text("commodity", required=False),
     )
 
 
@@ -112,8 +151,7 @@ def _cross_checks(
     network_nodes: frozenset[str] = frozenset(),
 ) -> None:
     """Checks across rows: duplicate ids, unknown nodes, conflicting warehouse rates."""
-    nodes = sorted({s.origin for _, s in services} | {s.dest for _, s in services}
-                   | network_nodes)
+    nodes = sorted({s.origin for _, s in services} | {s.dest for _, s in services} | network_nodes)
     for rows, label in ((services, "service"), (orders, "order")):
         seen: set[str] = set()
         for r, rec in rows:
@@ -124,8 +162,12 @@ def _cross_checks(
     for r, s in services:
         rate = s.warehouse_cost_per_m3_day
         if rate is not None and rates.setdefault(s.origin, rate) != rate:
-            r.problem("warehouse_cost_m3_day", f"conflicts with {rates[s.origin]:g} on another "
-                      f"service leaving {s.origin}", f"{rate:g}", "one dwell rate per warehouse")
+            r.problem(
+                "warehouse_cost_m3_day",
+                f"conflicts with {rates[s.origin]:g} on another service leaving {s.origin}",
+                f"{rate:g}",
+                "one dwell rate per warehouse",
+            )
     for r, o in orders:
         for field in ("origin", "dest"):
             node = getattr(o, field)
@@ -152,18 +194,30 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
     problems: list[Problem] = []
     version = doc.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
-        problems.append(Problem(file, "unsupported format version", None, "version",
-                                str(version), str(FORMAT_VERSION)))
+        problems.append(
+            Problem(
+                file,
+                "unsupported format version",
+                None,
+                "version",
+                str(version),
+                str(FORMAT_VERSION),
+            )
+        )
     network, options = _network(doc.get("network"), path.parent, file, problems)
     srows: list[dict[str, Any]] = []
     sfile = file
     if network is None or doc.get("services") is not None:
         sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
     ofile, orows = _table(doc.get("orders"), path.parent, file, "orders", problems)
-    services = [(r, _service(r)) for r in
-                (RowReader(sfile, i, row, problems) for i, row in enumerate(srows, 1))]
-    orders = [(r, _order(r)) for r in
-              (RowReader(ofile, i, row, problems) for i, row in enumerate(orows, 1))]
+    services = [
+        (r, _service(r))
+        for r in (RowReader(sfile, i, row, problems) for i, row in enumerate(srows, 1))
+    ]
+    orders = [
+        (r, _order(r))
+        for r in (RowReader(ofile, i, row, problems) for i, row in enumerate(orows, 1))
+    ]
     if (srows or network is not None) and orows:
         nodes = frozenset(network.node_by_id) if network is not None else frozenset()
         _cross_checks(services, orders, nodes)
@@ -178,9 +232,18 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
         order_records = _journey_taxes(network, orders, problems)
         lanes = network_services(network, order_records, options)
         taken = {s.id for s in records}
-        problems += [Problem(sfile, "service id is also a lane id of the network", None, "id",
-                             s.id, "ids distinct from the network's lanes")
-                     for s in lanes if s.id in taken]
+        problems += [
+            Problem(
+                sfile,
+                "service id is also a lane id of the network",
+                None,
+                "id",
+                s.id,
+                "ids distinct from the network's lanes",
+            )
+            for s in lanes
+            if s.id in taken
+        ]
         records += lanes
         if options.routes == "candidates":
             routes = candidate_routes(records, {(o.origin, o.dest) for o in order_records})
@@ -198,26 +261,57 @@ def _network(
     if isinstance(spec, str):
         spec = {"path": spec}
     if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
-        problems.append(Problem(yaml_file, "malformed section", None, "network", str(spec)[:40],
-                                "a network folder path, or a mapping with path, transit, modes"))
+        problems.append(
+            Problem(
+                yaml_file,
+                "malformed section",
+                None,
+                "network",
+                str(spec)[:40],
+                "a network folder path, or a mapping with path, transit, modes",
+            )
+        )
         return None, NetworkOptions()
     transit = str(spec.get("transit", "mean"))
     if transit not in TRANSIT_CHOICES:
-        problems.append(Problem(yaml_file, "unknown transit figure", None, "network.transit",
-                                transit, " or ".join(TRANSIT_CHOICES)))
+        problems.append(
+            Problem(
+                yaml_file,
+                "unknown transit figure",
+                None,
+                "network.transit",
+                transit,
+                " or ".join(TRANSIT_CHOICES),
+            )
+        )
     routes = str(spec.get("routes", "candidates"))
     if routes not in ROUTE_CHOICES:
-        problems.append(Problem(yaml_file, "unknown route set", None, "network.routes",
-                                routes, " or ".join(ROUTE_CHOICES)))
+        problems.append(
+            Problem(
+                yaml_file,
+                "unknown route set",
+                None,
+                "network.routes",
+                routes,
+                " or ".join(ROUTE_CHOICES),
+            )
+        )
     modes = spec.get("modes")
     known = {str(m) for m in Mode}
     if modes is not None:
         modes = [modes] if isinstance(modes, str) else modes
         bad = [str(m) for m in modes if str(m) not in known]
         if not isinstance(modes, list) or bad:
-            problems.append(Problem(yaml_file, "unknown mode", None, "network.modes",
-                                    ", ".join(bad) or str(modes)[:40],
-                                    "modes among " + ", ".join(sorted(known))))
+            problems.append(
+                Problem(
+                    yaml_file,
+                    "unknown mode",
+                    None,
+                    "network.modes",
+                    ", ".join(bad) or str(modes)[:40],
+                    "modes among " + ", ".join(sorted(known)),
+                )
+            )
     try:
         network = read_network(base / spec["path"])
     except InputError as exc:
@@ -244,9 +338,15 @@ def _journey_taxes(
             cats = sorted(network.category_by_id)
             close = difflib.get_close_matches(o.commodity, cats, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            r.problem("commodity", "unknown category" if o.commodity else "missing value",
-                      o.commodity or None, "a category of the network: " + ", ".join(cats)
-                      + hint + "; or give import_tax_rate")
+            r.problem(
+                "commodity",
+                "unknown category" if o.commodity else "missing value",
+                o.commodity or None,
+                "a category of the network: "
+                + ", ".join(cats)
+                + hint
+                + "; or give import_tax_rate",
+            )
             out.append(o)
             continue
         out.append(dataclasses.replace(o, import_tax_rate=journey_tax_rate(network, o)))

@@ -102,7 +102,8 @@ class OrdersScenario:
     #: scenarios, see :func:`optimizer.schedule.expand.itinerary_arcs`); otherwise the full
     #: time-expanded network is used (exact).
     routes: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = field(
-        default_factory=dict, compare=False)
+        default_factory=dict, compare=False
+    )
 
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -141,5 +142,4 @@ def make_scenario(
     routes: dict[tuple[str, str], tuple[tuple[str, ...], ...]] | None = None,
 ) -> OrdersScenario:
     """Build an :class:`OrdersScenario` with its derived warehouse rates."""
-    return OrdersScenario(name, services, orders, source, warehouse_rates(services),
-                          routes or {})
+    return OrdersScenario(name, services, orders, source, warehouse_rates(services), routes or {})

@@ -22,10 +22,20 @@ from optimizer.simulate.routes import compile_plan
 __all__ = ["Disruption", "SimConfig", "SimResult", "read_config", "simulate", "to_dict"]
 
 
-def simulate(plan: Plan, scenario: Scenario, network: Network, config: SimConfig, *,
-             progress: Callable[[int], None] | None = None) -> SimResult:
+def simulate(
+    plan: Plan,
+    scenario: Scenario,
+    network: Network,
+    config: SimConfig,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> SimResult:
     """Simulate ``plan`` (scenario money in USD, the what-if network) under ``config``."""
     models = compile_plan(plan, scenario, network)
     raw = simulate_models(models, scenario, network, config, progress=progress)
-    return summarize(raw, scenario=scenario.name, currency=scenario.currency,
-                     per_usd=network.from_usd(1.0, scenario.currency))
+    return summarize(
+        raw,
+        scenario=scenario.name,
+        currency=scenario.currency,
+        per_usd=network.from_usd(1.0, scenario.currency),
+    )

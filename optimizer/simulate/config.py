@@ -27,20 +27,47 @@ NOISES = ("poisson", "cv", "none")
 STOCKOUTS = ("fallback-direct", "backorder")
 
 SIMULATION = (
-    Spec("trials", "int", "Independent replications of the horizon.", default=200, lo=1,
-         hi=10_000_000),
-    Spec("seed", "int", "Seed of the numpy Generator (same seed, same numbers).", default=0,
-         lo=0),
-    Spec("horizon_weeks", "int", "Weeks of orders simulated per trial.", default=13, lo=1,
-         hi=520, unit="weeks"),
-    Spec("demand_noise", "enum:" + "|".join(NOISES), "Orders per day: poisson counts, cv "
-         "(weekly rate gamma-distributed with demand_cv, then Poisson), or none "
-         "(the planned rate, rounded).", default="poisson"),
-    Spec("demand_cv", "float", "CV of weekly demand for demand_noise cv (default: the "
-         "scenario's inventory.demand_cv).", default=None, lo=0, hi=5),
-    Spec("stockout", "enum:" + "|".join(STOCKOUTS), "What an order finding no stock does: "
-         "ship direct-package by the fallback route, or wait for the next replenishment.",
-         default="fallback-direct"),
+    Spec(
+        "trials",
+        "int",
+        "Independent replications of the horizon.",
+        default=200,
+        lo=1,
+        hi=10_000_000,
+    ),
+    Spec("seed", "int", "Seed of the numpy Generator (same seed, same numbers).", default=0, lo=0),
+    Spec(
+        "horizon_weeks",
+        "int",
+        "Weeks of orders simulated per trial.",
+        default=13,
+        lo=1,
+        hi=520,
+        unit="weeks",
+    ),
+    Spec(
+        "demand_noise",
+        "enum:" + "|".join(NOISES),
+        "Orders per day: poisson counts, cv "
+        "(weekly rate gamma-distributed with demand_cv, then Poisson), or none "
+        "(the planned rate, rounded).",
+        default="poisson",
+    ),
+    Spec(
+        "demand_cv",
+        "float",
+        "CV of weekly demand for demand_noise cv (default: the scenario's inventory.demand_cv).",
+        default=None,
+        lo=0,
+        hi=5,
+    ),
+    Spec(
+        "stockout",
+        "enum:" + "|".join(STOCKOUTS),
+        "What an order finding no stock does: "
+        "ship direct-package by the fallback route, or wait for the next replenishment.",
+        default="fallback-direct",
+    ),
     Spec("disruptions", "list", "Lane, node or corridor disruptions (below)."),
 )
 DISRUPTION = (
@@ -48,14 +75,38 @@ DISRUPTION = (
     Spec("lane", "str", "Lane id disrupted."),
     Spec("node", "str", "Node id disrupted (every lane from or to it, and its handling)."),
     Spec("corridor", "str", "Corridor tag disrupted (every lane tagged with it, e.g. suez)."),
-    Spec("probability_per_week", "float", "Chance that a disruption starts in a given week.",
-         required=True, lo=0, hi=1),
-    Spec("duration_weeks", "int", "Weeks a disruption lasts once started.", default=1, lo=1,
-         hi=104, unit="weeks"),
-    Spec("closure", "bool", "True: closed (no departures, no handling) while it lasts.",
-         default=False),
-    Spec("extra_delay_days", "float", "Or: extra days on every passage while it lasts.",
-         default=0.0, lo=0, hi=365, unit="d"),
+    Spec(
+        "probability_per_week",
+        "float",
+        "Chance that a disruption starts in a given week.",
+        required=True,
+        lo=0,
+        hi=1,
+    ),
+    Spec(
+        "duration_weeks",
+        "int",
+        "Weeks a disruption lasts once started.",
+        default=1,
+        lo=1,
+        hi=104,
+        unit="weeks",
+    ),
+    Spec(
+        "closure",
+        "bool",
+        "True: closed (no departures, no handling) while it lasts.",
+        default=False,
+    ),
+    Spec(
+        "extra_delay_days",
+        "float",
+        "Or: extra days on every passage while it lasts.",
+        default=0.0,
+        lo=0,
+        hi=365,
+        unit="d",
+    ),
 )
 
 
@@ -82,8 +133,7 @@ class Disruption:
         if self.lane is not None:
             return (self.lane,)
         if self.node is not None:
-            return tuple(sorted(x.id for x in network.lanes
-                                if self.node in (x.origin, x.dest)))
+            return tuple(sorted(x.id for x in network.lanes if self.node in (x.origin, x.dest)))
         return tuple(sorted(x.id for x in network.lanes if self.corridor in x.corridor))
 
 
@@ -157,38 +207,73 @@ def _disruption(item: yaml.Node, i: int, ctx: Any, network: Network) -> Disrupti
     line = item.start_mark.line + 1
     targets = [k for k in ("lane", "node", "corridor") if v[k]]
     if len(targets) != 1:
-        ctx.problems.append(Problem(ctx.file, "a disruption needs exactly one target",
-                                    row=line, field=where,
-                                    expected="one of lane, node or corridor"))
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "a disruption needs exactly one target",
+                row=line,
+                field=where,
+                expected="one of lane, node or corridor",
+            )
+        )
         return None
     kind = targets[0]
     target = str(v[kind])
-    known = {"lane": sorted(network.lane_by_id), "node": sorted(network.node_by_id),
-             "corridor": sorted({c for x in network.lanes for c in x.corridor})}[kind]
+    known = {
+        "lane": sorted(network.lane_by_id),
+        "node": sorted(network.node_by_id),
+        "corridor": sorted({c for x in network.lanes for c in x.corridor}),
+    }[kind]
     if target not in known:
         hint = difflib.get_close_matches(target, known, n=1)
-        ctx.problems.append(Problem(
-            ctx.file, f"unknown {kind} (not in the network, or closed by what_if)", row=line,
-            field=f"{where}.{kind}", value=target,
-            expected=f"did you mean {hint[0]!r}?" if hint else f"a {kind} id of the network"))
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                f"unknown {kind} (not in the network, or closed by what_if)",
+                row=line,
+                field=f"{where}.{kind}",
+                value=target,
+                expected=f"did you mean {hint[0]!r}?" if hint else f"a {kind} id of the network",
+            )
+        )
         return None
     if not v["closure"] and not v["extra_delay_days"]:
-        ctx.problems.append(Problem(ctx.file, "a disruption needs closure: true or "
-                                    "extra_delay_days > 0", row=line, field=where))
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "a disruption needs closure: true or extra_delay_days > 0",
+                row=line,
+                field=where,
+            )
+        )
         return None
     if v["closure"] and v["extra_delay_days"]:
-        ctx.problems.append(Problem(ctx.file, "give closure or extra_delay_days, not both",
-                                    row=line, field=f"{where}.extra_delay_days"))
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "give closure or extra_delay_days, not both",
+                row=line,
+                field=f"{where}.extra_delay_days",
+            )
+        )
         return None
-    return Disruption(name=v["name"] or f"{kind} {target}",
-                      probability_per_week=v["probability_per_week"],
-                      duration_weeks=v["duration_weeks"], closure=v["closure"],
-                      extra_delay_days=v["extra_delay_days"], **{kind: target})
+    return Disruption(
+        name=v["name"] or f"{kind} {target}",
+        probability_per_week=v["probability_per_week"],
+        duration_weeks=v["duration_weeks"],
+        closure=v["closure"],
+        extra_delay_days=v["extra_delay_days"],
+        **{kind: target},
+    )
 
 
 def config_markdown() -> str:
     """The ``simulation:`` section as markdown tables (for docs/simulate.md)."""
     from optimizer.scenario.fields import markdown_table
 
-    return "\n".join([markdown_table("simulation", SIMULATION),
-                      markdown_table("simulation.disruptions[]", DISRUPTION)])
+    return "\n".join(
+        [
+            markdown_table("simulation", SIMULATION),
+            markdown_table("simulation.disruptions[]", DISRUPTION),
+        ]
+    )

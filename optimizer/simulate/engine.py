@@ -94,12 +94,21 @@ def _lanes(models: tuple[DemandModel, ...]) -> dict[str, float]:
     return out
 
 
-def _daily_counts(model: DemandModel, config: SimConfig, scenario: Scenario, trials: int,
-                  weeks: int, rng: np.random.Generator) -> IntArray:
+def _daily_counts(
+    model: DemandModel,
+    config: SimConfig,
+    scenario: Scenario,
+    trials: int,
+    weeks: int,
+    rng: np.random.Generator,
+) -> IntArray:
     """[routes, trials, weeks, 7] orders placed per day on each route of the plan."""
     counts = np.zeros((len(model.routes), trials, weeks, 7), dtype=np.int64)
-    planned = [(i, r.planned_orders / 7.0) for i, r in enumerate(model.routes)
-               if r.in_plan and r.planned_orders > 0]
+    planned = [
+        (i, r.planned_orders / 7.0)
+        for i, r in enumerate(model.routes)
+        if r.in_plan and r.planned_orders > 0
+    ]
     if config.demand_noise == "none":
         day = np.arange(weeks * 7 + 1, dtype=np.float64)
         for i, rate in planned:
@@ -116,8 +125,13 @@ def _daily_counts(model: DemandModel, config: SimConfig, scenario: Scenario, tri
     return counts
 
 
-def _move(counts: IntArray, src: int, blocked: npt.NDArray[np.bool_],
-          targets: list[int], open_w: list[npt.NDArray[np.bool_]]) -> int:
+def _move(
+    counts: IntArray,
+    src: int,
+    blocked: npt.NDArray[np.bool_],
+    targets: list[int],
+    open_w: list[npt.NDArray[np.bool_]],
+) -> int:
     """Move ``src``'s orders in blocked (trial, week) cells to the first open target."""
     remaining = blocked.copy()
     moved_total = 0
@@ -135,17 +149,26 @@ def _move(counts: IntArray, src: int, blocked: npt.NDArray[np.bool_],
     return moved_total
 
 
-def _simulate_demand(model: DemandModel, tally: DemandTally, world: World, config: SimConfig,
-                     scenario: Scenario, rng: np.random.Generator, weeks: int,
-                     total_days: int) -> int:
+def _simulate_demand(
+    model: DemandModel,
+    tally: DemandTally,
+    world: World,
+    config: SimConfig,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    weeks: int,
+    total_days: int,
+) -> int:
     routes = model.routes
     trials = world.trials
     days = weeks * 7
     counts = _daily_counts(model, config, scenario, trials, weeks, rng)
     open_w = [world.open_weeks(r.customer, weeks) for r in routes]
     # plan allocations cheapest first, then the generator's fallbacks in their own order
-    by_cost = sorted(range(len(routes)),
-                     key=lambda i: (not routes[i].in_plan, routes[i].cost * routes[i].in_plan, i))
+    by_cost = sorted(
+        range(len(routes)),
+        key=lambda i: (not routes[i].in_plan, routes[i].cost * routes[i].in_plan, i),
+    )
     directs = [i for i in by_cost if routes[i].pattern is Pattern.DIRECT]
     for i, r in enumerate(routes):
         if not r.in_plan:
@@ -162,8 +185,9 @@ def _simulate_demand(model: DemandModel, tally: DemandTally, world: World, confi
             continue
         want = counts[i].reshape(trials, days)
         backorder = config.stockout == "backorder" or not directs
-        outcome = run_stock(r, scenario.inventory, want, world, rng, total_days=total_days,
-                            backorder=backorder)
+        outcome = run_stock(
+            r, scenario.inventory, want, world, rng, total_days=total_days, backorder=backorder
+        )
         tally.stock_requests += int(want.sum())
         tally.stockouts += int(outcome.out.sum())
         counts[i] = outcome.served.reshape(trials, weeks, 7)
@@ -202,8 +226,9 @@ def _simulate_demand(model: DemandModel, tally: DemandTally, world: World, confi
     return orders
 
 
-def _expand(flat: IntArray, days: int,
-            rng: np.random.Generator) -> tuple[IntArray, FloatArray, FloatArray]:
+def _expand(
+    flat: IntArray, days: int, rng: np.random.Generator
+) -> tuple[IntArray, FloatArray, FloatArray]:
     """Orders from counts per (trial, day): trial index, start time, placement time."""
     cell = np.repeat(np.arange(flat.size, dtype=np.int64), flat)
     t = cell // days
@@ -212,8 +237,9 @@ def _expand(flat: IntArray, days: int,
     return t, placed, placed
 
 
-def _backordered(out: IntArray, filled: IntArray,
-                 rng: np.random.Generator) -> tuple[IntArray, FloatArray, FloatArray]:
+def _backordered(
+    out: IntArray, filled: IntArray, rng: np.random.Generator
+) -> tuple[IntArray, FloatArray, FloatArray]:
     """Backordered orders: start when the FIFO backlog reaches them (start of a day)."""
     trials, days = out.shape
     total_days = filled.shape[1]
@@ -231,8 +257,14 @@ def _backordered(out: IntArray, filled: IntArray,
     return t, start, placed
 
 
-def _tally(tally: DemandTally, r: RouteModel, model: DemandModel, t: IntArray,
-           lead: FloatArray, trials: int) -> None:
+def _tally(
+    tally: DemandTally,
+    r: RouteModel,
+    model: DemandModel,
+    t: IntArray,
+    lead: FloatArray,
+    trials: int,
+) -> None:
     bins = np.minimum((lead * (1.0 / HIST_STEP)).astype(np.int64), NBINS - 1)
     np.maximum(bins, 0, out=bins)
     tally.hist += np.bincount(bins, minlength=NBINS)
@@ -245,16 +277,28 @@ def _tally(tally: DemandTally, r: RouteModel, model: DemandModel, t: IntArray,
 
 
 def simulate_models(
-    models: tuple[DemandModel, ...], scenario: Scenario, network: Network, config: SimConfig,
-    *, progress: Callable[[int], None] | None = None,
+    models: tuple[DemandModel, ...],
+    scenario: Scenario,
+    network: Network,
+    config: SimConfig,
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> RawResult:
     """Run ``config.trials`` trials of the compiled plan; ``progress(trials_done)`` per chunk."""
     rng = np.random.default_rng(config.seed)
     weeks = config.horizon_weeks
     per_trial = sum(m.demand.orders_per_week for m in models) * weeks
     chunk = max(1, min(config.trials, int(CHUNK_ORDERS // max(per_trial, 1.0))))
-    bound = max([_path_bound(p) for m in models for r in m.routes
-                 for p in (r.customer, r.bulk) if p is not None], default=0.0)
+    bound = max(
+        [
+            _path_bound(p)
+            for m in models
+            for r in m.routes
+            for p in (r.customer, r.bulk)
+            if p is not None
+        ],
+        default=0.0,
+    )
     longest = max((d.duration_weeks for d in config.disruptions), default=0)
     pad_weeks = math.ceil(bound / 7.0) * 2 + longest + 3
     total_days = (weeks + pad_weeks - 1) * 7
@@ -266,11 +310,16 @@ def simulate_models(
         trials = min(chunk, config.trials - done)
         world = build_world(network, config, lanes, trials, weeks, pad_weeks, rng)
         for model, tally in zip(models, tallies, strict=True):
-            for arr in (tally.trial_orders, tally.trial_on_time, tally.trial_cost,
-                        tally.trial_co2e):
+            for arr in (
+                tally.trial_orders,
+                tally.trial_on_time,
+                tally.trial_cost,
+                tally.trial_co2e,
+            ):
                 arr.append(np.zeros(trials))
-            raw.orders += _simulate_demand(model, tally, world, config, scenario, rng, weeks,
-                                           total_days)
+            raw.orders += _simulate_demand(
+                model, tally, world, config, scenario, rng, weeks, total_days
+            )
         done += trials
         if progress is not None:
             progress(trials)

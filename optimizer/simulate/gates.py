@@ -31,8 +31,9 @@ def parse_gate(text: str, *, under: bool) -> Gate:
     name, sep, value = text.partition("=")
     name, _, demand = name.strip().partition("@")
     if not sep or name not in allowed:
-        raise ValueError(f"{option} {text!r}: expected METRIC=VALUE with METRIC one of "
-                         f"{', '.join(allowed)}")
+        raise ValueError(
+            f"{option} {text!r}: expected METRIC=VALUE with METRIC one of {', '.join(allowed)}"
+        )
     try:
         bound = float(value)
     except ValueError:

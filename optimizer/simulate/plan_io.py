@@ -30,12 +30,21 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
         raise InputError([Problem(file, f"not a plan.json: {exc}")]) from None
     problems: list[Problem] = []
     if not isinstance(data, dict) or not isinstance(data.get("demands"), list):
-        raise InputError([Problem(file, "not a plan.json", field="demands",
-                                  expected="the output of xborder run -o DIR")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "not a plan.json",
+                    field="demands",
+                    expected="the output of xborder run -o DIR",
+                )
+            ]
+        )
     currency = str(data.get("currency", scenario.currency))
     if currency not in dict(network.fx_per_usd):
-        problems.append(Problem(file, "currency not in the network's fx.csv", field="currency",
-                                value=currency))
+        problems.append(
+            Problem(file, "currency not in the network's fx.csv", field="currency", value=currency)
+        )
         currency = "USD"
     per_usd = network.from_usd(1.0, currency)
     known = {d.id for d in scenario.demands}
@@ -48,42 +57,99 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
             problems.append(Problem(file, f"malformed demand ({exc})", field=where))
             continue
         if demands[-1].id not in known:
-            problems.append(Problem(file, "demand not in the scenario", field=f"{where}.id",
-                                    value=demands[-1].id))
+            problems.append(
+                Problem(
+                    file, "demand not in the scenario", field=f"{where}.id", value=demands[-1].id
+                )
+            )
     raise_if_any(problems)
-    return Plan(scenario=str(data.get("scenario", scenario.name)),
-                plan_date=str(data.get("plan_date", scenario.plan_date.isoformat())),
-                currency=currency, per_usd=per_usd, status=str(data.get("status", "")),
-                objective=None, bound=None, gap=None, solve_seconds=0.0, totals=None,
-                demands=tuple(demands), lanes=(), candidates=int(data.get("candidates", 0)))
+    return Plan(
+        scenario=str(data.get("scenario", scenario.name)),
+        plan_date=str(data.get("plan_date", scenario.plan_date.isoformat())),
+        currency=currency,
+        per_usd=per_usd,
+        status=str(data.get("status", "")),
+        objective=None,
+        bound=None,
+        gap=None,
+        solve_seconds=0.0,
+        totals=None,
+        demands=tuple(demands),
+        lanes=(),
+        candidates=int(data.get("candidates", 0)),
+    )
 
 
-def _demand(raw: dict[str, Any], where: str, per_usd: float, network: Network, file: str,
-            problems: list[Problem]) -> DemandPlan:
+def _demand(
+    raw: dict[str, Any],
+    where: str,
+    per_usd: float,
+    network: Network,
+    file: str,
+    problems: list[Problem],
+) -> DemandPlan:
     allocations = []
     for j, a in enumerate(raw["allocations"]):
         at = f"{where}.allocations[{j}]"
         lanes = tuple(str(x) for x in a["legs"])
         for x in lanes:
             if x not in network.lane_by_id:
-                problems.append(Problem(file, "lane not in the network (or closed by what_if)",
-                                        field=f"{at}.legs", value=x))
+                problems.append(
+                    Problem(
+                        file,
+                        "lane not in the network (or closed by what_if)",
+                        field=f"{at}.legs",
+                        value=x,
+                    )
+                )
         pattern = Pattern(a["pattern"])
         stock = a.get("stock_node")
-        if pattern.uses_stock and (stock is None or not any(
-                x in network.lane_by_id and network.lane_by_id[x].dest == stock for x in lanes)):
-            problems.append(Problem(file, "stock node is not on the route",
-                                    field=f"{at}.stock_node", value=str(stock)))
+        if pattern.uses_stock and (
+            stock is None
+            or not any(
+                x in network.lane_by_id and network.lane_by_id[x].dest == stock for x in lanes
+            )
+        ):
+            problems.append(
+                Problem(
+                    file,
+                    "stock node is not on the route",
+                    field=f"{at}.stock_node",
+                    value=str(stock),
+                )
+            )
         c = a["cost_per_order"]
-        cost = CostSplit(c["freight"] / per_usd, c["handling"] / per_usd,
-                         c["duties_taxes"] / per_usd, c["inventory"] / per_usd)
+        cost = CostSplit(
+            c["freight"] / per_usd,
+            c["handling"] / per_usd,
+            c["duties_taxes"] / per_usd,
+            c["inventory"] / per_usd,
+        )
         t = a["lead_time_days"]
-        allocations.append(Allocation(
-            pattern=pattern.value, lanes=lanes, modes=tuple(a.get("modes", ())),
-            carriers=tuple(a.get("carriers", ())), stock_node=stock, share=float(a["share"]),
-            orders=float(a["orders"]), p50_days=float(t["p50"]), p90_days=float(t["p90"]),
-            mean_days=float(t["mean"]), cost_per_order=cost,
-            co2e_kg_per_order=float(a["co2e_kg_per_order"]), customs=str(a.get("customs", ""))))
-    return DemandPlan(str(raw["id"]), str(raw["origin"]), str(raw["market"]),
-                      float(raw["orders_per_week"]), float(raw["sla_days"]), tuple(allocations),
-                      float(raw.get("unmet_orders", 0.0)), tuple(raw.get("reasons", ())))
+        allocations.append(
+            Allocation(
+                pattern=pattern.value,
+                lanes=lanes,
+                modes=tuple(a.get("modes", ())),
+                carriers=tuple(a.get("carriers", ())),
+                stock_node=stock,
+                share=float(a["share"]),
+                orders=float(a["orders"]),
+                p50_days=float(t["p50"]),
+                p90_days=float(t["p90"]),
+                mean_days=float(t["mean"]),
+                cost_per_order=cost,
+                co2e_kg_per_order=float(a["co2e_kg_per_order"]),
+                customs=str(a.get("customs", "")),
+            )
+        )
+    return DemandPlan(
+        str(raw["id"]),
+        str(raw["origin"]),
+        str(raw["market"]),
+        float(raw["orders_per_week"]),
+        float(raw["sla_days"]),
+        tuple(allocations),
+        float(raw.get("unmet_orders", 0.0)),
+        tuple(raw.get("reasons", ())),
+    )

@@ -33,8 +33,18 @@ FloatArray = npt.NDArray[np.float64]
 #: Metrics a CI gate may require to be at least a value (``--fail-under``).
 HIGHER_IS_BETTER = ("on_time", "on_time_p05", "stock_service")
 #: Metrics a CI gate may require to be at most a value (``--fail-over``).
-LOWER_IS_BETTER = ("cost_mean", "cost_p95", "lead_p50", "lead_p90", "lead_p99", "lead_mean",
-                   "stockout_rate", "co2e_per_order", "rerouted_rate", "disrupted_rate")
+LOWER_IS_BETTER = (
+    "cost_mean",
+    "cost_p95",
+    "lead_p50",
+    "lead_p90",
+    "lead_p99",
+    "lead_mean",
+    "stockout_rate",
+    "co2e_per_order",
+    "rerouted_rate",
+    "disrupted_rate",
+)
 _MONEY = ("cost_mean", "cost_p95")
 
 
@@ -99,9 +109,18 @@ def _mean_days(hist: npt.NDArray[np.int64]) -> float:
     return float(centers @ hist) / n if n else float("nan")
 
 
-def _metrics(hist: npt.NDArray[np.int64], orders: FloatArray, on_time: FloatArray,
-             cost: FloatArray, co2e: FloatArray, unmet_per_trial: float, requests: int,
-             stockouts: int, rerouted: int, disrupted: int) -> Metrics:
+def _metrics(
+    hist: npt.NDArray[np.int64],
+    orders: FloatArray,
+    on_time: FloatArray,
+    cost: FloatArray,
+    co2e: FloatArray,
+    unmet_per_trial: float,
+    requests: int,
+    stockouts: int,
+    rerouted: int,
+    disrupted: int,
+) -> Metrics:
     n = float(orders.sum())
     asked = orders + unmet_per_trial
     per_trial = np.divide(on_time, asked, out=np.full_like(on_time, np.nan), where=asked > 0)
@@ -110,16 +129,21 @@ def _metrics(hist: npt.NDArray[np.int64], orders: FloatArray, on_time: FloatArra
     valid_cost = cost_trial[~np.isnan(cost_trial)]
     rate = stockouts / requests if requests else None
     return Metrics(
-        orders=int(n), unmet_orders=unmet_per_trial * orders.size,
+        orders=int(n),
+        unmet_orders=unmet_per_trial * orders.size,
         on_time=float(on_time.sum() / asked.sum()) if asked.sum() else float("nan"),
         on_time_p05=float(np.quantile(valid, 0.05)) if valid.size else float("nan"),
-        lead_p50=quantile(hist, 0.5), lead_p90=quantile(hist, 0.9),
-        lead_p99=quantile(hist, 0.99), lead_mean=_mean_days(hist),
+        lead_p50=quantile(hist, 0.5),
+        lead_p90=quantile(hist, 0.9),
+        lead_p99=quantile(hist, 0.99),
+        lead_mean=_mean_days(hist),
         cost_mean=float(cost.sum() / n) if n else float("nan"),
         cost_p95=float(np.quantile(valid_cost, 0.95)) if valid_cost.size else float("nan"),
-        stockout_rate=rate, stock_service=None if rate is None else 1.0 - rate,
+        stockout_rate=rate,
+        stock_service=None if rate is None else 1.0 - rate,
         co2e_per_order=float(co2e.sum() / n) if n else float("nan"),
-        rerouted_rate=rerouted / n if n else 0.0, disrupted_rate=disrupted / n if n else 0.0,
+        rerouted_rate=rerouted / n if n else 0.0,
+        disrupted_rate=disrupted / n if n else 0.0,
     )
 
 
@@ -136,36 +160,72 @@ def summarize(raw: RawResult, *, scenario: str, currency: str, per_usd: float) -
         d = model.demand
         unmet = d.orders_per_week * model.unmet_share * cfg.horizon_weeks
         arrays = _arrays(tally)
-        m = _metrics(tally.hist, *arrays, unmet, tally.stock_requests, tally.stockouts,
-                     tally.rerouted, tally.disrupted)
+        m = _metrics(
+            tally.hist,
+            *arrays,
+            unmet,
+            tally.stock_requests,
+            tally.stockouts,
+            tally.rerouted,
+            tally.disrupted,
+        )
         n = sum(tally.route_orders.values())
-        routes = tuple((k, v / n) for k, v in sorted(tally.route_orders.items(),
-                                                     key=lambda kv: (-kv[1], kv[0])))
+        routes = tuple(
+            (k, v / n)
+            for k, v in sorted(tally.route_orders.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
         demands.append(DemandResult(d.id, d.sla_days, m, routes, tally.hist))
         _add(total, tally, arrays, unmet)
     hist = total.get("hist", np.zeros(1, dtype=np.int64))
     zero = np.zeros(cfg.trials)
-    overall = _metrics(hist, total.get("orders", zero), total.get("on_time", zero),
-                       total.get("cost", zero), total.get("co2e", zero), total.get("unmet", 0.0),
-                       total.get("requests", 0), total.get("stockouts", 0),
-                       total.get("rerouted", 0), total.get("disrupted", 0))
-    return SimResult(scenario, currency, per_usd, cfg.trials, cfg.seed, cfg.horizon_weeks,
-                     cfg.to_dict(), tuple(demands), overall, hist)
+    overall = _metrics(
+        hist,
+        total.get("orders", zero),
+        total.get("on_time", zero),
+        total.get("cost", zero),
+        total.get("co2e", zero),
+        total.get("unmet", 0.0),
+        total.get("requests", 0),
+        total.get("stockouts", 0),
+        total.get("rerouted", 0),
+        total.get("disrupted", 0),
+    )
+    return SimResult(
+        scenario,
+        currency,
+        per_usd,
+        cfg.trials,
+        cfg.seed,
+        cfg.horizon_weeks,
+        cfg.to_dict(),
+        tuple(demands),
+        overall,
+        hist,
+    )
 
 
 def _arrays(tally: DemandTally) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    return (_cat(tally.trial_orders), _cat(tally.trial_on_time), _cat(tally.trial_cost),
-            _cat(tally.trial_co2e))
+    return (
+        _cat(tally.trial_orders),
+        _cat(tally.trial_on_time),
+        _cat(tally.trial_cost),
+        _cat(tally.trial_co2e),
+    )
 
 
-def _add(total: dict[str, Any], tally: DemandTally, arrays: tuple[FloatArray, ...],
-         unmet: float) -> None:
+def _add(
+    total: dict[str, Any], tally: DemandTally, arrays: tuple[FloatArray, ...], unmet: float
+) -> None:
     for key, value in zip(("orders", "on_time", "cost", "co2e"), arrays, strict=True):
         total[key] = total[key] + value if key in total else value.copy()
     total["hist"] = total["hist"] + tally.hist if "hist" in total else tally.hist.copy()
     counts: tuple[tuple[str, float], ...] = (
-        ("unmet", unmet), ("requests", tally.stock_requests), ("stockouts", tally.stockouts),
-        ("rerouted", tally.rerouted), ("disrupted", tally.disrupted))
+        ("unmet", unmet),
+        ("requests", tally.stock_requests),
+        ("stockouts", tally.stockouts),
+        ("rerouted", tally.rerouted),
+        ("disrupted", tally.disrupted),
+    )
     for name, amount in counts:
         total[name] = total.get(name, 0) + amount
 
@@ -197,14 +257,23 @@ def to_dict(result: SimResult) -> dict[str, Any]:
     No timings: the same seed must give the same document byte for byte.
     """
     return {
-        "format_version": 1, "scenario": result.scenario, "currency": result.currency,
-        "trials": result.trials, "seed": result.seed, "horizon_weeks": result.horizon_weeks,
+        "format_version": 1,
+        "scenario": result.scenario,
+        "currency": result.currency,
+        "trials": result.trials,
+        "seed": result.seed,
+        "horizon_weeks": result.horizon_weeks,
         "config": result.config,
         "overall": _metrics_dict(result.overall, result.per_usd),
-        "demands": [{"id": d.id, "sla_days": d.sla_days,
-                     **_metrics_dict(d.metrics, result.per_usd),
-                     "routes": [{"route": k, "share": _round(v)} for k, v in d.routes]}
-                    for d in result.demands],
+        "demands": [
+            {
+                "id": d.id,
+                "sla_days": d.sla_days,
+                **_metrics_dict(d.metrics, result.per_usd),
+                "routes": [{"route": k, "share": _round(v)} for k, v in d.routes],
+            }
+            for d in result.demands
+        ],
     }
 
 
@@ -215,11 +284,17 @@ def _pct(x: float | None) -> str:
 def table(result: SimResult) -> str:
     """A human table: one row per demand and the overall row."""
     cur = result.currency
-    head = (f"{'demand':<24} {'SLA d':>6} {'orders':>10} {'on-time':>8} {'P05 trial':>9} "
-            f"{'P50 d':>6} {'P90 d':>6} {'P99 d':>6} {'cost/ord':>9} {'cost P95':>9} "
-            f"{'stock-out':>9} {'rerouted':>8} {'CO2e kg':>8}")
-    lines = [f"{result.scenario}: {result.trials} trials × {result.horizon_weeks} weeks, "
-             f"seed {result.seed} (money in {cur})", head, "-" * len(head)]
+    head = (
+        f"{'demand':<24} {'SLA d':>6} {'orders':>10} {'on-time':>8} {'P05 trial':>9} "
+        f"{'P50 d':>6} {'P90 d':>6} {'P99 d':>6} {'cost/ord':>9} {'cost P95':>9} "
+        f"{'stock-out':>9} {'rerouted':>8} {'CO2e kg':>8}"
+    )
+    lines = [
+        f"{result.scenario}: {result.trials} trials × {result.horizon_weeks} weeks, "
+        f"seed {result.seed} (money in {cur})",
+        head,
+        "-" * len(head),
+    ]
     rows = [(d.id, f"{d.sla_days:g}", d.metrics) for d in result.demands]
     rows.append(("overall", "", result.overall))
     for name, sla, m in rows:
@@ -228,7 +303,8 @@ def table(result: SimResult) -> str:
             f"{_pct(m.on_time_p05):>9} {m.lead_p50:>6.1f} {m.lead_p90:>6.1f} "
             f"{m.lead_p99:>6.1f} {m.cost_mean * result.per_usd:>9.2f} "
             f"{m.cost_p95 * result.per_usd:>9.2f} {_pct(m.stockout_rate):>9} "
-            f"{_pct(m.rerouted_rate):>8} {m.co2e_per_order:>8.3f}")
+            f"{_pct(m.rerouted_rate):>8} {m.co2e_per_order:>8.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -242,7 +318,8 @@ def histogram_png(result: SimResult, path: str) -> None:
     from optimizer.io.atomic import atomic_path
 
     panels: list[tuple[str, float | None, npt.NDArray[np.int64]]] = [
-        (d.id, d.sla_days, d.hist) for d in result.demands]
+        (d.id, d.sla_days, d.hist) for d in result.demands
+    ]
     if len(panels) > 1:
         panels.append(("overall", None, result.hist))
     cols = min(3, len(panels))
@@ -254,15 +331,20 @@ def histogram_png(result: SimResult, path: str) -> None:
         k = int(top / HIST_STEP) // width + 1
         bars = np.add.reduceat(hist[: k * width], np.arange(0, k * width, width))
         share = bars / max(hist.sum(), 1)
-        ax.bar(np.arange(k) * width * HIST_STEP, share, width=width * HIST_STEP, align="edge",
-               color="#4878a8")
+        ax.bar(
+            np.arange(k) * width * HIST_STEP,
+            share,
+            width=width * HIST_STEP,
+            align="edge",
+            color="#4878a8",
+        )
         if sla is not None:
             ax.axvline(sla, color="#c03030", linestyle="--", label=f"SLA {sla:g} d")
             ax.legend(fontsize=7)
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("customer lead time (days)", fontsize=8)
         ax.set_ylabel("share of orders", fontsize=8)
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
     fig.suptitle(f"{result.scenario}: simulated lead times ({result.trials} trials)", fontsize=10)
     fig.tight_layout()

@@ -111,12 +111,14 @@ def _entry(network: Network, lanes: tuple[str, ...], territory: str) -> str | No
     return None
 
 
-def _node_step(network: Network, node: str, *, handling: bool, clears: bool,
-               extra: float = 0.0) -> NodeStep:
+def _node_step(
+    network: Network, node: str, *, handling: bool, clears: bool, extra: float = 0.0
+) -> NodeStep:
     n = network.node_by_id[node]
     days = (n.handling_days if handling else 0.0) + (n.customs_days if clears else 0.0) + extra
-    return NodeStep(node, days, n.inspection_rate if clears else 0.0,
-                    n.inspection_delay_days if clears else 0.0)
+    return NodeStep(
+        node, days, n.inspection_rate if clears else 0.0, n.inspection_delay_days if clears else 0.0
+    )
 
 
 def direct_path(network: Network, lanes: tuple[str, ...], origin: str, market: str) -> Path:
@@ -131,8 +133,14 @@ def direct_path(network: Network, lanes: tuple[str, ...], origin: str, market: s
     return Path(tuple(steps))
 
 
-def stock_paths(network: Network, lanes: tuple[str, ...], stock_node: str, origin: str,
-                market: str, pattern: Pattern) -> tuple[Path, Path]:
+def stock_paths(
+    network: Network,
+    lanes: tuple[str, ...],
+    stock_node: str,
+    origin: str,
+    market: str,
+    pattern: Pattern,
+) -> tuple[Path, Path]:
     """(bulk path into the stock node, customer path from it), as ``evaluate`` builds them."""
     split = next(i for i, x in enumerate(lanes) if network.lane_by_id[x].dest == stock_node) + 1
     bulk, customer = lanes[:split], lanes[split:]
@@ -143,8 +151,13 @@ def stock_paths(network: Network, lanes: tuple[str, ...], stock_node: str, origi
         dest = network.lane_by_id[x].dest
         steps.append(_node_step(network, dest, handling=True, clears=dest == entry))
     stock = network.node_by_id[stock_node]
-    release = _node_step(network, stock_node, handling=False,
-                         clears=pattern is Pattern.BONDED, extra=stock.release_days)
+    release = _node_step(
+        network,
+        stock_node,
+        handling=False,
+        clears=pattern is Pattern.BONDED,
+        extra=stock.release_days,
+    )
     cust: list[Step] = [release, *(lane_step(network, x) for x in customer)]
     return Path(tuple(steps)), Path(tuple(cust))
 
@@ -164,14 +177,32 @@ def _from_allocation(network: Network, demand: Demand, a: Allocation) -> RouteMo
     pattern = Pattern(a.pattern)
     key = f"{pattern.value}:{'>'.join(a.lanes)}"
     if pattern is Pattern.DIRECT:
-        return RouteModel(key, pattern, direct_path(network, a.lanes, demand.origin,
-                                                    demand.market), None, None,
-                          a.cost_per_order.total, a.co2e_kg_per_order, a.orders)
-    bulk, customer = stock_paths(network, a.lanes, a.stock_node or "", demand.origin,
-                                 demand.market, pattern)
+        return RouteModel(
+            key,
+            pattern,
+            direct_path(network, a.lanes, demand.origin, demand.market),
+            None,
+            None,
+            a.cost_per_order.total,
+            a.co2e_kg_per_order,
+            a.orders,
+        )
+    bulk, customer = stock_paths(
+        network, a.lanes, a.stock_node or "", demand.origin, demand.market, pattern
+    )
     dist = analytic(network, bulk)
-    return RouteModel(key, pattern, customer, bulk, a.stock_node, a.cost_per_order.total,
-                      a.co2e_kg_per_order, a.orders, dist.mean, _std(dist))
+    return RouteModel(
+        key,
+        pattern,
+        customer,
+        bulk,
+        a.stock_node,
+        a.cost_per_order.total,
+        a.co2e_kg_per_order,
+        a.orders,
+        dist.mean,
+        _std(dist),
+    )
 
 
 def _part(network: Network, s: Step) -> LeadTime:
@@ -182,16 +213,29 @@ def _part(network: Network, s: Step) -> LeadTime:
 
 def fallback_routes(network: Network, scenario: Scenario, demand: Demand) -> list[RouteModel]:
     """The cheapest direct routes of the candidate generator (SLA-feasible first)."""
-    routes = candidate_routes(network, demand.origin, demand.market, Pattern.DIRECT,
-                              max_legs=scenario.options.max_legs)
-    options = [evaluate(network, demand, r, day=scenario.plan_date,
-                        inventory=scenario.inventory) for r in routes]
+    routes = candidate_routes(
+        network, demand.origin, demand.market, Pattern.DIRECT, max_legs=scenario.options.max_legs
+    )
+    options = [
+        evaluate(network, demand, r, day=scenario.plan_date, inventory=scenario.inventory)
+        for r in routes
+    ]
     ok = [o for o in options if o.ok]
     ok.sort(key=lambda o: (o.p90 > demand.sla_days + 1e-9, o.standalone_cost(), o.route.key))
-    return [RouteModel(o.route.key, Pattern.DIRECT,
-                       direct_path(network, o.route.lanes, demand.origin, demand.market), None,
-                       None, o.standalone_cost(), o.co2e_kg, 0.0, in_plan=False)
-            for o in ok[:FALLBACK_ROUTES]]
+    return [
+        RouteModel(
+            o.route.key,
+            Pattern.DIRECT,
+            direct_path(network, o.route.lanes, demand.origin, demand.market),
+            None,
+            None,
+            o.standalone_cost(),
+            o.co2e_kg,
+            0.0,
+            in_plan=False,
+        )
+        for o in ok[:FALLBACK_ROUTES]
+    ]
 
 
 def compile_plan(plan: Plan, scenario: Scenario, network: Network) -> tuple[DemandModel, ...]:

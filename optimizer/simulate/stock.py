@@ -48,12 +48,20 @@ def base_stock(route: RouteModel, inventory: Inventory) -> tuple[float, int]:
     f = route.planned_orders
     weeks = (route.bulk_mean + inventory.replenishment_days) / 7.0
     z = NormalDist().inv_cdf(inventory.service_level)
-    safety = z * math.sqrt(weeks * inventory.demand_cv ** 2 + (route.bulk_std / 7.0) ** 2)
+    safety = z * math.sqrt(weeks * inventory.demand_cv**2 + (route.bulk_std / 7.0) ** 2)
     return f * (weeks + safety), max(1, round(inventory.replenishment_days))
 
 
-def run_stock(route: RouteModel, inventory: Inventory, demand: IntArray, world: World,
-              rng: np.random.Generator, *, total_days: int, backorder: bool) -> StockOutcome:
+def run_stock(
+    route: RouteModel,
+    inventory: Inventory,
+    demand: IntArray,
+    world: World,
+    rng: np.random.Generator,
+    *,
+    total_days: int,
+    backorder: bool,
+) -> StockOutcome:
     """Simulate the warehouse over ``demand`` ([trials, days] orders asking for stock)."""
     assert route.bulk is not None
     trials, days = demand.shape

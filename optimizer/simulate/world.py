@@ -67,8 +67,15 @@ def _next_open(closed: BoolArray) -> IntArray:
     return np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1].copy()
 
 
-def build_world(network: Network, config: SimConfig, lanes: dict[str, float], trials: int,
-                weeks: int, pad_weeks: int, rng: np.random.Generator) -> World:
+def build_world(
+    network: Network,
+    config: SimConfig,
+    lanes: dict[str, float],
+    trials: int,
+    weeks: int,
+    pad_weeks: int,
+    rng: np.random.Generator,
+) -> World:
     """Draw timetables and disruptions for a chunk of trials.
 
     ``lanes`` maps every lane any path uses to its headway (days). Disruptions
@@ -83,23 +90,29 @@ def build_world(network: Network, config: SimConfig, lanes: dict[str, float], tr
         starts = rng.random((trials, weeks)) < d.probability_per_week
         active = np.zeros((trials, total), dtype=bool)
         for k in range(d.duration_weeks):
-            active[:, k:k + weeks] |= starts  # pad_weeks > duration_weeks: always fits
+            active[:, k : k + weeks] |= starts  # pad_weeks > duration_weeks: always fits
         active[:, -1] = False
         targets = [x for x in d.lanes(network) if x in lanes]
         if d.closure:
             for lane in targets:
-                world.lane_closed[lane] = world.lane_closed.get(lane, np.zeros_like(active)) \
-                    | active
+                world.lane_closed[lane] = (
+                    world.lane_closed.get(lane, np.zeros_like(active)) | active
+                )
             if d.node is not None:
-                world.node_closed[d.node] = world.node_closed.get(
-                    d.node, np.zeros_like(active)) | active
+                world.node_closed[d.node] = (
+                    world.node_closed.get(d.node, np.zeros_like(active)) | active
+                )
         elif d.node is not None:
-            world.node_delay[d.node] = world.node_delay.get(
-                d.node, np.zeros((trials, total))) + active * d.extra_delay_days
+            world.node_delay[d.node] = (
+                world.node_delay.get(d.node, np.zeros((trials, total)))
+                + active * d.extra_delay_days
+            )
         else:
             for lane in targets:
-                world.lane_delay[lane] = world.lane_delay.get(
-                    lane, np.zeros((trials, total))) + active * d.extra_delay_days
+                world.lane_delay[lane] = (
+                    world.lane_delay.get(lane, np.zeros((trials, total)))
+                    + active * d.extra_delay_days
+                )
     for kind, closed in (("lane", world.lane_closed), ("node", world.node_closed)):
         for key, arr in closed.items():
             world.next_open[(kind, key)] = _next_open(arr)
@@ -118,8 +131,14 @@ def _next_departure(tau: FloatArray, phi: FloatArray, headway: float) -> FloatAr
     return phi + np.ceil((tau - phi) / headway) * headway
 
 
-def run_path(path: Path, world: World, rng: np.random.Generator, t: IntArray, tau: FloatArray,
-             hit: BoolArray | None = None) -> FloatArray:
+def run_path(
+    path: Path,
+    world: World,
+    rng: np.random.Generator,
+    t: IntArray,
+    tau: FloatArray,
+    hit: BoolArray | None = None,
+) -> FloatArray:
     """Times (days) at which entities of trials ``t`` starting at ``tau`` finish ``path``.
 
     ``hit`` (optional, updated in place) marks entities delayed by a disruption.
@@ -164,8 +183,7 @@ def run_path(path: Path, world: World, rng: np.random.Generator, t: IntArray, ta
                     break
                 todo, wk = todo[shut], wk[shut]
                 opens = (7.0 * nxt[t[todo], wk]).astype(np.float64)
-                dep[todo] = _next_departure(opens, world.phase[step.lane][t[todo]],
-                                            step.headway)
+                dep[todo] = _next_departure(opens, world.phase[step.lane][t[todo]], step.headway)
                 if hit is not None:
                     hit[todo] = True
         delay = world.lane_delay.get(step.lane)

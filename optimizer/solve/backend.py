@@ -215,8 +215,13 @@ def _load(solver: pywraplp.Solver, model: MipModel) -> list[pywraplp.Variable]:
     for i, (lo, hi, integer, cost, name) in enumerate(
         zip(model.lb, model.ub, model.integer, model.cost, model.names, strict=True)
     ):
-        add_var(lower_bound=lo, upper_bound=hi, is_integer=integer,
-                objective_coefficient=cost, name=name or f"x{i}")
+        add_var(
+            lower_bound=lo,
+            upper_bound=hi,
+            is_integer=integer,
+            objective_coefficient=cost,
+            name=name or f"x{i}",
+        )
     add_row = proto.constraint.add
     for index, coef, lo, hi in model.rows:
         add_row(lower_bound=lo, upper_bound=hi, var_index=index, coefficient=coef)
@@ -281,8 +286,12 @@ def _mathopt_model(model: MipModel, *, relax: bool = False) -> model_pb2.ModelPr
     return proto
 
 
-def _append_rows(constraints: model_pb2.LinearConstraintsProto, matrix: object,
-                 rows: list[tuple[list[int], list[float], float, float]], first_id: int) -> None:
+def _append_rows(
+    constraints: model_pb2.LinearConstraintsProto,
+    matrix: object,
+    rows: list[tuple[list[int], list[float], float, float]],
+    first_id: int,
+) -> None:
     """Add ``rows`` with ids from ``first_id``; the matrix must be sorted by (row, column)."""
     constraints.ids.extend(range(first_id, first_id + len(rows)))
     constraints.lower_bounds.extend([lo for _, _, lo, _ in rows])
@@ -310,30 +319,51 @@ def _mathopt_params(settings: SolverSettings, *, lp: bool) -> parameters_pb2.Sol
     return params
 
 
-def _mathopt_run(solver: object, params: parameters_pb2.SolveParametersProto
-                 ) -> result_pb2.SolveResultProto:
-    args = (params, model_parameters_pb2.ModelSolveParametersProto(), None,
-            callback_pb2.CallbackRegistrationProto(), None, None)
+def _mathopt_run(
+    solver: object, params: parameters_pb2.SolveParametersProto
+) -> result_pb2.SolveResultProto:
+    args = (
+        params,
+        model_parameters_pb2.ModelSolveParametersProto(),
+        None,
+        callback_pb2.CallbackRegistrationProto(),
+        None,
+        None,
+    )
     out = solver.solve(*args)  # type: ignore[attr-defined]
-    return out if isinstance(out, result_pb2.SolveResultProto) else (
-        result_pb2.SolveResultProto.FromString(out))
+    return (
+        out
+        if isinstance(out, result_pb2.SolveResultProto)
+        else (result_pb2.SolveResultProto.FromString(out))
+    )
 
 
-def _outcome(result: result_pb2.SolveResultProto, n: int, seconds: float, *, is_mip: bool,
-             relative_gap: float, n_rows: int = 0) -> SolveOutcome:
+def _outcome(
+    result: result_pb2.SolveResultProto,
+    n: int,
+    seconds: float,
+    *,
+    is_mip: bool,
+    relative_gap: float,
+    n_rows: int = 0,
+) -> SolveOutcome:
     """Map a MathOpt result onto :class:`SolveOutcome` (values dense, in model order).
 
     For an LP, ``duals`` holds the ``n_rows`` row duals: ``reduced cost = c - A^T duals``, so
     in a minimization a binding ``<=`` row has a dual ``<= 0``.
     """
     reason = result.termination.reason
-    feasible = [s.primal_solution for s in result.solutions
-                if s.HasField("primal_solution") and s.primal_solution.feasibility_status == 2]
+    feasible = [
+        s.primal_solution
+        for s in result.solutions
+        if s.HasField("primal_solution") and s.primal_solution.feasibility_status == 2
+    ]
     if not feasible:
-        status = {_REASON.TERMINATION_REASON_INFEASIBLE: SolveStatus.INFEASIBLE,
-                  _REASON.TERMINATION_REASON_UNBOUNDED: SolveStatus.UNBOUNDED,
-                  _REASON.TERMINATION_REASON_NO_SOLUTION_FOUND: SolveStatus.NO_SOLUTION,
-                  }.get(reason, SolveStatus.ERROR)
+        status = {
+            _REASON.TERMINATION_REASON_INFEASIBLE: SolveStatus.INFEASIBLE,
+            _REASON.TERMINATION_REASON_UNBOUNDED: SolveStatus.UNBOUNDED,
+            _REASON.TERMINATION_REASON_NO_SOLUTION_FOUND: SolveStatus.NO_SOLUTION,
+        }.get(reason, SolveStatus.ERROR)
         return SolveOutcome(status, None, None, None, seconds, np.empty(0))
     best = feasible[0]
     values = np.zeros(n)
@@ -344,14 +374,22 @@ def _outcome(result: result_pb2.SolveResultProto, n: int, seconds: float, *, is_
         bound = None
     gap = None if bound is None else _relative_gap(value, bound)
     proven = reason == _REASON.TERMINATION_REASON_OPTIMAL and (
-        not is_mip or (gap is not None and gap <= max(relative_gap, 1e-9) * 1.0001))
+        not is_mip or (gap is not None and gap <= max(relative_gap, 1e-9) * 1.0001)
+    )
     duals = None
     if not is_mip and result.solutions and result.solutions[0].HasField("dual_solution"):
         dual = result.solutions[0].dual_solution.dual_values
         duals = np.zeros(n_rows)
         duals[np.asarray(dual.ids, dtype=int)] = dual.values
-    return SolveOutcome(SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE, value, bound,
-                        gap, seconds, values, duals)
+    return SolveOutcome(
+        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        value,
+        bound,
+        gap,
+        seconds,
+        values,
+        duals,
+    )
 
 
 def _solve_mathopt(model: MipModel, settings: SolverSettings) -> SolveOutcome:
@@ -361,11 +399,17 @@ def _solve_mathopt(model: MipModel, settings: SolverSettings) -> SolveOutcome:
     """
     started = time.perf_counter()
     is_mip = any(model.integer)
-    solver = mathopt_core.new(_HIGHS, _mathopt_model(model),
-                              parameters_pb2.SolverInitializerProto())
+    solver = mathopt_core.new(
+        _HIGHS, _mathopt_model(model), parameters_pb2.SolverInitializerProto()
+    )
     result = _mathopt_run(solver, _mathopt_params(settings, lp=not is_mip))
-    return _outcome(result, model.num_vars, time.perf_counter() - started, is_mip=is_mip,
-                    relative_gap=settings.relative_gap)
+    return _outcome(
+        result,
+        model.num_vars,
+        time.perf_counter() - started,
+        is_mip=is_mip,
+        relative_gap=settings.relative_gap,
+    )
 
 
 class LpSession:
@@ -380,24 +424,33 @@ class LpSession:
     def __init__(self, model: MipModel) -> None:
         self.num_vars = model.num_vars
         self.num_rows = len(model.rows)
-        self._solver = mathopt_core.new(_GLOP, _mathopt_model(model, relax=True),
-                                        parameters_pb2.SolverInitializerProto())
+        self._solver = mathopt_core.new(
+            _GLOP, _mathopt_model(model, relax=True), parameters_pb2.SolverInitializerProto()
+        )
         self._update = model_update_pb2.ModelUpdateProto()
 
     def set_costs(self, index: list[int] | np.ndarray, cost: list[float] | np.ndarray) -> None:
         """Set the objective coefficients of variables ``index`` (applied at the next solve)."""
         self._merge_sparse(self._update.objective_updates.linear_coefficients, index, cost)
 
-    def set_bounds(self, index: list[int] | np.ndarray, lb: list[float] | np.ndarray,
-                   ub: list[float] | np.ndarray) -> None:
+    def set_bounds(
+        self,
+        index: list[int] | np.ndarray,
+        lb: list[float] | np.ndarray,
+        ub: list[float] | np.ndarray,
+    ) -> None:
         """Set lower and upper bounds of variables ``index`` (applied at the next solve)."""
         self._merge_sparse(self._update.variable_updates.lower_bounds, index, lb)
         self._merge_sparse(self._update.variable_updates.upper_bounds, index, ub)
 
     def add_rows(self, rows: list[tuple[list[int], list[float], float, float]]) -> None:
         """Add ``lb <= coef . x[index] <= ub`` rows (applied at the next solve)."""
-        _append_rows(self._update.new_linear_constraints,
-                     self._update.linear_constraint_matrix_updates, rows, self.num_rows)
+        _append_rows(
+            self._update.new_linear_constraints,
+            self._update.linear_constraint_matrix_updates,
+            rows,
+            self.num_rows,
+        )
         self.num_rows += len(rows)
 
     def set_coefficients(self, rows: list[int], columns: list[int], values: list[float]) -> None:
@@ -410,8 +463,13 @@ class LpSession:
             matrix.coefficients.append(v)
         self._flush()
 
-    def add_columns(self, lb: list[float], ub: list[float], cost: list[float],
-                    entries: list[tuple[list[int], list[float]]]) -> list[int]:
+    def add_columns(
+        self,
+        lb: list[float],
+        ub: list[float],
+        cost: list[float],
+        entries: list[tuple[list[int], list[float]]],
+    ) -> list[int]:
         """Add variables with bounds, costs and coefficients in existing rows (``entries[i]``
         = rows and coefficients of new variable ``i``); returns their indices.
 
@@ -425,8 +483,11 @@ class LpSession:
         new.lower_bounds.extend(lb)
         new.upper_bounds.extend(ub)
         new.integers.extend([False] * len(lb))
-        triples = sorted((r, v, c) for v, (rows, coefs) in zip(ids, entries, strict=True)
-                         for r, c in zip(rows, coefs, strict=True))
+        triples = sorted(
+            (r, v, c)
+            for v, (rows, coefs) in zip(ids, entries, strict=True)
+            for r, c in zip(rows, coefs, strict=True)
+        )
         matrix = self._update.linear_constraint_matrix_updates
         matrix.row_ids.extend(t[0] for t in triples)
         matrix.column_ids.extend(t[1] for t in triples)
@@ -446,15 +507,23 @@ class LpSession:
         # column generation rounds are ~20 % faster without it (c38 strong LP: 26 -> 21 s).
         params.glop.use_preprocessing = False
         result = _mathopt_run(self._solver, params)
-        out = _outcome(result, self.num_vars, time.perf_counter() - started, is_mip=False,
-                       relative_gap=0.0, n_rows=self.num_rows)
+        out = _outcome(
+            result,
+            self.num_vars,
+            time.perf_counter() - started,
+            is_mip=False,
+            relative_gap=0.0,
+            n_rows=self.num_rows,
+        )
         if out.status is SolveStatus.FEASIBLE:  # an LP stopped early: no valid bound
-            return SolveOutcome(SolveStatus.FEASIBLE, out.objective, None, None, out.seconds,
-                                out.values, out.duals)
+            return SolveOutcome(
+                SolveStatus.FEASIBLE, out.objective, None, None, out.seconds, out.values, out.duals
+            )
         return out
 
-    def _merge_sparse(self, vector: object, index: list[int] | np.ndarray,
-                      values: list[float] | np.ndarray) -> None:
+    def _merge_sparse(
+        self, vector: object, index: list[int] | np.ndarray, values: list[float] | np.ndarray
+    ) -> None:
         """Sparse vectors must have sorted unique ids: merge with what is pending."""
         old = dict(zip(vector.ids, vector.values, strict=True))  # type: ignore[attr-defined]
         old.update(zip((int(i) for i in index), (float(v) for v in values), strict=True))

@@ -45,30 +45,47 @@ class FlowModel:
 def option_unit_cost(option: RouteOption, scenario: Scenario) -> float:
     """Objective coefficient per order on this option (landed + time + CO2e prices)."""
     obj = scenario.objective
-    return (option.cost.total + obj.value_of_day_per_order * option.mean_days
-            + obj.co2e_price_per_tonne * option.co2e_kg / 1000.0)
+    return (
+        option.cost.total
+        + obj.value_of_day_per_order * option.mean_days
+        + obj.co2e_price_per_tonne * option.co2e_kg / 1000.0
+    )
 
 
 def build(
-    network: Network, scenario: Scenario, options: list[RouteOption],
+    network: Network,
+    scenario: Scenario,
+    options: list[RouteOption],
     demands: dict[str, Demand],
 ) -> FlowModel:
     mip = MipModel()
-    flow = [mip.add_var(0.0, demands[o.demand].orders_per_week,
-                        cost=option_unit_cost(o, scenario), name=f"f[{o.demand}|{o.route.key}]")
-            for o in options]
-    unmet = {d: mip.add_var(0.0, dem.orders_per_week,
-                            cost=scenario.options.unmet_penalty_per_order, name=f"u[{d}]")
-             for d, dem in sorted(demands.items())}
+    flow = [
+        mip.add_var(
+            0.0,
+            demands[o.demand].orders_per_week,
+            cost=option_unit_cost(o, scenario),
+            name=f"f[{o.demand}|{o.route.key}]",
+        )
+        for o in options
+    ]
+    unmet = {
+        d: mip.add_var(
+            0.0, dem.orders_per_week, cost=scenario.options.unmet_penalty_per_order, name=f"u[{d}]"
+        )
+        for d, dem in sorted(demands.items())
+    }
     by_demand: dict[str, list[int]] = defaultdict(list)
     for i, o in enumerate(options):
         by_demand[o.demand].append(i)
     for d, dem in sorted(demands.items()):
         idx = by_demand.get(d, [])
-        mip.add_row([flow[i] for i in idx] + [unmet[d]], [1.0] * (len(idx) + 1),
-                    dem.orders_per_week, dem.orders_per_week)
-    model = FlowModel(mip, options, flow, unmet, {}, {},
-                      time_row_coef=[o.p90 for o in options])
+        mip.add_row(
+            [flow[i] for i in idx] + [unmet[d]],
+            [1.0] * (len(idx) + 1),
+            dem.orders_per_week,
+            dem.orders_per_week,
+        )
+    model = FlowModel(mip, options, flow, unmet, {}, {}, time_row_coef=[o.p90 for o in options])
     _containers(model)
     _capacities(model, network)
     _route_limits(model, scenario, demands, by_demand)
@@ -90,8 +107,9 @@ def _containers(model: FlowModel) -> None:
         rows = use[lane]
         for cap, col in ((cap_kg, 1), (cap_m3, 2)):
             if math.isfinite(cap):
-                model.mip.add_row([v for v, *_ in rows] + [n],
-                                  [r[col] for r in rows] + [-cap], ub=0.0)
+                model.mip.add_row(
+                    [v for v, *_ in rows] + [n], [r[col] for r in rows] + [-cap], ub=0.0
+                )
 
 
 def _capacities(model: FlowModel, network: Network) -> None:
@@ -132,7 +150,9 @@ def _capacity(network: Network, what: str, ident: str) -> float | None:
 
 
 def _route_limits(
-    model: FlowModel, scenario: Scenario, demands: dict[str, Demand],
+    model: FlowModel,
+    scenario: Scenario,
+    demands: dict[str, Demand],
     by_demand: dict[str, list[int]],
 ) -> None:
     limit = 1 if scenario.options.single_route else scenario.options.max_routes_per_demand

@@ -101,67 +101,119 @@ def parse_dow(text: str, *, name: str, file: str) -> McndInstance:
     lines = [(no, ln.split()) for no, ln in enumerate(text.splitlines(), start=1)]
     lines = [(no, tokens) for no, tokens in lines if tokens]
     if len(lines) < 2:
-        problems.append(Problem(file, "truncated file: no 'N A K' header line", row=len(lines) + 1,
-                                expected="a label line, then 'N A K'"))
+        problems.append(
+            Problem(
+                file,
+                "truncated file: no 'N A K' header line",
+                row=len(lines) + 1,
+                expected="a label line, then 'N A K'",
+            )
+        )
         raise InputError(problems)
     header_no, header = lines[1]
     counts = _ints(header, ("n_nodes", "n_arcs", "n_commodities"), header_no, file, problems)
     if counts is None or any(v < 1 for v in counts):
         if counts is not None:
-            problems.append(Problem(file, "header counts must be positive", row=header_no,
-                                    field="N A K", value=" ".join(header),
-                                    expected="integers >= 1"))
+            problems.append(
+                Problem(
+                    file,
+                    "header counts must be positive",
+                    row=header_no,
+                    field="N A K",
+                    value=" ".join(header),
+                    expected="integers >= 1",
+                )
+            )
         raise InputError(problems)
     n_nodes, n_arcs, n_commodities = counts
     body = lines[2:]
     arcs = [_arc(t, no, n_nodes, file, problems) for no, t in body[:n_arcs]]
-    commodities = [_commodity(t, no, n_nodes, file, problems)
-                   for no, t in body[n_arcs:n_arcs + n_commodities]]
+    commodities = [
+        _commodity(t, no, n_nodes, file, problems)
+        for no, t in body[n_arcs : n_arcs + n_commodities]
+    ]
     last_line = body[-1][0] if body else header_no
     if len(body) < n_arcs + n_commodities:
-        problems.append(Problem(
-            file, f"truncated file: {len(body)} data lines, header announces {n_arcs} arcs + "
-            f"{n_commodities} commodities", row=last_line + 1, field="N A K",
-            value=" ".join(header), expected=f"{n_arcs + n_commodities} data lines"))
+        problems.append(
+            Problem(
+                file,
+                f"truncated file: {len(body)} data lines, header announces {n_arcs} arcs + "
+                f"{n_commodities} commodities",
+                row=last_line + 1,
+                field="N A K",
+                value=" ".join(header),
+                expected=f"{n_arcs + n_commodities} data lines",
+            )
+        )
     elif len(body) > n_arcs + n_commodities:
         extra_no = body[n_arcs + n_commodities][0]
-        problems.append(Problem(
-            file, f"count mismatch: {len(body) - n_arcs - n_commodities} lines beyond the "
-            f"{n_arcs} arcs + {n_commodities} commodities in the header", row=extra_no,
-            field="N A K", value=" ".join(header), expected=f"{n_arcs + n_commodities} data lines"))
+        problems.append(
+            Problem(
+                file,
+                f"count mismatch: {len(body) - n_arcs - n_commodities} lines beyond the "
+                f"{n_arcs} arcs + {n_commodities} commodities in the header",
+                row=extra_no,
+                field="N A K",
+                value=" ".join(header),
+                expected=f"{n_arcs + n_commodities} data lines",
+            )
+        )
     if problems:
         raise InputError(problems)
-    return McndInstance(name, n_nodes, tuple(a for a in arcs if a is not None),
-                        tuple(c for c in commodities if c is not None))
+    return McndInstance(
+        name,
+        n_nodes,
+        tuple(a for a in arcs if a is not None),
+        tuple(c for c in commodities if c is not None),
+    )
 
 
-def _ints(tokens: list[str], fields: Sequence[str], row: int, file: str,
-          problems: list[Problem]) -> list[int] | None:
+def _ints(
+    tokens: list[str], fields: Sequence[str], row: int, file: str, problems: list[Problem]
+) -> list[int] | None:
     """Tokens as integers, or ``None`` after recording every wrong token or column count."""
     if len(tokens) != len(fields):
-        problems.append(Problem(file, f"wrong column count: {len(tokens)} values", row=row,
-                                field=" ".join(fields), value=" ".join(tokens),
-                                expected=f"{len(fields)} integers ({' '.join(fields)})"))
+        problems.append(
+            Problem(
+                file,
+                f"wrong column count: {len(tokens)} values",
+                row=row,
+                field=" ".join(fields),
+                value=" ".join(tokens),
+                expected=f"{len(fields)} integers ({' '.join(fields)})",
+            )
+        )
         return None
     values: list[int] = []
     for token, fname in zip(tokens, fields, strict=True):
         try:
             values.append(int(token))
         except ValueError:
-            problems.append(Problem(file, "not an integer", row=row, field=fname, value=token,
-                                    expected="an integer"))
+            problems.append(
+                Problem(
+                    file, "not an integer", row=row, field=fname, value=token, expected="an integer"
+                )
+            )
     return values if len(values) == len(fields) else None
 
 
-def _check(ok: bool, problems: list[Problem], file: str, row: int, fname: str, value: int,
-           expected: str) -> None:
+def _check(
+    ok: bool, problems: list[Problem], file: str, row: int, fname: str, value: int, expected: str
+) -> None:
     if not ok:
-        problems.append(Problem(file, f"{fname} out of range", row=row, field=fname,
-                                value=str(value), expected=expected))
+        problems.append(
+            Problem(
+                file,
+                f"{fname} out of range",
+                row=row,
+                field=fname,
+                value=str(value),
+                expected=expected,
+            )
+        )
 
 
-def _arc(tokens: list[str], row: int, n: int, file: str,
-         problems: list[Problem]) -> McndArc | None:
+def _arc(tokens: list[str], row: int, n: int, file: str, problems: list[Problem]) -> McndArc | None:
     values = _ints(tokens, _ARC_FIELDS, row, file, problems)
     if values is None:
         return None
@@ -175,16 +227,24 @@ def _arc(tokens: list[str], row: int, n: int, file: str,
     return McndArc(tail, head, cost, cap, fixed) if len(problems) == before else None
 
 
-def _commodity(tokens: list[str], row: int, n: int, file: str,
-               problems: list[Problem]) -> McndCommodity | None:
+def _commodity(
+    tokens: list[str], row: int, n: int, file: str, problems: list[Problem]
+) -> McndCommodity | None:
     values = _ints(tokens, _COMMODITY_FIELDS, row, file, problems)
     if values is None:
         return None
     origin, dest, demand = values
     before = len(problems)
     _check(1 <= origin <= n, problems, file, row, "origin", origin, f"a node in 1..{n}")
-    _check(1 <= dest <= n and dest != origin, problems, file, row, "dest", dest,
-           f"a node in 1..{n}, not the origin")
+    _check(
+        1 <= dest <= n and dest != origin,
+        problems,
+        file,
+        row,
+        "dest",
+        dest,
+        f"a node in 1..{n}, not the origin",
+    )
     _check(demand > 0, problems, file, row, "demand", demand, "> 0")
     return McndCommodity(origin, dest, demand) if len(problems) == before else None
 
@@ -218,9 +278,15 @@ def useful_arcs(instance: McndInstance, k: int) -> list[int]:
             out.setdefault(arc.tail, []).append(arc.head)
             into.setdefault(arc.head, []).append(arc.tail)
     fwd, bwd = _reach(com.origin, out), _reach(com.dest, into)
-    return [a for a, arc in enumerate(instance.arcs)
-            if arc.capacity > 0 and arc.head != com.origin and arc.tail != com.dest
-            and arc.tail in fwd and arc.head in bwd]
+    return [
+        a
+        for a, arc in enumerate(instance.arcs)
+        if arc.capacity > 0
+        and arc.head != com.origin
+        and arc.tail != com.dest
+        and arc.tail in fwd
+        and arc.head in bwd
+    ]
 
 
 def _reach(start: int, graph: dict[int, list[int]]) -> set[int]:
@@ -261,8 +327,9 @@ def build_model(instance: McndInstance, *, linking: bool = True) -> McndModel:
     return McndModel(mip, tuple(y), unroutable, x_of)
 
 
-def _add_flows(mip: MipModel, instance: McndInstance, per_commodity: list[list[int]],
-               demand_var: int | None) -> dict[int, list[tuple[int, int]]]:
+def _add_flows(
+    mip: MipModel, instance: McndInstance, per_commodity: list[list[int]], demand_var: int | None
+) -> dict[int, list[tuple[int, int]]]:
     """Add ``x_ak`` (unit cost, bound ``min(q_k, u_a)``) and flow conservation for every k.
 
     The supply at the origin is ``q_k``, or ``q_k`` times ``demand_var`` when one is given
@@ -273,8 +340,9 @@ def _add_flows(mip: MipModel, instance: McndInstance, per_commodity: list[list[i
         balance: dict[int, tuple[list[int], list[float]]] = {}
         for a in arcs:
             arc = instance.arcs[a]
-            x = mip.add_var(0.0, min(com.demand, arc.capacity), cost=arc.unit_cost,
-                            name=f"x{a}_{k}")
+            x = mip.add_var(
+                0.0, min(com.demand, arc.capacity), cost=arc.unit_cost, name=f"x{a}_{k}"
+            )
             flows.setdefault(a, []).append((x, k))
             for node, sign in ((arc.tail, 1.0), (arc.head, -1.0)):
                 entry = balance.setdefault(node, ([], []))
@@ -332,7 +400,6 @@ def choose_backend(instance: McndInstance) -> str:
     return "HIGHS_MATHOPT" if fixed_charge_ratio(instance) >= FIXED_CHARGE_HEAVY else "SCIP"
 
 
-
 def solve_instance(instance: McndInstance, settings: SolverSettings | None = None) -> McndResult:
     """Build and solve ``instance``; report status, objective, bound, gap and open arcs."""
     settings = settings or SolverSettings(backend=DEFAULT_BACKEND)
@@ -341,24 +408,45 @@ def solve_instance(instance: McndInstance, settings: SolverSettings | None = Non
     if built.unroutable:
         k = built.unroutable[0]
         com = instance.commodities[k]
-        why = (f"commodity {k + 1} ({com.origin}->{com.dest}) has no path "
-               "over arcs with positive capacity")
-        return McndResult(instance.name, SolveStatus.INFEASIBLE, None, None, None, 0.0, (),
-                          backend, why)
+        why = (
+            f"commodity {k + 1} ({com.origin}->{com.dest}) has no path "
+            "over arcs with positive capacity"
+        )
+        return McndResult(
+            instance.name, SolveStatus.INFEASIBLE, None, None, None, 0.0, (), backend, why
+        )
     out = solve(built.mip, settings)
     open_arcs: tuple[int, ...] = ()
     flows: tuple[tuple[int, int, float], ...] = ()
     if out.status.has_solution:
         open_arcs = tuple(a for a, v in enumerate(built.y) if v >= 0 and out.values[v] > 0.5)
-        flows = tuple((a, k, float(out.values[x])) for (a, k), x in sorted(built.x.items())
-                      if out.values[x] > 1e-9)
+        flows = tuple(
+            (a, k, float(out.values[x]))
+            for (a, k), x in sorted(built.x.items())
+            if out.values[x] > 1e-9
+        )
     reason = infeasibility_reason(instance) if out.status is SolveStatus.INFEASIBLE else None
-    return McndResult(instance.name, out.status, out.objective, out.bound, out.gap, out.seconds,
-                      open_arcs, backend, reason, flows)
+    return McndResult(
+        instance.name,
+        out.status,
+        out.objective,
+        out.bound,
+        out.gap,
+        out.seconds,
+        open_arcs,
+        backend,
+        reason,
+        flows,
+    )
 
 
-def solution_cost(instance: McndInstance, open_arcs: Sequence[int],
-                  flows: Sequence[tuple[int, int, float]], *, tol: float = 1e-6) -> float:
+def solution_cost(
+    instance: McndInstance,
+    open_arcs: Sequence[int],
+    flows: Sequence[tuple[int, int, float]],
+    *,
+    tol: float = 1e-6,
+) -> float:
     """Recompute the cost of a design and its flows, checking feasibility; raise ValueError.
 
     Checks flow conservation for every commodity, capacity on every arc, and that flow only
@@ -401,15 +489,19 @@ def infeasibility_reason(instance: McndInstance) -> str:
     for arc in instance.arcs:
         out_cap[arc.tail] = out_cap.get(arc.tail, 0) + arc.capacity
         in_cap[arc.head] = in_cap.get(arc.head, 0) + arc.capacity
-    for end, cap, word in ((lambda c: c.origin, out_cap, "leaving"),
-                           (lambda c: c.dest, in_cap, "entering")):
+    for end, cap, word in (
+        (lambda c: c.origin, out_cap, "leaving"),
+        (lambda c: c.dest, in_cap, "entering"),
+    ):
         need: dict[int, int] = {}
         for com in instance.commodities:
             need[end(com)] = need.get(end(com), 0) + com.demand
         for node, total in sorted(need.items()):
             if total > cap.get(node, 0):
-                return (f"demand {word} node {node} is {total} units but the arcs {word} it "
-                        f"carry at most {cap.get(node, 0)}")
+                return (
+                    f"demand {word} node {node} is {total} units but the arcs {word} it "
+                    f"carry at most {cap.get(node, 0)}"
+                )
     mip = MipModel()
     share = mip.add_var(0.0, 1.0, cost=-1.0, name="share")
     per_commodity = [useful_arcs(instance, k) for k in range(len(instance.commodities))]
@@ -421,8 +513,10 @@ def infeasibility_reason(instance: McndInstance) -> str:
     out = solve(mip, SolverSettings(backend="SCIP"))
     if out.objective is None:
         return "the commodities together need more capacity than the arcs provide"
-    return (f"even with every arc open, at most {-100 * out.objective:.1f}% of every demand can "
-            "be routed at once (arc capacities are shared)")
+    return (
+        f"even with every arc open, at most {-100 * out.objective:.1f}% of every demand can "
+        "be routed at once (arc capacities are shared)"
+    )
 
 
 # --------------------------------------------------------------------------- known values
@@ -442,6 +536,9 @@ def known_values() -> dict[str, KnownValue]:
     """The table shipped in ``mcnd_known.csv`` (README and R_optima.md of the benchmark)."""
     text = resources.files("optimizer.solve").joinpath("mcnd_known.csv").read_text("utf-8")
     rows = csv.DictReader(io.StringIO(text))
-    return {r["name"]: KnownValue(r["name"], float(r["value"]) if r["value"] else None,
-                                  r["kind"], r["source"]) for r in rows}
-
+    return {
+        r["name"]: KnownValue(
+            r["name"], float(r["value"]) if r["value"] else None, r["kind"], r["source"]
+        )
+        for r in rows
+    }

@@ -54,19 +54,20 @@ class Arrays:
     @classmethod
     def of(cls, instance: McndInstance) -> Arrays:
         arcs, coms = instance.arcs, instance.commodities
-        return cls(np.array([a.tail - 1 for a in arcs], dtype=int),
-                   np.array([a.head - 1 for a in arcs], dtype=int),
-                   np.array([a.unit_cost for a in arcs], dtype=float),
-                   np.array([a.fixed_cost for a in arcs], dtype=float),
-                   np.array([a.capacity for a in arcs], dtype=float),
-                   np.array([c.origin - 1 for c in coms], dtype=int),
-                   np.array([c.dest - 1 for c in coms], dtype=int),
-                   np.array([c.demand for c in coms], dtype=float),
-                   instance.n_nodes)
+        return cls(
+            np.array([a.tail - 1 for a in arcs], dtype=int),
+            np.array([a.head - 1 for a in arcs], dtype=int),
+            np.array([a.unit_cost for a in arcs], dtype=float),
+            np.array([a.fixed_cost for a in arcs], dtype=float),
+            np.array([a.capacity for a in arcs], dtype=float),
+            np.array([c.origin - 1 for c in coms], dtype=int),
+            np.array([c.dest - 1 for c in coms], dtype=int),
+            np.array([c.demand for c in coms], dtype=float),
+            instance.n_nodes,
+        )
 
 
-def decompose(arrays: Arrays, flow: dict[tuple[int, int], float]
-              ) -> list[tuple[int, Path, float]]:
+def decompose(arrays: Arrays, flow: dict[tuple[int, int], float]) -> list[tuple[int, Path, float]]:
     """Split per-commodity arc flows ``(arc, k) -> amount`` into ``(k, path, amount)``.
 
     Walks from the origin along arcs with flow left; a cycle met on the way is cancelled
@@ -91,12 +92,12 @@ def decompose(arrays: Arrays, flow: dict[tuple[int, int], float]
                 a = max(live, key=lambda b: (left[b], -b))
                 nxt = int(arrays.head[a])
                 if nxt in nodes:  # cancel the cycle and walk on from where it started
-                    cycle = [*path[nodes.index(nxt):], a]
+                    cycle = [*path[nodes.index(nxt) :], a]
                     amount = min(left[b] for b in cycle)
                     for b in cycle:
                         left[b] -= amount
-                    del path[nodes.index(nxt):]
-                    del nodes[nodes.index(nxt) + 1:]
+                    del path[nodes.index(nxt) :]
+                    del nodes[nodes.index(nxt) + 1 :]
                     continue
                 path.append(a)
                 nodes.append(nxt)
@@ -118,10 +119,10 @@ class PathLp:
         self.scale = np.ones(n_arcs)
         master = MipModel()
         self.y = [master.add_var(0.0, 1.0, cost=float(f)) for f in arrays.fixed]
-        self.demand_row = [master.add_row([], [], lb=float(q), ub=float(q))
-                           for q in arrays.demand]
-        self.cap_row = [master.add_row([self.y[a]], [-float(arrays.cap[a])], ub=0.0)
-                        for a in range(n_arcs)]
+        self.demand_row = [master.add_row([], [], lb=float(q), ub=float(q)) for q in arrays.demand]
+        self.cap_row = [
+            master.add_row([self.y[a]], [-float(arrays.cap[a])], ub=0.0) for a in range(n_arcs)
+        ]
         self.big = float(arrays.unit.sum() + arrays.fixed.sum() / max(arrays.demand.min(), 1.0))
         for k in range(n_com):
             s = master.add_var(0.0, math.inf, cost=self.big)
@@ -132,8 +133,11 @@ class PathLp:
         self.paths: list[tuple[int, Path]] = []  # in column order
         self.of_commodity: list[list[tuple[Path, int]]] = [[] for _ in range(n_com)]
         self.link: dict[tuple[int, int], int] = {}  # (k, arc) -> row
-        self.usable = ((arrays.head[:, None] != arrays.origin[None, :])
-                       & (arrays.tail[:, None] != arrays.dest[None, :]) & (arrays.cap[:, None] > 0))
+        self.usable = (
+            (arrays.head[:, None] != arrays.origin[None, :])
+            & (arrays.tail[:, None] != arrays.dest[None, :])
+            & (arrays.cap[:, None] > 0)
+        )
         self.into = [np.flatnonzero(arrays.head == v) for v in range(arrays.n_nodes)]
 
     def add_paths(self, paths: list[tuple[int, Path]]) -> None:
@@ -143,8 +147,11 @@ class PathLp:
             return
         entries = []
         for k, arcs in new:
-            rows = [self.demand_row[k], *(self.cap_row[a] for a in arcs),
-                    *(self.link[k, a] for a in arcs if (k, a) in self.link)]
+            rows = [
+                self.demand_row[k],
+                *(self.cap_row[a] for a in arcs),
+                *(self.link[k, a] for a in arcs if (k, a) in self.link),
+            ]
             entries.append((rows, [1.0] * len(rows)))
         costs = [float(self.ar.unit[list(arcs)].sum()) for _, arcs in new]
         ids = self.session.add_columns([0.0] * len(new), [math.inf] * len(new), costs, entries)
@@ -158,8 +165,7 @@ class PathLp:
         self.scale = scale.copy()
         self.session.set_coefficients(self.cap_row, self.y, list(-self.ar.cap * scale))
 
-    def converge(self, deadline: float, max_rounds: int = 200
-                 ) -> tuple[SolveOutcome | None, float]:
+    def converge(self, deadline: float, max_rounds: int = 200) -> tuple[SolveOutcome | None, float]:
         """Price paths and add violated linking rows until neither is left (or time is up).
 
         Returns the last master solution and the best Lasdon lower bound seen (valid for the
@@ -174,8 +180,10 @@ class PathLp:
                 # they neither price columns nor give a bound
                 return (out if out.status.has_solution else None), bound
             new, reduced = self._price(out.duals)
-            bound = max(bound, float(out.objective or 0.0)
-                        + float(self.ar.demand @ np.minimum(reduced, 0.0)))
+            bound = max(
+                bound,
+                float(out.objective or 0.0) + float(self.ar.demand @ np.minimum(reduced, 0.0)),
+            )
             if new:
                 self.add_paths(new)
             elif not self._add_violated_links(out.values):
@@ -243,9 +251,13 @@ class PathLp:
                 for a in arcs:
                     flow[k, a] = flow.get((k, a), 0.0) + values[col]
         room = ar.cap * self.scale
-        found = sorted((k, a) for (k, a), v in flow.items()
-                       if (k, a) not in self.link and ar.demand[k] < room[a]
-                       and v > ar.demand[k] * values[self.y[a]] + 1e-6)
+        found = sorted(
+            (k, a)
+            for (k, a), v in flow.items()
+            if (k, a) not in self.link
+            and ar.demand[k] < room[a]
+            and v > ar.demand[k] * values[self.y[a]] + 1e-6
+        )
         rows = []
         for i, (k, a) in enumerate(found):
             index = [col for arcs, col in self.of_commodity[k] if a in arcs] + [self.y[a]]
@@ -255,9 +267,13 @@ class PathLp:
             self.session.add_rows(rows)
         return bool(rows)
 
-    def mip(self, support: np.ndarray, hint_open: np.ndarray,
-            hint_paths: dict[tuple[int, Path], float], radius: int | None = None
-            ) -> tuple[MipModel, dict[int, int]]:
+    def mip(
+        self,
+        support: np.ndarray,
+        hint_open: np.ndarray,
+        hint_paths: dict[tuple[int, Path], float],
+        radius: int | None = None,
+    ) -> tuple[MipModel, dict[int, int]]:
         """The strong MIP over the generated paths that stay inside ``support`` arcs.
 
         Binary ``y`` for the support arcs, every linking row (not only the generated ones),
@@ -267,11 +283,14 @@ class PathLp:
         """
         ar = self.ar
         mip = MipModel()
-        y = {int(a): mip.add_var(0.0, 1.0, cost=float(ar.fixed[a]), integer=True)
-             for a in np.flatnonzero(support)}
+        y = {
+            int(a): mip.add_var(0.0, 1.0, cost=float(ar.fixed[a]), integer=True)
+            for a in np.flatnonzero(support)
+        }
         chosen = [p for p in self.paths if support[list(p[1])].all()]
-        h = [mip.add_var(0.0, math.inf, cost=float(ar.unit[list(arcs)].sum()))
-             for _, arcs in chosen]
+        h = [
+            mip.add_var(0.0, math.inf, cost=float(ar.unit[list(arcs)].sum())) for _, arcs in chosen
+        ]
         of_k: dict[int, list[int]] = {}
         on_arc: dict[int, list[int]] = {}
         pair: dict[tuple[int, int], list[int]] = {}
@@ -283,8 +302,12 @@ class PathLp:
         for k, q in enumerate(ar.demand):
             unmet = mip.add_var(0.0, math.inf, cost=self.big)
             mip.hint[unmet] = 0.0
-            mip.add_row([*of_k.get(k, []), unmet], [1.0] * (len(of_k.get(k, [])) + 1),
-                        lb=float(q), ub=float(q))
+            mip.add_row(
+                [*of_k.get(k, []), unmet],
+                [1.0] * (len(of_k.get(k, [])) + 1),
+                lb=float(q),
+                ub=float(q),
+            )
         for a, hs in sorted(on_arc.items()):
             mip.add_row([*hs, y[a]], [1.0] * len(hs) + [-float(ar.cap[a])], ub=0.0)
         for (k, a), hs in sorted(pair.items()):

@@ -89,8 +89,9 @@ class _FlowLp:
         per_commodity = [useful_arcs(instance, k) for k in range(len(instance.commodities))]
         flows = _add_flows(self.mip, instance, per_commodity, demand_var=None)
         for a, pairs in flows.items():
-            self.mip.add_row([x for x, _ in pairs], [1.0] * len(pairs),
-                             ub=float(instance.arcs[a].capacity))
+            self.mip.add_row(
+                [x for x, _ in pairs], [1.0] * len(pairs), ub=float(instance.arcs[a].capacity)
+            )
         self.x_arc = np.zeros(self.mip.num_vars, dtype=int)
         self.keys: dict[int, tuple[int, int]] = {}
         for a, pairs in flows.items():
@@ -118,8 +119,10 @@ def search(instance: McndInstance, settings: SearchSettings | None = None) -> Mc
     # spawn, not fork: each worker starts clean instead of inheriting a copy of this process
     # (OR-Tools and numpy thread state included); start-up costs ~1 s, paid from the limit.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        runs = [pool.submit(_search_one, instance, settings, run, limit, time.time())
-                for run in settings.runs[:workers]]
+        runs = [
+            pool.submit(_search_one, instance, settings, run, limit, time.time())
+            for run in settings.runs[:workers]
+        ]
         results = [run.result() for run in runs]
     found = [r for r in results if r.objective is not None]
     if not found:
@@ -128,8 +131,7 @@ def search(instance: McndInstance, settings: SearchSettings | None = None) -> Mc
     bounds = [r.bound for r in results if r.bound is not None]
     bound = max(bounds) if bounds else None
     status, gap = _status(best.objective or 0.0, bound)
-    return replace(best, status=status, bound=bound, gap=gap,
-                   seconds=time.perf_counter() - started)
+    return replace(best, status=status, bound=bound, gap=gap, seconds=time.perf_counter() - started)
 
 
 def _status(cost: float, bound: float | None) -> tuple[SolveStatus, float | None]:
@@ -138,12 +140,18 @@ def _status(cost: float, bound: float | None) -> tuple[SolveStatus, float | None
     return (SolveStatus.OPTIMAL if gap is not None and gap <= 1e-6 else SolveStatus.FEASIBLE), gap
 
 
-def _search_one(instance: McndInstance, settings: SearchSettings, run: ScalingRun, limit: float,
-                submitted: float | None = None) -> McndResult:
+def _search_one(
+    instance: McndInstance,
+    settings: SearchSettings,
+    run: ScalingRun,
+    limit: float,
+    submitted: float | None = None,
+) -> McndResult:
     """One run of the pipeline in the module doc with the capacity scaling of ``run``;
     ``submitted`` (wall clock) counts the time a worker process took to start."""
-    started = time.perf_counter() - (0.0 if submitted is None else max(0.0, time.time()
-                                                                          - submitted))
+    started = time.perf_counter() - (
+        0.0 if submitted is None else max(0.0, time.time() - submitted)
+    )
 
     def by(share: float) -> float:
         return started + share * limit
@@ -155,8 +163,17 @@ def _search_one(instance: McndInstance, settings: SearchSettings, run: ScalingRu
     flow_lp = _FlowLp(instance)
     elite = _slope_scaling(flow_lp, settings, ar.fixed, ar.unit, ar.cap, ar.cap > 0, by(0.1))
     if not elite:
-        return McndResult(instance.name, SolveStatus.INFEASIBLE, None, None, None, took(), (),
-                          "SEARCH", "the multicommodity flow LP with every arc open is infeasible")
+        return McndResult(
+            instance.name,
+            SolveStatus.INFEASIBLE,
+            None,
+            None,
+            None,
+            took(),
+            (),
+            "SEARCH",
+            "the multicommodity flow LP with every arc open is infeasible",
+        )
     best = elite[0]
     log.info("slope scaling: %d designs, best %.1f at %.1f s", len(elite), best.cost, took())
 
@@ -164,20 +181,43 @@ def _search_one(instance: McndInstance, settings: SearchSettings, run: ScalingRu
     for design in elite[: max(1, len(elite) // 2)]:
         master.add_paths([(k, p) for k, p, _ in decompose(ar, design.flow)])
     out, bound = master.converge(by(settings.bound_share))
-    log.info("strong LP %.1f, bound %.1f, %d paths, %d linking rows at %.1f s",
-             out.objective if out else float("nan"), bound, len(master.paths), len(master.link),
-             took())
+    log.info(
+        "strong LP %.1f, bound %.1f, %d paths, %d linking rows at %.1f s",
+        out.objective if out else float("nan"),
+        bound,
+        len(master.paths),
+        len(master.link),
+        took(),
+    )
 
-    best, kept, used = _capacity_scaling(master, flow_lp, ar, best, settings, run,
-                                         by(settings.scaling_share))
-    log.info("capacity scaling: best %.1f, %d arcs kept, %d used at %.1f s", best.cost,
-             kept.sum(), used.sum(), took())
-    found, proven = _restricted_mip(master, flow_lp, ar, kept | best.is_open, best, settings,
-                                    started + limit - 1.0 - time.perf_counter())
+    best, kept, used = _capacity_scaling(
+        master, flow_lp, ar, best, settings, run, by(settings.scaling_share)
+    )
+    log.info(
+        "capacity scaling: best %.1f, %d arcs kept, %d used at %.1f s",
+        best.cost,
+        kept.sum(),
+        used.sum(),
+        took(),
+    )
+    found, proven = _restricted_mip(
+        master,
+        flow_lp,
+        ar,
+        kept | best.is_open,
+        best,
+        settings,
+        started + limit - 1.0 - time.perf_counter(),
+    )
     if found is not None and found.cost < best.cost - 1e-6:
         best = found
-    log.info("restricted MIP on %d arcs: %s (proven %s) at %.1f s", (kept | best.is_open).sum(),
-             None if found is None else found.cost, proven, took())
+    log.info(
+        "restricted MIP on %d arcs: %s (proven %s) at %.1f s",
+        (kept | best.is_open).sum(),
+        None if found is None else found.cost,
+        proven,
+        took(),
+    )
     best = _local_branching(master, flow_lp, ar, used, best, settings, started + limit - 1.0)
 
     flows = tuple(sorted((a, k, v) for (a, k), v in best.flow.items() if v > 1e-9))
@@ -185,13 +225,20 @@ def _search_one(instance: McndInstance, settings: SearchSettings, run: ScalingRu
     cost = solution_cost(instance, open_arcs, flows)  # never trust a solver's objective
     lower = bound if np.isfinite(bound) else None
     status, gap = _status(cost, lower)
-    return McndResult(instance.name, status, cost, lower, gap, took(), open_arcs, "SEARCH",
-                      None, flows)
+    return McndResult(
+        instance.name, status, cost, lower, gap, took(), open_arcs, "SEARCH", None, flows
+    )
 
 
-def _capacity_scaling(master: PathLp, flow_lp: _FlowLp, ar: Arrays, best: _Design,
-                      settings: SearchSettings, run: ScalingRun, deadline: float
-                      ) -> tuple[_Design, np.ndarray, np.ndarray]:
+def _capacity_scaling(
+    master: PathLp,
+    flow_lp: _FlowLp,
+    ar: Arrays,
+    best: _Design,
+    settings: SearchSettings,
+    run: ScalingRun,
+    deadline: float,
+) -> tuple[_Design, np.ndarray, np.ndarray]:
     """Scale capacities by the LP's ``y`` until ``y`` is integral or stalls (module doc).
 
     Returns the best design met, the arcs with ``y > 0.01`` in any iterate from
@@ -215,11 +262,17 @@ def _capacity_scaling(master: PathLp, flow_lp: _FlowLp, ar: Arrays, best: _Desig
         if design is not None and design.cost < best.cost - 1e-6:
             best = design
         fractional = int(((y > 0.01) & (y < 0.99)).sum())
-        log.debug("scaling %d: LP %.1f, %d fractional, design %s", it, out.objective,
-                  fractional, None if design is None else design.cost)
+        log.debug(
+            "scaling %d: LP %.1f, %d fractional, design %s",
+            it,
+            out.objective,
+            fractional,
+            None if design is None else design.cost,
+        )
         objective = float(out.objective or 0.0)
-        if fractional == 0 or (previous is not None
-                               and abs(objective - previous) <= 1e-6 * abs(objective)):
+        if fractional == 0 or (
+            previous is not None and abs(objective - previous) <= 1e-6 * abs(objective)
+        ):
             break
         previous = objective
         scale = np.maximum(run.alpha * y + (1 - run.alpha) * scale, 1e-4)
@@ -229,8 +282,15 @@ def _capacity_scaling(master: PathLp, flow_lp: _FlowLp, ar: Arrays, best: _Desig
     return best, kept, used
 
 
-def _local_branching(master: PathLp, flow_lp: _FlowLp, ar: Arrays, support: np.ndarray,
-                     best: _Design, settings: SearchSettings, deadline: float) -> _Design:
+def _local_branching(
+    master: PathLp,
+    flow_lp: _FlowLp,
+    ar: Arrays,
+    support: np.ndarray,
+    best: _Design,
+    settings: SearchSettings,
+    deadline: float,
+) -> _Design:
     """Restricted MIPs over ``support`` within ``radius`` arc flips of the incumbent.
 
     Improved: re-centre on the new design. Proven without improvement: widen the radius.
@@ -238,11 +298,16 @@ def _local_branching(master: PathLp, flow_lp: _FlowLp, ar: Arrays, support: np.n
     """
     radius = settings.radius
     while (seconds := min(settings.neighbourhood_s, deadline - time.perf_counter())) > 1.0:
-        found, proven = _restricted_mip(master, flow_lp, ar, support | best.is_open, best,
-                                        settings, seconds, radius)
+        found, proven = _restricted_mip(
+            master, flow_lp, ar, support | best.is_open, best, settings, seconds, radius
+        )
         improved = found is not None and found.cost < best.cost - 1e-6
-        log.info("local branching, radius %d: %s (proven %s)", radius,
-                 None if found is None else found.cost, proven)
+        log.info(
+            "local branching, radius %d: %s (proven %s)",
+            radius,
+            None if found is None else found.cost,
+            proven,
+        )
         if improved and found is not None:
             best = found
         elif proven:
@@ -258,22 +323,30 @@ def _evaluate(flow_lp: _FlowLp, ar: Arrays, is_open: np.ndarray) -> _Design | No
     """The cheapest flows on the ``is_open`` arcs (true unit costs), as a design."""
     lp = flow_lp
     arc_of = lp.x_arc[lp.x_vars]
-    lp.session.set_bounds(lp.x_vars, np.zeros(len(arc_of)),
-                          np.where(is_open[arc_of], lp.x_ub, 0.0))
+    lp.session.set_bounds(lp.x_vars, np.zeros(len(arc_of)), np.where(is_open[arc_of], lp.x_ub, 0.0))
     lp.session.set_costs(lp.x_vars, ar.unit[arc_of])
     out = lp.session.solve()
     if not out.status.has_solution:
         return None
     load = np.bincount(arc_of, weights=out.values[lp.x_vars], minlength=len(ar.unit))
     carries = load > 1e-9
-    return _Design(float(ar.fixed[carries].sum() + ar.unit @ load), carries,
-                   {lp.keys[int(x)]: float(out.values[x]) for x in lp.x_vars
-                    if out.values[x] > 1e-9})
+    return _Design(
+        float(ar.fixed[carries].sum() + ar.unit @ load),
+        carries,
+        {lp.keys[int(x)]: float(out.values[x]) for x in lp.x_vars if out.values[x] > 1e-9},
+    )
 
 
-def _restricted_mip(master: PathLp, flow_lp: _FlowLp, ar: Arrays, support: np.ndarray,
-                    best: _Design, settings: SearchSettings, seconds: float,
-                    radius: int | None = None) -> tuple[_Design | None, bool]:
+def _restricted_mip(
+    master: PathLp,
+    flow_lp: _FlowLp,
+    ar: Arrays,
+    support: np.ndarray,
+    best: _Design,
+    settings: SearchSettings,
+    seconds: float,
+    radius: int | None = None,
+) -> tuple[_Design | None, bool]:
     """SCIP on the path-form strong MIP over ``support``, hinted with ``best``.
 
     The design SCIP returns is re-priced by the flow LP (its flows may use any path on the
@@ -285,8 +358,9 @@ def _restricted_mip(master: PathLp, flow_lp: _FlowLp, ar: Arrays, support: np.nd
         hint_paths[k, path] = hint_paths.get((k, path), 0.0) + amount
     master.add_paths(sorted(hint_paths))
     mip, y = master.mip(support, best.is_open, hint_paths, radius)
-    out = solve(mip, SolverSettings(time_limit_s=max(1.0, seconds), seed=settings.seed,
-                                    backend="SCIP"))
+    out = solve(
+        mip, SolverSettings(time_limit_s=max(1.0, seconds), seed=settings.seed, backend="SCIP")
+    )
     if not out.status.has_solution:
         return None, False
     is_open = np.zeros(len(ar.unit), dtype=bool)
@@ -295,16 +369,21 @@ def _restricted_mip(master: PathLp, flow_lp: _FlowLp, ar: Arrays, support: np.nd
     return _evaluate(flow_lp, ar, is_open), out.status is SolveStatus.OPTIMAL
 
 
-def _slope_scaling(lp: _FlowLp, settings: SearchSettings, fixed: np.ndarray,
-                   unit: np.ndarray, cap: np.ndarray, allowed: np.ndarray,
-                   deadline: float) -> list[_Design]:
+def _slope_scaling(
+    lp: _FlowLp,
+    settings: SearchSettings,
+    fixed: np.ndarray,
+    unit: np.ndarray,
+    cap: np.ndarray,
+    allowed: np.ndarray,
+    deadline: float,
+) -> list[_Design]:
     """Slope-scaling iterates using ``allowed`` arcs only, as designs, best first.
 
     Empty if the flow LP on those arcs is infeasible.
     """
     arc_of = lp.x_arc[lp.x_vars]
-    lp.session.set_bounds(lp.x_vars, np.zeros(len(arc_of)),
-                          np.where(allowed[arc_of], lp.x_ub, 0.0))
+    lp.session.set_bounds(lp.x_vars, np.zeros(len(arc_of)), np.where(allowed[arc_of], lp.x_ub, 0.0))
     rho = cap.copy()
     designs: list[_Design] = []
     stale = 0
@@ -313,13 +392,17 @@ def _slope_scaling(lp: _FlowLp, settings: SearchSettings, fixed: np.ndarray,
         out = lp.session.solve()
         if not out.status.has_solution:
             break
-        load = np.bincount(lp.x_arc[lp.x_vars], weights=out.values[lp.x_vars],
-                           minlength=len(rho))
+        load = np.bincount(lp.x_arc[lp.x_vars], weights=out.values[lp.x_vars], minlength=len(rho))
         is_open = load > 1e-9
         cost = float(fixed[is_open].sum() + unit @ load)
         improved = not designs or cost < min(d.cost for d in designs) - 1e-6
-        designs.append(_Design(cost, is_open, {lp.keys[int(x)]: float(out.values[x])
-                                               for x in lp.x_vars if out.values[x] > 1e-9}))
+        designs.append(
+            _Design(
+                cost,
+                is_open,
+                {lp.keys[int(x)]: float(out.values[x]) for x in lp.x_vars if out.values[x] > 1e-9},
+            )
+        )
         rho = np.where(is_open, load, rho)
         stale = 0 if improved else stale + 1
         if stale >= settings.slope_patience or time.perf_counter() > deadline:

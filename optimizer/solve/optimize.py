@@ -44,8 +44,9 @@ def structural_routes(network: Network, scenario: Scenario) -> RouteTable:
         for p in d.patterns:
             key = (d.origin, d.market, p)
             if key not in table:
-                found = candidate_routes(network, d.origin, d.market, p,
-                                         max_legs=scenario.options.max_legs, index=index)
+                found = candidate_routes(
+                    network, d.origin, d.market, p, max_legs=scenario.options.max_legs, index=index
+                )
                 p90 = [route_statics(network, r).p90 for r in found]
                 order = sorted(range(len(found)), key=lambda i: p90[i])
                 table[key] = ([found[i] for i in order], [p90[i] for i in order])
@@ -78,29 +79,42 @@ def generate(
                 why.append(f"{pattern.value}: no route from {demand.origin} to {demand.market}")
                 continue
             n_within = bisect.bisect_right(p90s, demand.sla_days + 1e-9)
-            within = [o for o in (evaluate(network, demand, r, day=day, inventory=inventory)
-                                  for r in structural[:n_within]) if o.ok]
+            within = [
+                o
+                for o in (
+                    evaluate(network, demand, r, day=day, inventory=inventory)
+                    for r in structural[:n_within]
+                )
+                if o.ok
+            ]
             if not within:
-                evaluated = [evaluate(network, demand, r, day=day, inventory=inventory)
-                             for r in structural]
+                evaluated = [
+                    evaluate(network, demand, r, day=day, inventory=inventory) for r in structural
+                ]
                 ok = [o for o in evaluated if o.ok]
                 if not ok:
                     refusals = sorted({o.reason for o in evaluated})
-                    why.append(f"{pattern.value}: no route can carry it "
-                               f"({'; '.join(refusals[:3])})")
+                    why.append(
+                        f"{pattern.value}: no route can carry it ({'; '.join(refusals[:3])})"
+                    )
                     continue
                 best = min(ok, key=lambda o: (o.p90, o.route.key))
                 if fastest is None or best.p90 < fastest.p90:
                     fastest = best
-                why.append(f"{pattern.value}: no route within the SLA of {demand.sla_days:g} d "
-                           f"— the fastest possible P90 is {best.p90:.1f} d via "
-                           f"{' > '.join(best.route.lanes)}")
+                why.append(
+                    f"{pattern.value}: no route within the SLA of {demand.sla_days:g} d "
+                    f"— the fastest possible P90 is {best.p90:.1f} d via "
+                    f"{' > '.join(best.route.lanes)}"
+                )
                 continue
-            within.sort(key=lambda o: (fm.option_unit_cost(o, scenario)
-                                       + _container_share(o), o.route.key))
+            within.sort(
+                key=lambda o: (fm.option_unit_cost(o, scenario) + _container_share(o), o.route.key)
+            )
             if len(within) > keep:
-                notes.append(f"demand {demand.id} {pattern.value}: kept the {keep} cheapest of "
-                             f"{len(within)} SLA-feasible routes (heuristic cut)")
+                notes.append(
+                    f"demand {demand.id} {pattern.value}: kept the {keep} cheapest of "
+                    f"{len(within)} SLA-feasible routes (heuristic cut)"
+                )
             options.extend(within[:keep])
             kept_any = True
         if not kept_any:
@@ -113,7 +127,10 @@ def _container_share(option: RouteOption) -> float:
 
 
 def optimize(
-    scenario: Scenario, network: Network, *, candidates: Candidates | None = None,
+    scenario: Scenario,
+    network: Network,
+    *,
+    candidates: Candidates | None = None,
     max_avg_p90_days: float | None = None,
 ) -> pr.Plan:
     """The cheapest plan (objective of the scenario); optionally cap the mean P90 (Pareto)."""
@@ -123,8 +140,9 @@ def optimize(
     if max_avg_p90_days is not None:
         fm.add_time_limit(model, demands, max_avg_p90_days)
     s = scenario.solver
-    settings = SolverSettings(time_limit_s=s.time_limit_s, relative_gap=s.relative_gap,
-                              seed=s.seed, backend=s.backend)
+    settings = SolverSettings(
+        time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, seed=s.seed, backend=s.backend
+    )
     return extract(scenario, network, model, solve(model.mip, settings), cands)
 
 
@@ -154,45 +172,77 @@ def solve_flow_model(model: fm.FlowModel, settings: SolverSettings) -> SolveOutc
     for i in ints:
         n = math.ceil(float(lp.values[i]) - 1e-6)
         fixed[0][i] = fixed[1][i] = float(max(n, 0))
-    rounded = solve(dataclasses.replace(relaxed, lb=fixed[0], ub=fixed[1]),
-                    dataclasses.replace(settings, relative_gap=0.0))
+    rounded = solve(
+        dataclasses.replace(relaxed, lb=fixed[0], ub=fixed[1]),
+        dataclasses.replace(settings, relative_gap=0.0),
+    )
     elapsed = time.perf_counter() - started
     if not rounded.status.has_solution or rounded.objective is None:
         return solve(mip, settings)
     bound = lp.objective
     gap = abs(rounded.objective - bound) / max(abs(rounded.objective), 1e-9)
     if gap <= settings.relative_gap:
-        return SolveOutcome(SolveStatus.OPTIMAL, rounded.objective, bound, gap, elapsed,
-                            rounded.values)
+        return SolveOutcome(
+            SolveStatus.OPTIMAL, rounded.objective, bound, gap, elapsed, rounded.values
+        )
     warm = dataclasses.replace(mip, hint={i: float(v) for i, v in enumerate(rounded.values)})
     if settings.time_limit_s is not None:
         left = max(settings.time_limit_s - elapsed, 1.0)
         settings = dataclasses.replace(settings, time_limit_s=left)
     out = solve(warm, settings)
-    if not out.status.has_solution or out.objective is None or (
-            out.objective > rounded.objective + 1e-9 * abs(rounded.objective)):
+    if (
+        not out.status.has_solution
+        or out.objective is None
+        or (out.objective > rounded.objective + 1e-9 * abs(rounded.objective))
+    ):
         # the solver did not beat the warm start in its time: keep the rounded plan
         best_bound = max(bound, out.bound) if out.bound is not None else bound
         gap = abs(rounded.objective - best_bound) / max(abs(rounded.objective), 1e-9)
-        return SolveOutcome(SolveStatus.FEASIBLE, rounded.objective, best_bound, gap,
-                            elapsed + out.seconds, rounded.values)
+        return SolveOutcome(
+            SolveStatus.FEASIBLE,
+            rounded.objective,
+            best_bound,
+            gap,
+            elapsed + out.seconds,
+            rounded.values,
+        )
     return dataclasses.replace(out, seconds=elapsed + out.seconds)
 
 
 def extract(
-    scenario: Scenario, network: Network, model: fm.FlowModel, outcome: SolveOutcome,
+    scenario: Scenario,
+    network: Network,
+    model: fm.FlowModel,
+    outcome: SolveOutcome,
     cands: Candidates,
 ) -> pr.Plan:
-    base = dict(scenario=scenario.name, plan_date=scenario.plan_date.isoformat(),
-                currency=scenario.currency, per_usd=network.from_usd(1.0, scenario.currency),
-                status=outcome.status.value,
-                objective=outcome.objective, bound=outcome.bound, gap=outcome.gap,
-                solve_seconds=outcome.seconds, candidates=len(cands.options),
-                notes=cands.notes)
+    base = dict(
+        scenario=scenario.name,
+        plan_date=scenario.plan_date.isoformat(),
+        currency=scenario.currency,
+        per_usd=network.from_usd(1.0, scenario.currency),
+        status=outcome.status.value,
+        objective=outcome.objective,
+        bound=outcome.bound,
+        gap=outcome.gap,
+        solve_seconds=outcome.seconds,
+        candidates=len(cands.options),
+        notes=cands.notes,
+    )
     if not outcome.status.has_solution:
-        demands = tuple(pr.DemandPlan(d.id, d.origin, d.market, d.orders_per_week, d.sla_days,
-                                      (), d.orders_per_week, cands.reasons.get(d.id, ()))
-                        for d in scenario.demands)
+        demands = tuple(
+            pr.DemandPlan(
+                d.id,
+                d.origin,
+                d.market,
+                d.orders_per_week,
+                d.sla_days,
+                (),
+                d.orders_per_week,
+                cands.reasons.get(d.id, ()),
+            )
+            for d in scenario.demands
+        )
         return pr.Plan(totals=None, demands=demands, lanes=(), **base)  # type: ignore[arg-type]
     x = outcome.values
     flows = [float(x[v]) for v in model.flow_var]
@@ -214,11 +264,20 @@ def extract(
         reasons = cands.reasons.get(d.id, ())
         if unmet > 0 and not reasons:
             reasons = _capacity_reasons(network, model, d, flows, unmet, lane_uses)
-        demands_out.append(pr.DemandPlan(d.id, d.origin, d.market, d.orders_per_week,
-                                         d.sla_days, tuple(allocations), unmet, reasons))
+        demands_out.append(
+            pr.DemandPlan(
+                d.id,
+                d.origin,
+                d.market,
+                d.orders_per_week,
+                d.sla_days,
+                tuple(allocations),
+                unmet,
+                reasons,
+            )
+        )
     totals = _totals(scenario, demands_out)
-    return pr.Plan(totals=totals, demands=tuple(demands_out), lanes=lane_uses,
-                   **base)  # type: ignore[arg-type]
+    return pr.Plan(totals=totals, demands=tuple(demands_out), lanes=lane_uses, **base)  # type: ignore[arg-type]
 
 
 def _lane_uses(
@@ -254,8 +313,11 @@ def _lane_uses(
             util = max(kg[lane_id] / cap_kg, m3[lane_id] / cap_m3) if n > 0 else None
         elif lane.capacity_kg_per_week:
             util = kg[lane_id] / lane.capacity_kg_per_week
-        uses.append(pr.LaneUse(lane_id, lane.mode.value, lane.carrier, kg[lane_id], m3[lane_id],
-                               n, util, cost))
+        uses.append(
+            pr.LaneUse(
+                lane_id, lane.mode.value, lane.carrier, kg[lane_id], m3[lane_id], n, util, cost
+            )
+        )
     return tuple(uses), alloc
 
 
@@ -263,13 +325,24 @@ def _allocation(
     network: Network, o: RouteOption, orders: float, d: Demand, container_cost_week: float
 ) -> pr.Allocation:
     lanes = [network.lane_by_id[x] for x in o.route.lanes]
-    cost = CostSplit(o.cost.freight + container_cost_week / orders, o.cost.handling,
-                     o.cost.duties_taxes, o.cost.inventory)
+    cost = CostSplit(
+        o.cost.freight + container_cost_week / orders,
+        o.cost.handling,
+        o.cost.duties_taxes,
+        o.cost.inventory,
+    )
     return pr.Allocation(
-        pattern=o.route.pattern.value, lanes=o.route.lanes,
-        modes=tuple(x.mode.value for x in lanes), carriers=tuple(x.carrier for x in lanes),
-        stock_node=o.route.stock_node, share=orders / d.orders_per_week, orders=orders,
-        p50_days=o.p50, p90_days=o.p90, mean_days=o.mean_days, cost_per_order=cost,
+        pattern=o.route.pattern.value,
+        lanes=o.route.lanes,
+        modes=tuple(x.mode.value for x in lanes),
+        carriers=tuple(x.carrier for x in lanes),
+        stock_node=o.route.stock_node,
+        share=orders / d.orders_per_week,
+        orders=orders,
+        p50_days=o.p50,
+        p90_days=o.p90,
+        mean_days=o.mean_days,
+        cost_per_order=cost,
         co2e_kg_per_order=o.co2e_kg,
         customs=o.treatment,
     )
@@ -292,9 +365,14 @@ def _totals(scenario: Scenario, demands: list[pr.DemandPlan]) -> pr.Totals:
     time_value = parts["days"] * obj.value_of_day_per_order
     cost = parts["freight"] + parts["handling"] + parts["duties_taxes"] + parts["inventory"]
     return pr.Totals(
-        cost=cost, freight=parts["freight"], handling=parts["handling"],
-        duties_taxes=parts["duties_taxes"], inventory=parts["inventory"],
-        co2e_kg=parts["co2e_kg"], orders=parts["orders"], unmet_orders=parts["unmet"],
+        cost=cost,
+        freight=parts["freight"],
+        handling=parts["handling"],
+        duties_taxes=parts["duties_taxes"],
+        inventory=parts["inventory"],
+        co2e_kg=parts["co2e_kg"],
+        orders=parts["orders"],
+        unmet_orders=parts["unmet"],
         unmet_penalty=parts["unmet"] * scenario.options.unmet_penalty_per_order,
         value_of_time=time_value,
         co2e_cost=parts["co2e_kg"] / 1000.0 * obj.co2e_price_per_tonne,
@@ -302,7 +380,11 @@ def _totals(scenario: Scenario, demands: list[pr.DemandPlan]) -> pr.Totals:
 
 
 def _capacity_reasons(
-    network: Network, model: fm.FlowModel, d: Demand, flows: list[float], unmet: float,
+    network: Network,
+    model: fm.FlowModel,
+    d: Demand,
+    flows: list[float],
+    unmet: float,
     lane_uses: tuple[pr.LaneUse, ...],
 ) -> tuple[str, ...]:
     """Name the full capacities on this demand's candidate routes."""
@@ -320,19 +402,28 @@ def _capacity_reasons(
             or (kind == "node_kg" and any(n == ident for n, _ in o.node_kg))
             or (kind == "clearance" and o.clearance_node == ident)
             or (kind == "storage" and o.route.stock_node == ident)
-            for o in mine)
+            for o in mine
+        )
         if not touches:
             continue
-        short = {"lane_kg": f"{unmet * d.weight_kg:,.0f} kg/week",
-                 "lane_m3": f"{unmet * d.volume_m3:,.1f} m3/week",
-                 "node_kg": f"{unmet * d.weight_kg:,.0f} kg/week",
-                 "clearance": f"{unmet:,.0f} declarations/week",
-                 "storage": f"{unmet * max(o.storage_m3 for o in mine):,.1f} m3"}[kind]
-        label = {"lane_kg": "capacity on lane", "lane_m3": "volume capacity on lane",
-                 "node_kg": "throughput at node", "clearance": "customs clearance at",
-                 "storage": "storage at"}[kind]
+        short = {
+            "lane_kg": f"{unmet * d.weight_kg:,.0f} kg/week",
+            "lane_m3": f"{unmet * d.volume_m3:,.1f} m3/week",
+            "node_kg": f"{unmet * d.weight_kg:,.0f} kg/week",
+            "clearance": f"{unmet:,.0f} declarations/week",
+            "storage": f"{unmet * max(o.storage_m3 for o in mine):,.1f} m3",
+        }[kind]
+        label = {
+            "lane_kg": "capacity on lane",
+            "lane_m3": "volume capacity on lane",
+            "node_kg": "throughput at node",
+            "clearance": "customs clearance at",
+            "storage": "storage at",
+        }[kind]
         reasons.append(f"{label} {ident} ({cap:,.0f}) is full: short by {short}")
     if not reasons:
-        reasons.append(f"serving it costs more than the unmet penalty of "
-                       f"{model.mip.cost[model.unmet_var[d.id]]:,.2f} USD per order")
+        reasons.append(
+            f"serving it costs more than the unmet penalty of "
+            f"{model.mip.cost[model.unmet_var[d.id]]:,.2f} USD per order"
+        )
     return tuple(reasons)

@@ -42,16 +42,23 @@ def _point(plan: Plan) -> ParetoPoint | None:
     if plan.totals is None:
         return None
     t = plan.totals
-    direct = sum(a.orders for d in plan.demands for a in d.allocations
-                 if a.pattern == "direct-package")
-    return ParetoPoint(mean_p90(plan), t.cost, t.cost / t.orders if t.orders else 0.0,
-                       plan.status, direct / t.orders if t.orders else 0.0)
+    direct = sum(
+        a.orders for d in plan.demands for a in d.allocations if a.pattern == "direct-package"
+    )
+    return ParetoPoint(
+        mean_p90(plan),
+        t.cost,
+        t.cost / t.orders if t.orders else 0.0,
+        plan.status,
+        direct / t.orders if t.orders else 0.0,
+    )
 
 
 def pareto_front(scenario: Scenario, network: Network, *, points: int = 6) -> list[ParetoPoint]:
     """Non-dominated (mean P90, landed cost) points, fastest first."""
     landed = dataclasses.replace(
-        scenario, objective=dataclasses.replace(scenario.objective, value_of_day_per_order=0.0))
+        scenario, objective=dataclasses.replace(scenario.objective, value_of_day_per_order=0.0)
+    )
     cands = generate(network, landed)
     cheapest = optimize(landed, network, candidates=cands)
     slow = mean_p90(cheapest)
@@ -84,8 +91,12 @@ def _fastest(scenario: Scenario, network: Network, cands: Candidates) -> float |
     for v in model.container_var.values():
         model.mip.set_cost(v, 0.0)
     s = scenario.solver
-    out = solve(model.mip, SolverSettings(time_limit_s=s.time_limit_s, relative_gap=s.relative_gap,
-                                          seed=s.seed, backend=s.backend))
+    out = solve(
+        model.mip,
+        SolverSettings(
+            time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, seed=s.seed, backend=s.backend
+        ),
+    )
     if not out.status.has_solution:
         return None
     total = sum(d.orders_per_week for d in demands.values())
@@ -95,17 +106,22 @@ def _fastest(scenario: Scenario, network: Network, cands: Candidates) -> float |
 
 
 def pareto_table(front: list[ParetoPoint], per_usd: float, currency: str) -> str:
-    lines = [f"{'mean P90 d':>10} {'cost/week ' + currency:>16} {'per order':>10} "
-             f"{'direct share':>12} {'status':>9}"]
+    lines = [
+        f"{'mean P90 d':>10} {'cost/week ' + currency:>16} {'per order':>10} "
+        f"{'direct share':>12} {'status':>9}"
+    ]
     for p in front:
-        lines.append(f"{p.mean_p90_days:>10.2f} {p.cost * per_usd:>16,.2f} "
-                     f"{p.cost_per_order * per_usd:>10.2f} {p.direct_share:>12.1%} "
-                     f"{p.status:>9}")
+        lines.append(
+            f"{p.mean_p90_days:>10.2f} {p.cost * per_usd:>16,.2f} "
+            f"{p.cost_per_order * per_usd:>10.2f} {p.direct_share:>12.1%} "
+            f"{p.status:>9}"
+        )
     return "\n".join(lines)
 
 
-def pareto_png(front: list[ParetoPoint], out_png: str, *, per_usd: float, currency: str,
-               title: str) -> None:
+def pareto_png(
+    front: list[ParetoPoint], out_png: str, *, per_usd: float, currency: str, title: str
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -119,8 +135,13 @@ def pareto_png(front: list[ParetoPoint], out_png: str, *, per_usd: float, curren
     ax.step(xs, ys, where="post", color="#1f77b4", alpha=0.4)
     ax.plot(xs, ys, "o", color="#1f77b4")
     for p, x, y in zip(front, xs, ys, strict=True):
-        ax.annotate(f"{p.direct_share:.0%} direct", (x, y), textcoords="offset points",
-                    xytext=(6, 6), fontsize=8)
+        ax.annotate(
+            f"{p.direct_share:.0%} direct",
+            (x, y),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=8,
+        )
     ax.set_xlabel("order-weighted mean P90 lead time (days)")
     ax.set_ylabel(f"landed cost per order ({currency})")
     ax.set_title(title, fontsize=10)
