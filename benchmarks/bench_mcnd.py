@@ -28,8 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
-from optimizer.solve.mcnd import (
+from optimizer.mcnd.model import (
     DEFAULT_BACKEND,
     McndInstance,
     McndResult,
@@ -38,7 +37,8 @@ from optimizer.solve.mcnd import (
     read_dow,
     solve_instance,
 )
-from optimizer.solve.mcnd_search import SearchSettings, search
+from optimizer.mcnd.search import SearchSettings, search
+from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
 
 ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mcnd"
 DEFAULT_SET = [

@@ -37,16 +37,16 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer.schedule.planner import route
-from optimizer.schedule.reader import read_orders_scenario
-from optimizer.schedule.records import (
+from optimizer.orders.planner import route
+from optimizer.orders.reader import read_orders_scenario
+from optimizer.orders.records import (
     Order,
     OrdersScenario,
     ScheduledService,
     lead_days,
     make_scenario,
 )
-from optimizer.schedule.result import RoutePlan
+from optimizer.orders.result import RoutePlan
 
 REPO = Path(__file__).resolve().parents[1]
 HZJKEN = REPO / "scenarios" / "orders" / "hzjken" / "scenario.yaml"
@@ -128,7 +128,7 @@ def global_month(n: int, seed: int, month: dt.date = dt.date(2026, 3, 1)) -> Ord
     """A seeded month of ``n`` orders on the scheduled services of ``networks/global``."""
     from optimizer.network.reader import read_network
     from optimizer.network.records import NodeKind
-    from optimizer.schedule.network import (
+    from optimizer.orders.network import (
         NetworkOptions,
         candidate_routes,
         journey_tax_rate,

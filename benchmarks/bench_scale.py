@@ -72,7 +72,7 @@ def run_case(
 
     sc, net, _ = timed("load + validate", lambda: load(path))
     table = timed("candidate routes", lambda: op.structural_routes(net, sc))
-    cands = timed("evaluation", lambda: op.generate(net, sc, table=table))
+    cands = timed("evaluation", lambda: op.build_candidates(net, sc, table=table))
     demands = {d.id: d for d in sc.demands}
     model = timed("model build", lambda: fm.build(net, sc, cands.options, demands))
     settings = SolverSettings(time_limit_s=time_limit, relative_gap=GAP, seed=0)

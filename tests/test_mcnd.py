@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from optimizer.cli.bench_cmd import bench
 from optimizer.errors import InputError
-from optimizer.solve.backend import LpSession, SolverSettings, SolveStatus
-from optimizer.solve.mcnd import (
+from optimizer.mcnd.model import (
     McndArc,
     McndCommodity,
     build_model,
@@ -30,8 +29,9 @@ from optimizer.solve.mcnd import (
     solve_instance,
     useful_arcs,
 )
-from optimizer.solve.mcnd_paths import Arrays, PathLp, decompose
-from optimizer.solve.mcnd_search import SearchSettings, search
+from optimizer.mcnd.paths import Arrays, PathLp, decompose
+from optimizer.mcnd.search import SearchSettings, search
+from optimizer.solve.backend import LpSession, SolverSettings, SolveStatus
 
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mcnd"
 SLOW = pytest.mark.slow

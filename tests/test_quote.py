@@ -273,7 +273,7 @@ def test_corridor_arrays_price_every_route_like_the_reference(origin, market):
     from collections import Counter
 
     from optimizer.quote.engine import price_corridor
-    from optimizer.quote.options import price_option, route_times
+    from optimizer.quote.options import price_option, route_facts
     from optimizer.quote.pricing import ShipmentPricer
     from optimizer.scenario.records import Pattern
 
@@ -286,7 +286,7 @@ def test_corridor_arrays_price_every_route_like_the_reference(origin, market):
             continue
         landed, feasible = price_corridor(corridor, pricer, Filters(), Counter())
         for i, route in enumerate(corridor.routes):
-            option, _ = price_option(pricer, route, route_times(NET, route, market))
+            option, _ = price_option(pricer, route, route_facts(NET, route, market))
             assert (option is not None) == bool(feasible[i])
             if option is not None:
                 assert landed[i] == approx(option.landed_usd)
@@ -302,7 +302,7 @@ MARKETS = ("US_MKT", "DE_MKT", "CN_MKT", "GB_MKT")
 def test_lead_times_do_not_depend_on_which_corridor_was_quoted_first():
     """Route tables share a lead-time cache across corridors; a prefix's time must not leak
     from a market of another customs territory (import clearance at a different node)."""
-    from optimizer.quote.options import route_times
+    from optimizer.quote.options import route_facts
 
     quoter = Quoter(NET)
     for origin in ORIGINS:
@@ -312,7 +312,7 @@ def test_lead_times_do_not_depend_on_which_corridor_was_quoted_first():
         if corridor is None:
             continue
         for i, route in enumerate(corridor.routes):
-            reference = route_times(NET, route, market)
+            reference = route_facts(NET, route, market)
             assert corridor.p90[i] == approx(reference.p90, abs=1e-9), route.key
             assert corridor.p50[i] == approx(reference.p50, abs=1e-9), route.key
 

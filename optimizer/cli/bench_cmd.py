@@ -13,8 +13,7 @@ from typing import Any
 
 import click
 
-from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
-from optimizer.solve.mcnd import (
+from optimizer.mcnd.model import (
     McndResult,
     choose_backend,
     choose_method,
@@ -22,7 +21,8 @@ from optimizer.solve.mcnd import (
     read_dow,
     solve_instance,
 )
-from optimizer.solve.mcnd_search import SearchSettings, search
+from optimizer.mcnd.search import SearchSettings, search
+from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
 
 EXIT_INFEASIBLE, EXIT_NO_RESULT = 3, 1
 

@@ -72,17 +72,17 @@ def route(
     explained (earliest possible arrival, the leg whose schedule blocks) and
     the command exits 3.
     """
-    from optimizer.schedule.planner import route as solve_route
-    from optimizer.schedule.writers import plan_dict, render_table, write_plan
+    from optimizer.orders.planner import route as solve_route
+    from optimizer.orders.writers import plan_dict, render_table, write_plan
 
     if (scenario is None) == (hzjken_dir is None):
         fail_input("give either SCENARIO or --hzjken DIR (exactly one)")
     if hzjken_dir is not None:
-        from optimizer.schedule.hzjken import read_hzjken
+        from optimizer.orders.hzjken import read_hzjken
 
         data = read_hzjken(hzjken_dir)
     else:
-        from optimizer.schedule.reader import read_orders_scenario
+        from optimizer.orders.reader import read_orders_scenario
 
         data = read_orders_scenario(str(scenario))
     click.echo(

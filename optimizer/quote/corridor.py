@@ -21,8 +21,8 @@ import numpy.typing as npt
 
 from optimizer.costing import leadtime as lt
 from optimizer.network.records import Lane, Network
-from optimizer.quote.options import RouteTimes
-from optimizer.quote.pareto import SearchGraph, SearchSpace, direct_key
+from optimizer.quote.labels import SearchGraph, SearchSpace, direct_key
+from optimizer.quote.options import RouteFacts
 from optimizer.routes.candidates import Route
 from optimizer.routes.timing import leg_parts, release_time
 from optimizer.scenario.records import Pattern
@@ -35,7 +35,7 @@ class Corridor:
     pattern: Pattern
     market: str
     routes: tuple[Route, ...]
-    times: tuple[RouteTimes, ...]
+    times: tuple[RouteFacts, ...]
     columns: tuple[tuple[Lane, bool], ...]  # (lane, priced as a bulk share?)
     legs: npt.NDArray[np.intp]  # routes × max legs: column of each leg, len(columns) = no leg
     before_entry: npt.NDArray[np.bool_]  # routes × max legs: leg paid up to the import point
@@ -118,11 +118,11 @@ def build_corridor(
     )
 
 
-def _route_times(space: SearchSpace, network: Network, route: Route, market: str) -> RouteTimes:
+def _route_times(space: SearchSpace, network: Network, route: Route, market: str) -> RouteFacts:
     """Customer lead time (prefix-cached, as the label search builds it) and mean bulk days.
 
     The bulk leg's own distribution is not built here (only its mean, which
-    prices capital in transit); :func:`~optimizer.quote.options.route_times`
+    prices capital in transit); :func:`~optimizer.quote.options.route_facts`
     builds it for the options shown in detail.
     """
     lanes = tuple(network.lane_by_id[x] for x in route.lanes)
@@ -167,5 +167,5 @@ def _route_times(space: SearchSpace, network: Network, route: Route, market: str
 
 def _summary(
     lanes: tuple[Lane, ...], entry: int, time: lt.LeadTime, p50: float, p90: float, bulk_mean: float
-) -> RouteTimes:
-    return RouteTimes(lanes, entry, time, None, p50, p90, time.mean, None, None, bulk_mean)
+) -> RouteFacts:
+    return RouteFacts(lanes, entry, time, None, p50, p90, time.mean, None, None, bulk_mean)

@@ -17,8 +17,8 @@ import numpy.typing as npt
 
 from optimizer.network.records import Lane, Mode, Network
 from optimizer.quote.corridor import Array, Corridor, build_corridor
-from optimizer.quote.options import Option, RouteTimes, build_option, route_times
-from optimizer.quote.pareto import EPS, Point, SearchSpace, nondominated, pareto_front
+from optimizer.quote.labels import EPS, Point, SearchSpace, label_front, nondominated
+from optimizer.quote.options import Option, RouteFacts, build_option, route_facts
 from optimizer.quote.pricing import HOLDING_RATE_PER_YEAR, STOCK_DAYS, ShipmentPricer
 from optimizer.quote.shipment import Shipment
 from optimizer.routes.candidates import candidate_routes
@@ -75,7 +75,7 @@ class Quoter:
     _corridors: dict[tuple[str, str, Pattern, Filters], Corridor | None] = field(
         default_factory=dict
     )
-    _times: dict[str, RouteTimes] = field(default_factory=dict)
+    _times: dict[str, RouteFacts] = field(default_factory=dict)
 
     def quote(
         self,
@@ -95,7 +95,7 @@ class Quoter:
         Pareto-optimal route. ``detail`` adds the bulk leg's P50/P90.
 
         ``pareto`` says how the (landed cost, P90) front is found: ``"search"``
-        runs the label-setting search (:mod:`optimizer.quote.pareto`) on each
+        runs the label-setting search (:mod:`optimizer.quote.labels`) on each
         corridor's lane graph; ``"table"`` takes the nondominated routes of the
         priced route table (one sort — what batches use, as every route is
         priced anyway). Both give the same front (tests check it).
@@ -117,7 +117,7 @@ class Quoter:
             if feasible.any():
                 priced.append((corridor, landed, feasible))
                 if pareto == "search":
-                    front += pareto_front(
+                    front += label_front(
                         space,
                         pricer,
                         pattern,
@@ -165,7 +165,7 @@ class Quoter:
         if detail and route.pattern.uses_stock:
             full = self._times.get(route.key)
             if full is None:
-                full = self._times[route.key] = route_times(pricer.network, route, corridor.market)
+                full = self._times[route.key] = route_facts(pricer.network, route, corridor.market)
             times = replace(times, bulk=full.bulk, bulk_p50=full.bulk_p50, bulk_p90=full.bulk_p90)
         return build_option(pricer, corridor, i, times, pareto=pareto, variants=variants)
 

@@ -80,14 +80,14 @@ class Option:
 
 
 @dataclass(frozen=True, slots=True)
-class RouteTimes:
+class RouteFacts:
     """Shipment-independent facts of a route, computed once and cached."""
 
     lanes: tuple[Lane, ...]
     entry_index: int  # index of the lane whose head is the import point (-1: none)
     customer: lt.LeadTime
     bulk: lt.LeadTime | None
-    p50: float = 0.0  # summaries of ``customer`` / ``bulk``, filled by :func:`route_times`
+    p50: float = 0.0  # summaries of ``customer`` / ``bulk``, filled by :func:`route_facts`
     p90: float = 0.0
     mean: float = 0.0
     bulk_p50: float | None = None
@@ -97,8 +97,8 @@ class RouteTimes:
 
 def _times(
     lanes: tuple[Lane, ...], entry: int, customer: lt.LeadTime, bulk: lt.LeadTime | None
-) -> RouteTimes:
-    return RouteTimes(
+) -> RouteFacts:
+    return RouteFacts(
         lanes,
         entry,
         customer,
@@ -112,7 +112,7 @@ def _times(
     )
 
 
-def route_times(network: Network, route: Route, market: str) -> RouteTimes:
+def route_facts(network: Network, route: Route, market: str) -> RouteFacts:
     """Entry point and lead-time distributions of ``route`` (the shared composition in
     :mod:`optimizer.routes.timing`, as the optimizer uses it)."""
     lanes = tuple(network.lane_by_id[x] for x in route.lanes)
@@ -124,7 +124,7 @@ def route_times(network: Network, route: Route, market: str) -> RouteTimes:
 
 
 def price_option(
-    pricer: ShipmentPricer, route: Route, times: RouteTimes
+    pricer: ShipmentPricer, route: Route, times: RouteFacts
 ) -> tuple[Option | None, str]:
     """Price ``route`` for the pricer's shipment; (None, reason) when it cannot carry it."""
     s = pricer.shipment
@@ -198,7 +198,7 @@ def build_option(
     pricer: ShipmentPricer,
     corridor: Corridor,
     i: int,
-    times: RouteTimes,
+    times: RouteFacts,
     *,
     pareto: bool,
     variants: int,

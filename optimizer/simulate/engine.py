@@ -30,7 +30,7 @@ import numpy.typing as npt
 from optimizer.network.records import Network
 from optimizer.scenario.records import Pattern, Scenario
 from optimizer.simulate.config import SimConfig
-from optimizer.simulate.routes import DemandModel, LaneStep, NodeStep, Path, RouteModel
+from optimizer.simulate.routes import DemandModel, LaneStep, NodeStep, Path, ServingRoute
 from optimizer.simulate.stock import run_stock
 from optimizer.simulate.world import World, build_world, run_path
 
@@ -259,7 +259,7 @@ def _backordered(
 
 def _tally(
     tally: DemandTally,
-    r: RouteModel,
+    r: ServingRoute,
     model: DemandModel,
     t: IntArray,
     lead: FloatArray,

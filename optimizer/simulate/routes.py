@@ -72,7 +72,7 @@ class Path:
 
 
 @dataclass(frozen=True, slots=True)
-class RouteModel:
+class ServingRoute:
     """One way of serving a demand, as the engine runs it (money in USD)."""
 
     key: str  # pattern:lane>lane...
@@ -91,7 +91,7 @@ class RouteModel:
 @dataclass(frozen=True, slots=True)
 class DemandModel:
     demand: Demand
-    routes: tuple[RouteModel, ...]  # plan allocations (by planned orders), then fallbacks
+    routes: tuple[ServingRoute, ...]  # plan allocations (by planned orders), then fallbacks
     unmet_share: float  # planned unmet orders / orders per week
 
 
@@ -173,11 +173,11 @@ def _std(dist: LeadTime) -> float:
     return math.sqrt(max(float((ks * ks) @ dist.pmf) - mean * mean, 0.0))
 
 
-def _from_allocation(network: Network, demand: Demand, a: Allocation) -> RouteModel:
+def _from_allocation(network: Network, demand: Demand, a: Allocation) -> ServingRoute:
     pattern = Pattern(a.pattern)
     key = f"{pattern.value}:{'>'.join(a.lanes)}"
     if pattern is Pattern.DIRECT:
-        return RouteModel(
+        return ServingRoute(
             key,
             pattern,
             direct_path(network, a.lanes, demand.origin, demand.market),
@@ -191,7 +191,7 @@ def _from_allocation(network: Network, demand: Demand, a: Allocation) -> RouteMo
         network, a.lanes, a.stock_node or "", demand.origin, demand.market, pattern
     )
     dist = analytic(network, bulk)
-    return RouteModel(
+    return ServingRoute(
         key,
         pattern,
         customer,
@@ -211,7 +211,7 @@ def _part(network: Network, s: Step) -> LeadTime:
     return LeadTime.constant(s.days) + LeadTime.bernoulli_delay(s.p, s.delay)
 
 
-def fallback_routes(network: Network, scenario: Scenario, demand: Demand) -> list[RouteModel]:
+def fallback_routes(network: Network, scenario: Scenario, demand: Demand) -> list[ServingRoute]:
     """The cheapest direct routes of the candidate generator (SLA-feasible first)."""
     routes = candidate_routes(
         network, demand.origin, demand.market, Pattern.DIRECT, max_legs=scenario.options.max_legs
@@ -223,7 +223,7 @@ def fallback_routes(network: Network, scenario: Scenario, demand: Demand) -> lis
     ok = [o for o in options if o.ok]
     ok.sort(key=lambda o: (o.p90 > demand.sla_days + 1e-9, o.standalone_cost(), o.route.key))
     return [
-        RouteModel(
+        ServingRoute(
             o.route.key,
             Pattern.DIRECT,
             direct_path(network, o.route.lanes, demand.origin, demand.market),

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.scenario.records import Inventory
-from optimizer.simulate.routes import RouteModel
+from optimizer.simulate.routes import ServingRoute
 from optimizer.simulate.world import World, run_path
 
 IntArray = npt.NDArray[np.int64]
@@ -43,7 +43,7 @@ class StockOutcome:
     filled: IntArray | None  # [trials, total_days] cumulative backorders filled (backorder)
 
 
-def base_stock(route: RouteModel, inventory: Inventory) -> tuple[float, int]:
+def base_stock(route: ServingRoute, inventory: Inventory) -> tuple[float, int]:
     """(S in orders, review period in days) from the plan's safety-stock logic."""
     f = route.planned_orders
     weeks = (route.bulk_mean + inventory.replenishment_days) / 7.0
@@ -53,7 +53,7 @@ def base_stock(route: RouteModel, inventory: Inventory) -> tuple[float, int]:
 
 
 def run_stock(
-    route: RouteModel,
+    route: ServingRoute,
     inventory: Inventory,
     demand: IntArray,
     world: World,

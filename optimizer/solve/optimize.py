@@ -53,7 +53,7 @@ def structural_routes(network: Network, scenario: Scenario) -> RouteTable:
     return table
 
 
-def generate(
+def build_candidates(
     network: Network, scenario: Scenario, *, table: RouteTable | None = None
 ) -> Candidates:
     """Evaluate every structural route for every demand; keep the SLA-feasible best.
@@ -134,7 +134,7 @@ def optimize(
     max_avg_p90_days: float | None = None,
 ) -> pr.Plan:
     """The cheapest plan (objective of the scenario); optionally cap the mean P90 (Pareto)."""
-    cands = candidates or generate(network, scenario)
+    cands = candidates or build_candidates(network, scenario)
     demands = {d.id: d for d in scenario.demands}
     model = fm.build(network, scenario, cands.options, demands)
     if max_avg_p90_days is not None:

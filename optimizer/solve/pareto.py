@@ -20,7 +20,7 @@ from optimizer.plan.records import Plan
 from optimizer.scenario.records import Scenario
 from optimizer.solve import flow_model as fm
 from optimizer.solve.backend import SolverSettings, solve
-from optimizer.solve.optimize import Candidates, generate, optimize
+from optimizer.solve.optimize import Candidates, build_candidates, optimize
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def pareto_front(scenario: Scenario, network: Network, *, points: int = 6) -> li
     landed = dataclasses.replace(
         scenario, objective=dataclasses.replace(scenario.objective, value_of_day_per_order=0.0)
     )
-    cands = generate(network, landed)
+    cands = build_candidates(network, landed)
     cheapest = optimize(landed, network, candidates=cands)
     slow = mean_p90(cheapest)
     fast = _fastest(landed, network, cands)

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from optimizer.errors import Problem
-from optimizer.schedule.records import WEEKDAYS
+from optimizer.orders.records import WEEKDAYS
 
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from optimizer.io.atomic import atomic_path
-from optimizer.schedule.result import RoutePlan
+from optimizer.orders.result import RoutePlan
 
 MODE_COLORS = {
     "sea": "#1f77b4",

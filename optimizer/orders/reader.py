@@ -7,7 +7,7 @@ whole list.
 
 A scenario may name a ``network:`` folder instead of (or besides) a services
 table: its lanes become scheduled services and its customs rules give each
-order's duties and import taxes (:mod:`optimizer.schedule.network`).
+order's duties and import taxes (:mod:`optimizer.orders.network`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import yaml
 from optimizer.errors import InputError, Problem
 from optimizer.network.reader import read_network
 from optimizer.network.records import Mode, Network
-from optimizer.schedule.fields import RowReader
-from optimizer.schedule.network import (
+from optimizer.orders.fields import RowReader
+from optimizer.orders.network import (
     ROUTE_CHOICES,
     TRANSIT_CHOICES,
     NetworkOptions,
@@ -34,7 +34,7 @@ from optimizer.schedule.network import (
     journey_tax_rate,
     network_services,
 )
-from optimizer.schedule.records import (
+from optimizer.orders.records import (
     Order,
     OrdersScenario,
     ScheduledService,

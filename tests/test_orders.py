@@ -15,11 +15,11 @@ from click.testing import CliRunner
 
 from optimizer.cli.main import main
 from optimizer.errors import InputError
-from optimizer.schedule.hzjken import excel_date, read_hzjken
-from optimizer.schedule.planner import route
-from optimizer.schedule.reader import read_orders_scenario
-from optimizer.schedule.records import lead_days
-from optimizer.schedule.writers import plan_dict
+from optimizer.orders.hzjken import excel_date, read_hzjken
+from optimizer.orders.planner import route
+from optimizer.orders.reader import read_orders_scenario
+from optimizer.orders.records import lead_days
+from optimizer.orders.writers import plan_dict
 
 REPO = Path(__file__).resolve().parents[1]
 HZJKEN = REPO / "scenarios" / "orders" / "hzjken"
@@ -382,9 +382,9 @@ def test_hzjken_option_and_missing_scenario(tmp_path: Path) -> None:
 
 
 def test_greedy_warm_start_is_feasible(tmp_path: Path) -> None:
-    from optimizer.schedule.expand import Timetable, order_arcs
-    from optimizer.schedule.heuristic import greedy_values
-    from optimizer.schedule.model import build_model
+    from optimizer.orders.expand import Timetable, order_arcs
+    from optimizer.orders.heuristic import greedy_values
+    from optimizer.orders.model import build_model
 
     for path in (HZJKEN / "scenario.yaml", write_scenario(tmp_path)):
         sc = read_orders_scenario(path)

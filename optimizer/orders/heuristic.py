@@ -14,9 +14,9 @@ import heapq
 import math
 from collections import defaultdict
 
-from optimizer.schedule.expand import Departure, OrderArcs
-from optimizer.schedule.model import RouteModel
-from optimizer.schedule.records import OrdersScenario
+from optimizer.orders.expand import Departure, OrderArcs
+from optimizer.orders.model import OrderMip
+from optimizer.orders.records import OrdersScenario
 
 Step = Departure | tuple[str, int]  # a departure, or a one-day wait starting at (node, day)
 
@@ -72,7 +72,7 @@ def _cheapest(
 
 
 def greedy_values(
-    scenario: OrdersScenario, arcs: list[OrderArcs], rm: RouteModel
+    scenario: OrdersScenario, arcs: list[OrderArcs], rm: OrderMip
 ) -> dict[int, float] | None:
     """Values for every MIP variable from the greedy plan, or None if some order failed."""
     load: dict[tuple[int, int], float] = {}

@@ -15,7 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.schedule.records import (
+from optimizer.orders.records import (
     Order,
     OrdersScenario,
     ScheduledService,

@@ -18,9 +18,9 @@ from optimizer.cli.main import main
 from optimizer.costing.tariff import container_cost_usd
 from optimizer.network.checks import canonical_weekdays
 from optimizer.network.reader import read_network
-from optimizer.schedule.network import NetworkOptions, journey_tax_rate, lane_service
-from optimizer.schedule.planner import route
-from optimizer.schedule.reader import read_orders_scenario
+from optimizer.orders.network import NetworkOptions, journey_tax_rate, lane_service
+from optimizer.orders.planner import route
+from optimizer.orders.reader import read_orders_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "data" / "tiny"

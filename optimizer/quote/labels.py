@@ -211,7 +211,7 @@ def direct_key(territory: str, lanes: tuple[str, ...]) -> tuple[str, ...]:
     return (territory, *lanes)
 
 
-def pareto_front(
+def label_front(
     space: SearchSpace,
     pricer: ShipmentPricer,
     pattern: Pattern,

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from optimizer.costing.customs import assess
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg
 from optimizer.network.records import Channel, Lane, Network, NodeKind, TariffBasis
-from optimizer.schedule.records import Order, ScheduledService, lead_days
+from optimizer.orders.records import Order, ScheduledService, lead_days
 
 #: Dwell rate at terminals (USD per m3 and day): container-yard / CFS storage beyond the free
 #: time, order of magnitude USD 20-35 per 40' box and day. Assumption; it also makes goods

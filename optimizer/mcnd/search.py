@@ -1,13 +1,13 @@
 """A heuristic for large MCND instances: capacity scaling on the path-form strong LP.
 
-The exact strong MIP (:func:`optimizer.solve.mcnd.solve_instance`) is hopeless in two
+The exact strong MIP (:func:`optimizer.mcnd.model.solve_instance`) is hopeless in two
 minutes on the 200-commodity Canad instances: its LP alone has ~40k linking rows and takes
 SCIP ~80 s. This module follows the literature instead (``docs/mcnd.md`` says why and what
 was tried):
 
 1. **Slope scaling** (Crainic, Gendron and Hernu 2004) on the multicommodity flow LP: a few
    warm-started GLOP re-solves give a first feasible design and the first paths.
-2. **The strong LP by column-and-row generation** (:mod:`optimizer.solve.mcnd_paths`): exact
+2. **The strong LP by column-and-row generation** (:mod:`optimizer.mcnd.paths`): exact
    strong-LP bound in ~20 s, reported as the lower bound (valid at every round).
 3. **Capacity scaling** (Katayama, Chen and Kubo 2009): scale each arc's capacity by
    ``lambda_a <- alpha y_a + (1 - alpha) lambda_a`` and re-solve the strong LP (warm, new
@@ -25,7 +25,7 @@ was tried):
 the best design and the best bound.
 
 The final design's flows are re-optimised by the flow LP on its open arcs and its cost is
-recomputed by :func:`optimizer.solve.mcnd.solution_cost`, never taken from a solver.
+recomputed by :func:`optimizer.mcnd.model.solution_cost`, never taken from a solver.
 Only the backend's API is used (``LpSession`` for the LPs, ``solve`` for the MIPs).
 """
 
@@ -40,9 +40,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from optimizer.cpus import usable_cpus
+from optimizer.mcnd.model import McndInstance, McndResult, _add_flows, solution_cost, useful_arcs
+from optimizer.mcnd.paths import Arrays, PathLp, decompose
 from optimizer.solve.backend import LpSession, MipModel, SolverSettings, SolveStatus, solve
-from optimizer.solve.mcnd import McndInstance, McndResult, _add_flows, solution_cost, useful_arcs
-from optimizer.solve.mcnd_paths import Arrays, PathLp, decompose
 
 log = logging.getLogger(__name__)
 

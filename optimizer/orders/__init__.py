@@ -8,8 +8,8 @@ read back (:mod:`.planner`) -> :class:`~.result.RoutePlan` -> writers
 explained by :mod:`.explain`.
 """
 
-from optimizer.schedule.planner import route
-from optimizer.schedule.reader import read_orders_scenario
-from optimizer.schedule.records import Order, OrdersScenario, ScheduledService
+from optimizer.orders.planner import route
+from optimizer.orders.reader import read_orders_scenario
+from optimizer.orders.records import Order, OrdersScenario, ScheduledService
 
 __all__ = ["Order", "OrdersScenario", "ScheduledService", "read_orders_scenario", "route"]

@@ -27,13 +27,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from optimizer.schedule.expand import Departure, OrderArcs, Timetable
-from optimizer.schedule.records import OrdersScenario
+from optimizer.orders.expand import Departure, OrderArcs, Timetable
+from optimizer.orders.records import OrdersScenario
 from optimizer.solve.backend import MipModel
 
 
 @dataclass
-class RouteModel:
+class OrderMip:
     """The MIP plus the maps from variables back to the plan."""
 
     mip: MipModel
@@ -44,9 +44,9 @@ class RouteModel:
     import_tax: float = 0.0
 
 
-def build_model(scenario: OrdersScenario, tt: Timetable, arcs: list[OrderArcs]) -> RouteModel:
+def build_model(scenario: OrdersScenario, tt: Timetable, arcs: list[OrderArcs]) -> OrderMip:
     """Assemble the MIP for the orders in ``arcs`` (orders that can arrive in time)."""
-    rm = RouteModel(MipModel())
+    rm = OrderMip(MipModel())
     m = rm.mip
     on_dep: dict[tuple[int, int], list[int]] = defaultdict(list)  # departure -> x vars
     for oa in arcs:
@@ -77,7 +77,7 @@ def build_model(scenario: OrdersScenario, tt: Timetable, arcs: list[OrderArcs]) 
 
 def _departure_rows(
     scenario: OrdersScenario,
-    rm: RouteModel,
+    rm: OrderMip,
     arcs: list[OrderArcs],
     on_dep: dict[tuple[int, int], list[int]],
 ) -> None:
@@ -118,7 +118,7 @@ def _departure_rows(
                 m.add_row([c, var], [1.0, -float(need)], lb=0.0)
 
 
-def _flow_rows(scenario: OrdersScenario, rm: RouteModel, oa: OrderArcs) -> None:
+def _flow_rows(scenario: OrdersScenario, rm: OrderMip, oa: OrderArcs) -> None:
     """Conservation at each live state, arrival at the destination, enter-once per node."""
     order = scenario.orders[oa.order]
     m = rm.mip

@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from optimizer.schedule.expand import Departure, Timetable, forward
-from optimizer.schedule.records import Order, OrdersScenario, ScheduledService
-from optimizer.schedule.result import Infeasible
+from optimizer.orders.expand import Departure, Timetable, forward
+from optimizer.orders.records import Order, OrdersScenario, ScheduledService
+from optimizer.orders.result import Infeasible
 
 LOOKAHEAD_DAYS = 370  # search this far past the due date for the earliest arrival
 SHORT_LOOKAHEAD = 60  # ... but first this far: the usual case, and much cheaper

@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from optimizer.schedule.expand import Departure, OrderArcs, Timetable, order_arcs
-from optimizer.schedule.explain import explain
-from optimizer.schedule.heuristic import greedy_values
-from optimizer.schedule.model import RouteModel, build_model
-from optimizer.schedule.records import OrdersScenario
-from optimizer.schedule.result import (
+from optimizer.orders.expand import Departure, OrderArcs, Timetable, order_arcs
+from optimizer.orders.explain import explain
+from optimizer.orders.heuristic import greedy_values
+from optimizer.orders.model import OrderMip, build_model
+from optimizer.orders.records import OrdersScenario
+from optimizer.orders.result import (
     DepartureUse,
     Infeasible,
     Leg,
@@ -136,7 +136,7 @@ def _read_plan(
     scenario: OrdersScenario,
     tt: Timetable,
     arcs: list[OrderArcs],
-    rm: RouteModel,
+    rm: OrderMip,
     values: np.ndarray,
 ) -> tuple[tuple[OrderPlan, ...], tuple[DepartureUse, ...]]:
     """Turn solver values into per-order routes and used departures."""
@@ -180,7 +180,7 @@ def _order_plan(
     scenario: OrdersScenario,
     tt: Timetable,
     oa: OrderArcs,
-    rm: RouteModel,
+    rm: OrderMip,
     val: Callable[[int], float],
     transport: float,
 ) -> OrderPlan:

@@ -533,8 +533,8 @@ class KnownValue:
 
 
 def known_values() -> dict[str, KnownValue]:
-    """The table shipped in ``mcnd_known.csv`` (README and R_optima.md of the benchmark)."""
-    text = resources.files("optimizer.solve").joinpath("mcnd_known.csv").read_text("utf-8")
+    """The table shipped in ``known.csv`` (README and R_optima.md of the benchmark)."""
+    text = resources.files("optimizer.mcnd").joinpath("known.csv").read_text("utf-8")
     rows = csv.DictReader(io.StringIO(text))
     return {
         r["name"]: KnownValue(

@@ -17,7 +17,7 @@ import math
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from optimizer.schedule.records import Order, OrdersScenario, ScheduledService
+from optimizer.orders.records import Order, OrdersScenario, ScheduledService
 
 
 @dataclass(frozen=True, slots=True)

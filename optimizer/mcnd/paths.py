@@ -18,7 +18,7 @@ round ``z_master + sum_k q_k min(0, reduced cost_k)`` is a valid lower bound (La
 end it equals the strong LP bound. On c37 this converges in ~20 s to the exact strong LP
 (91,300.6), where SCIP needs ~80 s for the same LP in arc form.
 
-``lambda_a`` (1 by default) are the capacity-scaling factors of :mod:`mcnd_search`; the
+``lambda_a`` (1 by default) are the capacity-scaling factors of :mod:`optimizer.mcnd.search`; the
 artificial ``s_k`` keep every master LP feasible. The restricted MIP (:meth:`PathLp.mip`)
 reuses the generated paths with binary ``y``.
 """
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.mcnd.model import McndInstance
 from optimizer.solve.backend import LpSession, MipModel, SolveOutcome, SolveStatus
-from optimizer.solve.mcnd import McndInstance
 
 Path = tuple[int, ...]  # arc positions from origin to destination
 

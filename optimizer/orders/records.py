@@ -99,7 +99,7 @@ class OrdersScenario:
     warehouse_rates: dict[str, float] = field(default_factory=dict, compare=False)
     #: Candidate routes per (origin, dest): service-id sequences. When an order's pair is
     #: listed, its arcs are restricted to dated itineraries along these routes (network
-    #: scenarios, see :func:`optimizer.schedule.expand.itinerary_arcs`); otherwise the full
+    #: scenarios, see :func:`optimizer.orders.expand.itinerary_arcs`); otherwise the full
     #: time-expanded network is used (exact).
     routes: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = field(
         default_factory=dict, compare=False

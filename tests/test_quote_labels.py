@@ -21,8 +21,8 @@ from optimizer.network.records import (
     TariffBasis,
 )
 from optimizer.quote import Filters, Piece, Quoter, Shipment
-from optimizer.quote.options import price_option, route_times
-from optimizer.quote.pareto import Point, SearchSpace, nondominated, pareto_front
+from optimizer.quote.labels import Point, SearchSpace, label_front, nondominated
+from optimizer.quote.options import price_option, route_facts
 from optimizer.quote.pricing import ShipmentPricer
 from optimizer.routes.candidates import Route
 from optimizer.scenario.records import Pattern
@@ -121,7 +121,7 @@ def brute_force(network: Network, pricer: ShipmentPricer) -> list[Point]:
         if reenters([territory["A_O"], *(territory[v] for _, v, _ in path)]):
             continue  # not a candidate route: left a customs territory and came back
         route = Route(Pattern.DIRECT, (), tuple(key for _, _, key in path), None)
-        option, _ = price_option(pricer, route, route_times(network, route, "Z_M"))
+        option, _ = price_option(pricer, route, route_facts(network, route, "Z_M"))
         if option is not None:
             points.append(Point(route.key, option.landed_usd, option.p90_days))
     return points
@@ -144,7 +144,7 @@ def values(points: list[Point]) -> list[float]:
 def test_label_setting_front_equals_brute_force(network, weight, value):
     pricer = ShipmentPricer(network, shipment(weight, value))
     expected = nondominated(brute_force(network, pricer))
-    got = pareto_front(SearchSpace.build(network, max_legs=10), pricer, Pattern.DIRECT)
+    got = label_front(SearchSpace.build(network, max_legs=10), pricer, Pattern.DIRECT)
     assert values(got) == pytest.approx(values(expected), rel=1e-9, abs=1e-6)
 
 
@@ -177,6 +177,6 @@ def test_search_on_the_corridor_graph_equals_the_route_table_front(network, weig
     if corridor is not None:
         pricer = ShipmentPricer(network, s)
         space = quoter._space(Filters(), network)
-        on_corridor = pareto_front(space, pricer, Pattern.DIRECT, graph=corridor.graph)
-        whole = pareto_front(space, pricer, Pattern.DIRECT)
+        on_corridor = label_front(space, pricer, Pattern.DIRECT, graph=corridor.graph)
+        whole = label_front(space, pricer, Pattern.DIRECT)
         assert values(on_corridor) == pytest.approx(values(whole), rel=1e-9, abs=1e-6)

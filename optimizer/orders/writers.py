@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from optimizer.io.atomic import write_text, write_with
-from optimizer.schedule.result import OrderPlan, RoutePlan
+from optimizer.orders.result import OrderPlan, RoutePlan
 
 
 def _money(x: float) -> float:
@@ -189,7 +189,7 @@ def write_plan(plan: RoutePlan, out_dir: str | Path, *, gantt: bool = True) -> l
     write_with(paths[1], lambda fh: _orders_csv(plan, fh))
     write_with(paths[2], lambda fh: _legs_csv(plan, fh))
     if gantt and plan.orders:
-        from optimizer.schedule.gantt import write_gantt  # matplotlib only when asked
+        from optimizer.orders.gantt import write_gantt  # matplotlib only when asked
 
         paths.append(out / "gantt.png")
         write_gantt(plan, paths[-1])
