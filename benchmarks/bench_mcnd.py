@@ -1,6 +1,6 @@
 """Run MCND instances through the solver core and print a markdown table of the figures.
 
-Usage (from the repository root; instances in ``../shared/benchmarks/mcnd``)::
+Usage (from the repository root; instances vendored in ``benchmarks/mcnd``)::
 
     python benchmarks/bench_mcnd.py --time-limit 120
     python benchmarks/bench_mcnd.py c33 r05.6 --backend HIGHS --time-limit 60
@@ -40,7 +40,7 @@ from optimizer.mcnd.model import (
 from optimizer.mcnd.search import SearchSettings, search
 from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
 
-ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mcnd"
+ROOT = Path(__file__).resolve().parent / "mcnd"
 DEFAULT_SET = [
     "c33",
     "c35",

@@ -1,7 +1,6 @@
 """MCND benchmark through the solver core: known optima reached exactly, reader errors, CLI.
 
-The instance files live beside the repository in ``shared/benchmarks/mcnd`` (as in CI);
-tests needing them skip with a reason when that folder is absent.
+The instance files are vendored in ``benchmarks/mcnd`` (C, C+ and R sets, with their licence).
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from optimizer.mcnd.paths import Arrays, PathLp, decompose
 from optimizer.mcnd.search import SearchSettings, search
 from optimizer.solve.backend import LpSession, SolverSettings, SolveStatus
 
-BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mcnd"
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "mcnd"
 SLOW = pytest.mark.slow
 
 # Hand-made: 1 -> 3 directly (fixed 100, unit 5) or via 2 (fixed 10 + 10, unit 1 + 1),
@@ -52,9 +51,8 @@ TINY_OPTIMUM = 142.0
 
 @pytest.fixture(scope="session")
 def bench_dir() -> Path:
-    """``<repo>/../shared/benchmarks/mcnd``, or skip: the files are not in the repository."""
-    if not (BENCH / "C" / "c33.dow").is_file():
-        pytest.skip(f"MCND instances not found at {BENCH} (shared/ must sit beside the repo)")
+    """``benchmarks/mcnd`` of this repository (the vendored instances)."""
+    assert (BENCH / "C" / "c33.dow").is_file(), f"MCND instances missing from {BENCH}"
     return BENCH
 
 

@@ -95,8 +95,8 @@ def mcnd(
 
     \b
     Examples:
-      xborder bench mcnd ../shared/benchmarks/mcnd/C/c33.dow
-      xborder bench mcnd ../shared/benchmarks/mcnd/C/c37.dow --time-limit 120 --json
+      xborder bench mcnd benchmarks/mcnd/C/c33.dow
+      xborder bench mcnd benchmarks/mcnd/C/c37.dow --time-limit 120 --json
     """
     instance = read_dow(file)
     if method == "auto":

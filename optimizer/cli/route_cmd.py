@@ -21,7 +21,7 @@ Examples:
   xborder route scenarios/orders/hzjken/scenario.yaml
   xborder route scenarios/orders/global_month.yaml -o out/month
   xborder route scenarios/orders/hzjken/scenario.yaml --json -o out/hzjken
-  xborder route --hzjken ../shared/benchmarks/multimodal/hzjken_mmt
+  xborder route --hzjken benchmarks/multimodal/hzjken_mmt
 """
 
 
