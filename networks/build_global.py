@@ -3,16 +3,16 @@
 
 Run by developers at build time, never at run time::
 
-    python networks/build_global.py           # rewrite networks/global/*.csv, then validate them
+    python networks/build_global.py           # validate, then rewrite networks/global/*.csv
     python networks/build_global.py --check   # exit 1 if networks/global/ differs from a rebuild
 
 Every figure lives in a CSV of ``networks/sources/`` with its citation in a ``source`` column
 (see ``networks/README.md``, "Adding a figure"). This script only computes what follows from
 them: distances (``searoute`` sea routes, ``pyproj`` geodesics with circuity factors), transit
 times and emission factors from those distances, the truck tariff band, departure weekdays, and
-the node attributes layered from ``node_figures.csv``. It writes the network tables and validates
-the result with the package's own reader (:func:`optimizer.network.reader.load_network`), the
-same check as ``xborder validate``.
+the node attributes layered from ``node_figures.csv``. It validates the result with the
+package's own reader (:func:`optimizer.network.reader.load_network`, the check of ``xborder
+validate``) and writes the tables only when the whole network is valid (exit 2 otherwise).
 
 A source table named like a network table (``countries.csv``, ``tariffs.csv``, ``lanes.csv``...)
 holds rows copied verbatim; the builder adds its computed rows (nodes, lanes, rail tariffs).
@@ -28,7 +28,9 @@ import dataclasses
 import io
 import itertools
 import math
+import shutil
 import sys
+import tempfile
 import typing
 import zlib
 from collections.abc import Iterable, Mapping
@@ -472,6 +474,7 @@ def departure_weekdays(lane_id: str, mode: str, per_week: float | None) -> str |
 
 def lane(
     w: World,
+    *,
     id: str,
     frm: str,
     to: str,
@@ -556,19 +559,19 @@ def parcel_lanes(
         rows.append(
             lane(
                 w,
-                ln.id,
-                ln.frm,
-                ln.to,
-                s.mode,
-                s.carrier,
-                "parcel",
-                s.tariff,
-                transit,
-                w.air_co2(gc),
-                gc * w.p.air_detour,
-                s.source,
-                s.service,
-                s.departures_per_week,
+                id=ln.id,
+                frm=ln.frm,
+                to=ln.to,
+                mode=s.mode,
+                carrier=s.carrier,
+                scope="parcel",
+                tariff=s.tariff,
+                transit=transit,
+                co2=w.air_co2(gc),
+                km=gc * w.p.air_detour,
+                source=s.source,
+                service=s.service,
+                per_week=s.departures_per_week,
             )
         )
     return rows
@@ -591,21 +594,21 @@ def air_lanes(w: World, lanes: list[AirLane]) -> list[dict[str, object]]:
         rows.append(
             lane(
                 w,
-                ln.id,
-                ln.frm,
-                ln.to,
-                "air",
-                ln.carrier,
-                "any",
-                ln.tariff,
-                (mean, p90),
-                w.air_co2(gc),
-                gc * p.air_detour,
-                source,
-                ln.service,
-                ln.departures_per_week,
-                (cap, cap_m3),
-                ln.corridor,
+                id=ln.id,
+                frm=ln.frm,
+                to=ln.to,
+                mode="air",
+                carrier=ln.carrier,
+                scope="any",
+                tariff=ln.tariff,
+                transit=(mean, p90),
+                co2=w.air_co2(gc),
+                km=gc * p.air_detour,
+                source=source,
+                service=ln.service,
+                per_week=ln.departures_per_week,
+                capacity=(cap, cap_m3),
+                corridor=ln.corridor,
             )
         )
     return rows
@@ -655,19 +658,19 @@ def sea_lanes(w: World, trades: list[SeaTrade], lanes: list[SeaLane]) -> list[di
         rows.append(
             lane(
                 w,
-                ln.id,
-                ln.frm,
-                ln.to,
-                ln.mode,
-                ln.carrier,
-                "bulk",
-                ln.tariff,
-                (mean, p90),
-                p.co2_sea,
-                km,
-                source,
-                ln.service,
-                ln.departures_per_week,
+                id=ln.id,
+                frm=ln.frm,
+                to=ln.to,
+                mode=ln.mode,
+                carrier=ln.carrier,
+                scope="bulk",
+                tariff=ln.tariff,
+                transit=(mean, p90),
+                co2=p.co2_sea,
+                km=km,
+                source=source,
+                service=ln.service,
+                per_week=ln.departures_per_week,
                 corridor=tags,
             )
         )
@@ -706,21 +709,21 @@ def rail_lanes(
         rows.append(
             lane(
                 w,
-                ln.id,
-                ln.frm,
-                ln.to,
-                "rail",
-                ln.carrier,
-                "bulk",
-                tariff,
-                (mean, mean * p.rail_p90_factor),
-                p.co2_rail,
-                km,
-                source,
-                ln.service,
-                ln.departures_per_week,
-                cap,
-                ln.corridor,
+                id=ln.id,
+                frm=ln.frm,
+                to=ln.to,
+                mode="rail",
+                carrier=ln.carrier,
+                scope="bulk",
+                tariff=tariff,
+                transit=(mean, mean * p.rail_p90_factor),
+                co2=p.co2_rail,
+                km=km,
+                source=source,
+                service=ln.service,
+                per_week=ln.departures_per_week,
+                capacity=cap,
+                corridor=ln.corridor,
             )
         )
     return rows, tariffs
@@ -746,19 +749,19 @@ def truck_lanes(w: World, lanes: list[TruckLane]) -> list[dict[str, object]]:
         rows.append(
             lane(
                 w,
-                ln.id,
-                ln.frm,
-                ln.to,
-                "truck",
-                ln.carrier,
-                ln.scope,
-                tariff,
-                (mean, mean * p.truck_p90_factor),
-                p.co2_truck,
-                km,
-                source,
-                ln.service,
-                ln.departures_per_week,
+                id=ln.id,
+                frm=ln.frm,
+                to=ln.to,
+                mode="truck",
+                carrier=ln.carrier,
+                scope=ln.scope,
+                tariff=tariff,
+                transit=(mean, mean * p.truck_p90_factor),
+                co2=p.co2_truck,
+                km=km,
+                source=source,
+                service=ln.service,
+                per_week=ln.departures_per_week,
                 corridor=ln.corridor,
             )
         )
@@ -792,19 +795,19 @@ def last_mile_lanes(w: World, lanes: list[LastMileLane]) -> list[dict[str, objec
         rows.append(
             lane(
                 w,
-                ln.id,
-                ln.frm,
-                ln.to,
-                "last_mile",
-                ln.carrier,
-                "parcel",
-                ln.tariff,
-                transit,
-                co2,
-                km,
-                source,
-                ln.service,
-                ln.departures_per_week,
+                id=ln.id,
+                frm=ln.frm,
+                to=ln.to,
+                mode="last_mile",
+                carrier=ln.carrier,
+                scope="parcel",
+                tariff=ln.tariff,
+                transit=transit,
+                co2=co2,
+                km=km,
+                source=source,
+                service=ln.service,
+                per_week=ln.departures_per_week,
             )
         )
     return rows
@@ -827,10 +830,24 @@ def fmt(v: object) -> str:
     return str(v)
 
 
-def read_verbatim(path: Path) -> list[dict[str, str]]:
+def read_verbatim(path: Path, columns: list[str]) -> list[dict[str, str]]:
     """Rows of a source table named like a network table, cells kept as written."""
     with path.open(encoding="utf-8", newline="") as fh:
-        return [{k: v or "" for k, v in row.items()} for row in csv.DictReader(fh)]
+        reader = csv.DictReader(fh)
+        unknown = [c for c in reader.fieldnames or [] if c not in columns]
+        raise_if_any(
+            [
+                Problem(
+                    str(path),
+                    "column not in the network schema",
+                    row=1,
+                    field=c,
+                    expected=_closest(c, columns),
+                )
+                for c in unknown
+            ]
+        )
+        return [{k: v or "" for k, v in row.items()} for row in reader]
 
 
 def _sort_key(cells: list[str]) -> tuple[tuple[int, float, str], ...]:
@@ -865,7 +882,7 @@ def build_tables(sources: Path = SOURCES) -> dict[str, str]:
 
     schema = {name: [a.name for a in attrs] for name, attrs in load_schema().items()}
     verbatim = {
-        name: read_verbatim(sources / f"{name}.csv")
+        name: read_verbatim(sources / f"{name}.csv", schema[name])
         for name in schema
         if (sources / f"{name}.csv").exists()
     }
@@ -918,14 +935,22 @@ def stale_tables(tables: Mapping[str, str], out: Path) -> list[str]:
     ]
 
 
-def validate(out: Path) -> int:
-    """Validate ``out`` with the package reader (``xborder validate``); 0 when clean."""
-    try:
-        network, warnings = load_network(out)
-    except InputError as exc:
-        for problem in exc.problems:
-            print(f"PROBLEM: {problem}", file=sys.stderr)
-        return 2
+def validate(tables: Mapping[str, str], out: Path) -> int:
+    """Validate ``out`` with ``tables`` written into it, by the package reader (``xborder
+    validate``), in a scratch copy so that ``out`` is untouched; 0 when clean."""
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / out.name
+        if out.is_dir():
+            shutil.copytree(out, trial)  # hand-curated files take part in the check
+        trial.mkdir(exist_ok=True)
+        for name, text in tables.items():
+            (trial / f"{name}.csv").write_text(text, encoding="utf-8")
+        try:
+            network, warnings = load_network(trial)
+        except InputError as exc:
+            for problem in exc.problems:
+                print(f"PROBLEM: {problem}", file=sys.stderr)
+            return 2
     for problem in warnings:
         print(f"WARNING: {problem}", file=sys.stderr)
     print(f"{out.name}: {len(network.nodes)} nodes, {len(network.lanes)} lanes; valid")
@@ -949,10 +974,12 @@ def main(argv: list[str] | None = None) -> int:
         for name in stale:
             print(f"{a.out / name}.csv differs from a rebuild", file=sys.stderr)
         return 1 if stale else 0
-    a.out.mkdir(parents=True, exist_ok=True)
-    for name, text in tables.items():
-        write_text(a.out / f"{name}.csv", text)
-    return validate(a.out)
+    status = validate(tables, a.out)
+    if status == 0:  # nothing is written unless the whole network is valid
+        a.out.mkdir(parents=True, exist_ok=True)
+        for name, text in tables.items():
+            write_text(a.out / f"{name}.csv", text)
+    return status
 
 
 if __name__ == "__main__":

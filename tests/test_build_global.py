@@ -129,6 +129,28 @@ def test_bad_source_cells_are_reported_with_file_line_and_field(
     assert any("did you mean 'air_detour'" in m for m in messages)
 
 
+def test_invalid_network_is_reported_and_not_written(
+    builder: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    lanes = (sources / "lanes.csv").read_text(encoding="utf-8")
+    (sources / "lanes.csv").write_text(lanes.replace(",T_TIR_KHG_PL,", ",T_TIR_NOPE,"), "utf-8")
+    out = tmp_path / "global"
+    out.mkdir()
+    assert builder.main(["--sources", str(sources), "--out", str(out)]) == 2
+    assert "T_TIR_NOPE" in capsys.readouterr().err
+    assert list(out.iterdir()) == []  # nothing written
+
+    countries = (sources / "countries.csv").read_text(encoding="utf-8")
+    (sources / "countries.csv").write_text(countries.replace(",valuation,", ",valuaton,"), "utf-8")
+    with pytest.raises(InputError) as err:
+        builder.build_tables(sources)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (1, "valuaton")
+    assert problem.expected == "did you mean 'valuation'?"
+
+
 def test_every_figure_row_cites_a_source() -> None:
     """Rows of the source tables carry a citation (node_figures: empty inherits the kind's)."""
     for path in sorted(SOURCES.glob("*.csv")):
