@@ -108,7 +108,7 @@ def simulate(
     sc, network, warnings = load(scenario)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
-    config = read_config(scenario, network)
+    config = read_config(sc, network)
     config = dataclasses.replace(
         config,
         trials=config.trials if trials is None else trials,

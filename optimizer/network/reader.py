@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError, Problem, raise_if_any
+from optimizer.fields import parse
 from optimizer.network import records as r
 from optimizer.network.checks import (
     canonical_weekdays,
@@ -110,31 +111,16 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
 def parse_row(
     name: str, line: int, cells: dict[str, str], attrs: tuple[Any, ...], problems: list[Problem]
 ) -> ParsedRow:
+    """One table row parsed by its schema (:func:`optimizer.fields.parse`); absent = default."""
     values: dict[str, Any] = {}
     for attr in attrs:
-        if attr.name not in cells:
-            values[attr.name] = _default(attr)
-            continue
-        text = cells[attr.name]
+        text = cells.get(attr.name, "")
         if text == "":
-            if attr.required and attr.default == "":
-                problems.append(
-                    Problem(
-                        name,
-                        "value is missing",
-                        row=line,
-                        field=attr.name,
-                        expected=attr.description,
-                    )
-                )
+            if attr.name in cells and attr.required and attr.default == "":
+                parse(attr.field, text, name, line, problems)
             values[attr.name] = _default(attr)
             continue
-        value, expected = parse_value(attr, text)
-        if expected is not None:
-            problems.append(
-                Problem(name, "bad value", row=line, field=attr.name, value=text, expected=expected)
-            )
-        values[attr.name] = value
+        values[attr.name] = parse(attr.field, text, name, line, problems)
     return ParsedRow(name, line, values)
 
 

@@ -50,8 +50,11 @@ def excel_date(serial: float) -> dt.date:
 def _rows(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise InputError([Problem(str(path), "file not found", expected="the hzjken case CSV")])
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError([Problem(str(path), f"cannot read the table: {exc}")]) from None
 
 
 def read_hzjken(folder: str | Path) -> OrdersScenario:
@@ -80,7 +83,7 @@ def read_hzjken(folder: str | Path) -> OrdersScenario:
                     weekdays=frozenset(i for i, d in enumerate(_DAYS) if r[d].strip() == "1"),
                 )
             )
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as exc:
             problems.append(Problem(str(folder / ROUTES), f"unreadable row: {exc}", row=n))
     for n, r in enumerate(_rows(folder / ORDERS), start=1):
         try:
@@ -99,7 +102,7 @@ def read_hzjken(folder: str | Path) -> OrdersScenario:
                     commodity=r["Commodity"],
                 )
             )
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as exc:
             problems.append(Problem(str(folder / ORDERS), f"unreadable row: {exc}", row=n))
     if problems:
         raise InputError(problems)
