@@ -210,6 +210,9 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
                 )
             ]
         )
+    from optimizer.io.outdir import check_out_file
+
+    check_out_file(str(opts["output"]), option="--output")
     started = time.perf_counter()
     shipments = read_shipments(quoter.network, path)
     stats = {"shipments": len(shipments), "without_option": 0}

@@ -22,7 +22,11 @@ GEO_SUFFIXES = (".geojson", ".gpkg")
 def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:
     """Read a CSV file; return rows, the header and problems (encoding, truncation...)."""
     name = str(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return [], [], [Problem(name, f"cannot read: {reason}", expected="a readable CSV file")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
