@@ -81,7 +81,10 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
     schema = load_schema()
     tables: dict[str, list[ParsedRow]] = {}
     for table in TABLE_ORDER:
-        found = _locate(path, table)
+        try:
+            found = _locate(path, table)
+        except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
+            raise InputError([_geo_problem(path, exc)]) from None
         if found is None:
             if table not in OPTIONAL_TABLES:
                 problems.append(
@@ -99,13 +102,26 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
             rows, header, read_problems = read_csv_rows(file)
             problems += read_problems
         else:
-            rows, header = read_geo_rows(file, table, layer)
+            try:
+                rows, header = read_geo_rows(file, table, layer)
+            except (OSError, RuntimeError, ValueError) as exc:
+                problems.append(_geo_problem(file, exc))
+                rows, header = [], []
         if header:
             problems += header_problems(name, header, schema[table])
         tables[table] = [
             parse_row(name, line, cells, schema[table], problems) for line, cells in rows
         ]
     return tables
+
+
+def _geo_problem(path: Path, exc: Exception) -> Problem:
+    reason = str(exc).split(";")[0].strip() or type(exc).__name__
+    return Problem(
+        str(path),
+        f"cannot read: {reason}",
+        expected="a folder of CSV tables, a GeoJSON file per table or a GeoPackage (.gpkg)",
+    )
 
 
 def parse_row(
