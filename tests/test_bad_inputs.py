@@ -239,6 +239,22 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         lambda tmp: _route_network(tmp, {"path": str(TINY), "modes": 5}),
         ["field 'network.modes'", "unknown mode"],
     ),
+    "validate: a GeoPackage that is not one": (
+        lambda tmp: _garbage(tmp / "n.gpkg", ["validate", str(tmp / "n.gpkg")]),
+        ["n.gpkg", "cannot read", "not recognized"],
+    ),
+    "network export: output folder not writable": (
+        lambda tmp: ["network", "export", str(TINY), "/proc/xborder-not-writable/net"],
+        ["cannot write outputs here", "field 'OUT'"],
+    ),
+    "network map: output folder not writable": (
+        lambda tmp: ["network", "map", str(TINY), "-o", "/proc/xborder-not-writable/m.png"],
+        ["cannot write outputs here", "field '-o'"],
+    ),
+    "simulate: plan.json candidates not a count": (
+        lambda tmp: _bad_plan(tmp),
+        ["m.json", "field 'candidates'", "not a count"],
+    ),
     "quote: batch names a folder": (quote_batch(None), ["shipments.csv", "cannot read"]),
     "quote: batch not UTF-8": (
         quote_batch(
@@ -329,6 +345,19 @@ def _route_network(tmp: Path, network: dict[str, object]) -> list[str]:
     path = tmp / "orders.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return ["route", str(path)]
+
+
+def _garbage(path: Path, args: list[str]) -> list[str]:
+    path.write_bytes(b"garbage")
+    return args
+
+
+def _bad_plan(tmp: Path) -> list[str]:
+    made = CliRunner().invoke(main, [*scenario()(tmp), "-o", str(tmp / "out"), "--no-map"])
+    assert made.exit_code == 0, made.output
+    plan = json.loads((tmp / "out" / "plan.json").read_text(encoding="utf-8"))
+    (tmp / "m.json").write_text(json.dumps({**plan, "candidates": {"a": 1}}), encoding="utf-8")
+    return [*simulate_with("--plan", str(tmp / "m.json"))(tmp)]
 
 
 @pytest.mark.parametrize("case", list(CASES))
