@@ -225,7 +225,8 @@ def _table(
     return yaml_file, []
 
 
-def _service(r: Cells) -> ScheduledService:
+def parse_service(r: Cells) -> ScheduledService:
+    """One ``services`` row (our format, or an imported case's row translated to it)."""
     f = _SERVICE
     sid, origin, dest = r.get(f["id"]) or "", r.get(f["origin"]) or "", r.get(f["dest"]) or ""
     if origin and origin == dest:
@@ -257,7 +258,8 @@ def _service(r: Cells) -> ScheduledService:
     )
 
 
-def _order(r: Cells) -> Order:
+def parse_order(r: Cells) -> Order:
+    """One ``orders`` row; due before ready is a problem."""
     f = _ORDER
     ready, due = r.get(f["ready_date"]), r.get(f["due_date"])
     if ready and due and due < ready:
@@ -350,10 +352,12 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
         sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
     ofile, orows = _table(doc.get("orders"), path.parent, file, "orders", problems)
     services = [
-        (r, _service(r)) for r in (Cells(sfile, i, row, problems) for i, row in enumerate(srows, 1))
+        (r, parse_service(r))
+        for r in (Cells(sfile, i, row, problems) for i, row in enumerate(srows, 1))
     ]
     orders = [
-        (r, _order(r)) for r in (Cells(ofile, i, row, problems) for i, row in enumerate(orows, 1))
+        (r, parse_order(r))
+        for r in (Cells(ofile, i, row, problems) for i, row in enumerate(orows, 1))
     ]
     if (srows or network is not None) and orows:
         nodes = frozenset(network.node_by_id) if network is not None else frozenset()
