@@ -3044,15 +3044,13 @@ def check() -> int:
                 problems.append(f"{where}: not in {typ}")
             elif typ == "date":
                 dt.date.fromisoformat(v)
-            elif typ.startswith("float"):
+            elif typ == "float":  # range in the min/max columns; ">"/"<" exclude the bound
                 x = float(v)
-                lo, hi = typ[6:-1].split(":")
-                if (typ[5] == "[" and x < float(lo)) or (typ[5] == "(" and x <= float(lo)):
-                    problems.append(f"{where}: below range {typ}")
-                if hi and (
-                    (typ[-1] == "]" and x > float(hi)) or (typ[-1] == ")" and x >= float(hi))
-                ):
-                    problems.append(f"{where}: above range {typ}")
+                lo, hi = s["min"], s["max"]
+                if lo and (x <= float(lo[1:]) if lo.startswith(">") else x < float(lo)):
+                    problems.append(f"{where}: below min {lo}")
+                if hi and (x >= float(hi[1:]) if hi.startswith("<") else x > float(hi)):
+                    problems.append(f"{where}: above max {hi}")
     lanes = T["lanes"]
     for r in lanes.itertuples(index=False):
         if float(r.transit_p90_days) < float(r.transit_mean_days):
