@@ -322,6 +322,47 @@ def weekday_problems(
     return days, problems
 
 
+def header_problems(
+    file: str, header: list[str], fields: Iterable[Field], *, unknown_is_error: bool = False
+) -> list[Problem]:
+    """A table's header: required columns missing, columns repeated, unknown columns.
+
+    Unknown columns are warnings (ignored) unless ``unknown_is_error``; each gets
+    a "did you mean" for a near-miss of a known column.
+    """
+    fields = list(fields)
+    known = [f.name for f in fields]
+    problems = [
+        Problem(
+            file,
+            "required column is missing",
+            row=1,
+            field=f.name,
+            expected=f"a column named '{f.name}' ({f.description})",
+        )
+        for f in fields
+        if f.required and f.name not in header
+    ]
+    problems += [
+        Problem(
+            file,
+            "unknown column" if unknown_is_error else "unknown column is ignored",
+            row=1,
+            field=h,
+            warning=not unknown_is_error,
+            expected=suggest(h, known),
+        )
+        for h in header
+        if h not in known
+    ]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            problems.append(Problem(file, "column appears twice", row=1, field=h))
+        seen.add(h)
+    return problems
+
+
 def cell_text(value: Any) -> str:
     """A YAML value as CSV-like text: lists joined by spaces, dates ISO, ``None`` as ''."""
     if value is None:

@@ -12,6 +12,7 @@ import csv
 import io
 from pathlib import Path
 
+from optimizer import fields
 from optimizer.errors import Problem
 from optimizer.network.schema import Attribute
 
@@ -123,33 +124,4 @@ def _text(value: object) -> str:
 
 def header_problems(name: str, header: list[str], attrs: tuple[Attribute, ...]) -> list[Problem]:
     """Missing required columns are errors; unknown columns are warnings."""
-    known = {a.name for a in attrs}
-    problems = [
-        Problem(
-            name,
-            "required column is missing",
-            row=1,
-            field=a.name,
-            expected=f"a column named '{a.name}' ({a.description})",
-        )
-        for a in attrs
-        if a.required and a.name not in header
-    ]
-    problems += [
-        Problem(
-            name,
-            "unknown column is ignored",
-            row=1,
-            field=h,
-            warning=True,
-            expected="one of " + ", ".join(sorted(known)),
-        )
-        for h in header
-        if h not in known
-    ]
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            problems.append(Problem(name, "column appears twice", row=1, field=h))
-        seen.add(h)
-    return problems
+    return fields.header_problems(name, header, (a.field for a in attrs))

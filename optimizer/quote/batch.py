@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from optimizer.errors import Problem, raise_if_any
-from optimizer.fields import suggest
+from optimizer.errors import raise_if_any
+from optimizer.fields import Field, header_problems
 from optimizer.io.atomic import write_with
 from optimizer.network.records import Network
 from optimizer.network.tables import read_csv_rows
@@ -40,23 +40,9 @@ def read_shipments(network: Network, path: str | Path) -> list[Shipment]:
     path = Path(path)
     shipments: list[Shipment] = []
     rows, header, problems = read_csv_rows(path)
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in FIELDS]
-    if header and missing:
-        problems.append(
-            Problem(
-                str(path),
-                f"missing columns: {', '.join(missing)}",
-                row=1,
-                expected=f"columns {', '.join(FIELDS)}",
-            )
-        )
-    for column in unknown:
-        problems.append(
-            Problem(
-                str(path), "unknown column", row=1, value=column, expected=suggest(column, FIELDS)
-            )
-        )
+    if header:
+        columns = (Field(c, "str", "a shipment field", required=c in REQUIRED) for c in FIELDS)
+        problems += header_problems(str(path), header, columns, unknown_is_error=True)
     raise_if_any(problems)
     for line, row in rows:
         if not row.get("id"):

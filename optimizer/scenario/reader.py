@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem, raise_if_any
-from optimizer.fields import MAX_SEED, Field, markdown_table, parse, suggest
+from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, parse, suggest
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import read_csv_rows
 from optimizer.scenario import records as sr
@@ -648,25 +648,17 @@ def _demand_csv(file: Path, ctx: _Ctx) -> list[tuple[int, dict[str, Any]]]:
     ctx.problems.extend(problems)
     if not header:
         return []
-    known = {s.name for s in DEMAND}
-    for col in header:
-        if col not in known:
-            ctx.problems.append(
-                Problem(name, "unknown column", row=1, field=col, expected=suggest(col, known))
-            )
+    ctx.problems.extend(header_problems(name, header, DEMAND, unknown_is_error=True))
     needed = [s.name for s in DEMAND if s.required and s.name not in header]
     if "volume_m3" not in header and not {"length_cm", "width_cm", "height_cm"} <= set(header):
         needed.append("volume_m3")
-    for col in needed:
         ctx.problems.append(
             Problem(
                 name,
                 "required column is missing",
                 row=1,
-                field=col,
-                expected="volume_m3, or length_cm, width_cm and height_cm"
-                if col == "volume_m3"
-                else f"a column named '{col}'",
+                field="volume_m3",
+                expected="volume_m3, or length_cm, width_cm and height_cm",
             )
         )
     if needed:
