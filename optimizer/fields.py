@@ -31,7 +31,8 @@ from optimizer.errors import Problem
 
 #: The one weekday vocabulary (Monday is 0, as :meth:`datetime.date.weekday`).
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FULL_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_FULL_WEEKDAYS = tuple(d.lower() for d in FULL_WEEKDAYS)
 #: Weekday lists: names separated by semicolons, commas, spaces, slashes or bars.
 WEEKDAY_GRAMMAR = "weekdays Mon;Tue;Wed;Thu;Fri;Sat;Sun (full names, any case) or daily"
 _SPLIT = re.compile(r"[\s,;/|]+")

@@ -15,7 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.fields import Cells
+from optimizer.fields import FULL_WEEKDAYS, WEEKDAYS, Cells
 from optimizer.orders.reader import parse_order, parse_service
 from optimizer.orders.records import (
     OrdersScenario,
@@ -38,7 +38,6 @@ _HOURS = (
     "Extra Time",
     "Transit time (hours)",
 )
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def excel_date(serial: float) -> dt.date:
@@ -90,7 +89,8 @@ def _iso(serial: str | None) -> str:
 def service_cells(r: dict[str, str]) -> dict[str, str]:
     """A ``Route_Information.csv`` row as a row of our ``services`` table."""
     cells = {ours: r.get(theirs) or "" for ours, theirs in SERVICE_COLUMNS.items()}
-    cells["departure_days"] = " ".join(d[:3] for d in _DAYS if (r.get(d) or "").strip() == "1")
+    flags = zip(FULL_WEEKDAYS, WEEKDAYS, strict=True)  # the case has one 0/1 column per day
+    cells["departure_days"] = " ".join(d for full, d in flags if (r.get(full) or "").strip() == "1")
     return cells
 
 
