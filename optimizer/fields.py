@@ -140,7 +140,7 @@ class Field:
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """Why a raw value does not parse: the message and, for enums, a hint."""
+    """Why a raw value does not parse: the message and what was expected (or a hint)."""
 
     message: str
     expected: str
@@ -189,11 +189,11 @@ def convert(field: Field, raw: Any) -> tuple[Any, Fault | None]:
         return None, Fault("not a single value", field.expected())
     text = str(raw).strip()
     if kind == "id" or kind.startswith("ref:"):
-        return (text, None) if _ID.match(text) else (None, Fault("bad id", field.expected()))
+        return (text, None) if _ID.match(text) else (None, Fault("not an id", field.expected()))
     if kind in ("country", "currency"):
         size = 2 if kind == "country" else 3
         ok = len(text) == size and text.isascii() and text.isalpha() and text.isupper()
-        return (text, None) if ok else (None, Fault(f"bad {kind} code", field.expected()))
+        return (text, None) if ok else (None, Fault(f"not a {kind} code", field.expected()))
     return text, None
 
 
@@ -216,11 +216,12 @@ def _number(field: Field, raw: Any) -> tuple[Any, Fault | None]:
             if not value.is_integer():
                 return None, not_a
             value = int(value)
-    if not field.in_range(value):
+    try:
+        if not field.in_range(value):
+            return None, Fault(OUT_OF_RANGE, field.expected())
+        return (value if whole else float(value)), None
+    except OverflowError:  # an integer beyond any float, on a field without an upper bound
         return None, Fault(OUT_OF_RANGE, field.expected())
-    if not whole:
-        value = float(value)
-    return value, None
 
 
 def parse(
