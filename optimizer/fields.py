@@ -53,11 +53,12 @@ _ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
 def number_text(x: float) -> str:
-    """A bound as a reader writes it: ``40000``, ``0.5``, ``1e7``."""
-    if float(x).is_integer() and abs(x) < 1e6:
-        return str(int(x))
+    """A bound as a reader writes it: ``40000``, ``0.5``, ``1e7``, ``2147483647``."""
     mantissa, _, exponent = f"{x:g}".partition("e")
-    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+    short = f"{mantissa}e{int(exponent)}" if exponent else mantissa
+    if float(x).is_integer() and (abs(x) < 1e6 or float(short) != x):
+        return str(int(x))  # exact: 1e6 and more only when the short form is exact too
+    return short
 
 
 @dataclass(frozen=True, slots=True)
