@@ -239,6 +239,10 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         lambda tmp: _route_network(tmp, {"path": str(TINY), "modes": 5}),
         ["field 'network.modes'", "unknown mode"],
     ),
+    "validate: a duty rate given twice": (
+        lambda tmp: _append_row(network_cell("duty_rates", "", "")(tmp), "duty_rates"),
+        ["duty_rates.csv", "duplicate category, territory, origin; first on line 2"],
+    ),
     "validate: a GeoPackage that is not one": (
         lambda tmp: _garbage(tmp / "n.gpkg", ["validate", str(tmp / "n.gpkg")]),
         ["n.gpkg", "cannot read", "not recognized"],
@@ -345,6 +349,14 @@ def _route_network(tmp: Path, network: dict[str, object]) -> list[str]:
     path = tmp / "orders.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return ["route", str(path)]
+
+
+def _append_row(args: list[str], table: str) -> list[str]:
+    """Repeat the first data row of ``table`` in the network named by ``args``."""
+    path = Path(args[-1]) / f"{table}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    return args
 
 
 def _garbage(path: Path, args: list[str]) -> list[str]:

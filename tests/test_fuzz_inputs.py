@@ -149,7 +149,7 @@ def mutate_text(text: str, rng: random.Random) -> str:
 
 
 class Outcomes:
-    """Counts of accepted and refused mutants, and the tracebacks (which fail the test)."""
+    """Counts of accepted and refused mutants; tracebacks and silent acceptances fail the test."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
@@ -279,6 +279,7 @@ def fuzz_network(tmp: Path, n: int, seed: int) -> Outcomes:
         shutil.copytree(TINY, net)
         name = rng.choice(sorted(texts))
         lines = texts[name].rstrip("\n").split("\n")
+        must_refuse = False
         action = rng.random()
         if action < 0.75 and len(lines) > 1:
             row = rng.randrange(1, len(lines))
@@ -290,11 +291,14 @@ def fuzz_network(tmp: Path, n: int, seed: int) -> Outcomes:
             lines = [",".join(c for k, c in enumerate(ln.split(",")) if k != j) for ln in lines]
         elif action < 0.95 and len(lines) > 1:
             lines.append(lines[rng.randrange(1, len(lines))])
+            must_refuse = True  # every table has a key: a repeated row is ambiguous
         else:
             lines = lines[: rng.randrange(1, len(lines) + 1)]
         text = "\n".join(lines) + "\n"
         (net / name).write_text(text, encoding="utf-8")
-        out.run(f"{name}:\n{text}", lambda: read_network(net))
+        accepted = out.run(f"{name}:\n{text}", lambda: read_network(net))
+        if accepted and must_refuse:
+            out.crashes.append(f"silently accepted a repeated row of {name}:\n{text}")
     return out
 
 

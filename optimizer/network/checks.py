@@ -47,6 +47,36 @@ def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems += _check_territories(tables["customs_rules"], territories)
     problems += _check_territories(tables["duty_rates"], territories)
     problems += _check_rule_dates(tables["customs_rules"])
+    problems += _check_composite_keys(tables)
+    return problems
+
+
+#: Tables without an id whose rows must still be unique: two rows for one key
+#: would make the figure that applies depend on row order.
+COMPOSITE_KEYS = {
+    "duty_rates": ("category", "territory", "origin"),
+    "tariff_breaks": ("tariff", "min_chargeable_kg"),
+}
+
+
+def _check_composite_keys(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
+    problems = []
+    for table, key in COMPOSITE_KEYS.items():
+        first: dict[tuple[Any, ...], int] = {}
+        for row in tables[table]:
+            values = tuple(row.values.get(k) or "*" for k in key)
+            if values in first:
+                problems.append(
+                    Problem(
+                        row.file,
+                        f"duplicate {', '.join(key)}; first on line {first[values]}",
+                        row=row.line,
+                        field=key[-1],
+                        value=" / ".join(str(v) for v in values),
+                        expected="one row per " + ", ".join(key),
+                    )
+                )
+            first.setdefault(values, row.line)
     return problems
 
 
