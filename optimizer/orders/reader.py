@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import difflib
 import math
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem
-from optimizer.fields import Cells, Field, markdown_table
+from optimizer.fields import MISSING, Cells, Field, markdown_table, suggest
 from optimizer.network.reader import read_network
 from optimizer.network.records import Mode, Network
 from optimizer.orders.network import (
@@ -311,8 +310,7 @@ def _cross_checks(
         for field in ("origin", "dest"):
             node = getattr(o, field)
             if node and node not in nodes:
-                close = difflib.get_close_matches(node, nodes, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else "a node some service touches"
+                hint = suggest(node, nodes, "a node some service touches")
                 r.problem(field, "unknown node", node, hint)
         if o.origin and o.origin == o.dest:
             r.problem("dest", "order goes nowhere (dest equals origin)", o.dest, "another node")
@@ -472,21 +470,16 @@ def _journey_taxes(
     """
     out = []
     for r, o in orders:
-        if r.cells.get("import_tax_rate", "") != "":
+        if r.has("import_tax_rate"):
             out.append(o)
             continue
         if o.commodity not in network.category_by_id:
             cats = sorted(network.category_by_id)
-            close = difflib.get_close_matches(o.commodity, cats, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             r.problem(
                 "commodity",
-                "unknown category" if o.commodity else "missing value",
+                "unknown category" if o.commodity else MISSING,
                 o.commodity or None,
-                "a category of the network: "
-                + ", ".join(cats)
-                + hint
-                + "; or give import_tax_rate",
+                suggest(o.commodity, cats) + "; or give import_tax_rate",
             )
             out.append(o)
             continue
