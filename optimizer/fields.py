@@ -200,9 +200,8 @@ def convert(field: Field, raw: Any) -> tuple[Any, Fault | None]:
 
 def _number(field: Field, raw: Any) -> tuple[Any, Fault | None]:
     whole = field.type == "int"
-    not_a = Fault("not a whole number" if whole else "not a number", field.expected())
     if isinstance(raw, (bool, dict, list, tuple, dt.date)):
-        return None, not_a
+        return None, _not_a(field)
     value: float | int
     if isinstance(raw, int):
         value = raw  # exact, however large
@@ -210,12 +209,12 @@ def _number(field: Field, raw: Any) -> tuple[Any, Fault | None]:
         try:
             value = float(raw.strip() if isinstance(raw, str) else raw)
         except (TypeError, ValueError, OverflowError):
-            return None, not_a
+            return None, _not_a(field)
         if value != value:
             return None, Fault("not a number", field.expected())
         if whole and math.isfinite(value):
             if not value.is_integer():
-                return None, not_a
+                return None, _not_a(field)
             value = int(value)
     try:
         if not field.in_range(value):
@@ -223,6 +222,11 @@ def _number(field: Field, raw: Any) -> tuple[Any, Fault | None]:
         return (value if whole else float(value)), None
     except OverflowError:  # an integer beyond any float, on a field without an upper bound
         return None, Fault(OUT_OF_RANGE, field.expected())
+
+
+def _not_a(field: Field) -> Fault:
+    """The fault of text that is no number (built only on failure: ``expected()`` is slow)."""
+    return Fault("not a whole number" if field.type == "int" else "not a number", field.expected())
 
 
 def parse(
