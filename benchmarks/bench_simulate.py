@@ -221,7 +221,7 @@ def main() -> None:
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"{bullet}scenario: {shown}{note}")
     sc, network, _ = load(path)
-    own = read_config(path, network)
+    own = read_config(sc, network)
     plan = optimize(sc, network)
     models = compile_plan(plan, sc, network)
     weeks = args.weeks or own.horizon_weeks

@@ -86,7 +86,7 @@ CASES = {
         "nodes.csv",
         2,
         "lat",
-        ["'22.x5'", "a number in [-90, 90]"],
+        ["'22.x5'", "a number >= -90 and <= 90"],
     ),
     "unknown_node": (
         replace("lanes", "L_TRK,O,PS", "L_TRK,O,PSS"),

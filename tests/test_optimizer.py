@@ -365,8 +365,8 @@ def test_run_cli_pareto(tmp_path):
 
 
 BROKEN_SCENARIOS = [
-    ("sla_days: 10}", "sla_days: -1}", "line 9, field 'demands[].sla_days'", "value out of range"),
-    ("weight_kg: 0.5,", "weight_kg: heavy,", "field 'demands[].weight_kg'", "bad value"),
+    ("sla_days: 10}", "sla_days: -1}", "line 9, field 'demands[].sla_days'", "out of range"),
+    ("weight_kg: 0.5,", "weight_kg: heavy,", "field 'demands[].weight_kg'", "not a number"),
     ("plan_date: 2026-03-01", "plan_date: 2026-13-01", "field 'plan_date'", "a date YYYY-MM-DD"),
     ("origin: O,", "origin: OO,", "line 8, field 'origin'", "did you mean 'O'?"),
     ("category: apparel,", "category: aparel,", "field 'category'", "did you mean 'apparel'?"),

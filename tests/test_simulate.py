@@ -178,7 +178,7 @@ def test_plan_json_round_trip_gives_the_same_simulation(tmp_path):
     ("simulation", "field", "what"),
     [
         ("  trials: -5\n", "simulation.trials", "out of range"),
-        ("  horizon_weeks: 2.5\n", "simulation.horizon_weeks", "bad value"),
+        ("  horizon_weeks: 2.5\n", "simulation.horizon_weeks", "not a whole number"),
         ("  demand_noise: gauss\n", "simulation.demand_noise", "poisson, cv, none"),
         ("  trails: 5\n", "simulation.trails", "did you mean 'trials'"),
         (

@@ -238,6 +238,12 @@ def export(net: Path, out: Path, fmt: str | None) -> None:
                 )
             ]
         )
+    from optimizer.io.outdir import check_out_dir, check_out_file
+
+    if fmt == "gpkg":
+        check_out_file(out, option="OUT")
+    else:
+        check_out_dir(out, option="OUT")
     if fmt != "csv":
         _route_lanes(network)
     files = export_network(network, net, out, fmt)
@@ -405,9 +411,11 @@ def map_(net: Path, out: Path, title: str | None, central_lon: float | None) -> 
       xborder network map networks/global -o global.png
       xborder network map networks/global -o global.png --central-lon 0
     """
+    from optimizer.io.outdir import check_out_file
     from optimizer.maps import draw_network_map
 
     network, _ = load_network(net)
+    check_out_file(out)
     _route_lanes(network)
     draw_network_map(network, out, title=title, central_lon=central_lon)
     click.echo(f"wrote {out}")

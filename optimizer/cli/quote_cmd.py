@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from optimizer.errors import InputError, Problem
+from optimizer.fields import Field, parse
 from optimizer.network.records import Mode, Network
 
 if TYPE_CHECKING:
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from optimizer.quote.engine import Filters, Quoter, QuoteResult
 
 EXIT_INFEASIBLE = 3
+#: The numeric filters, with their documented ranges.
+_LIMITS = (
+    Field("max_days", "float", "Most P90 days.", lo=0, hi=3650, unit="d"),
+    Field("max_price", "float", "Most landed cost (USD).", lo=0, hi=1e9),
+    Field("value_of_day", "float", "USD per day of P90 lead time.", lo=0, hi=1e6),
+)
 
 
 @click.command()
@@ -123,14 +130,9 @@ def _filters(network: Network, opts: dict[str, Any]) -> Filters:
                     expected=f"one of {', '.join(sorted(known_carriers))}",
                 )
             )
-    for name in ("max_days", "max_price", "value_of_day"):
-        number = opts[name]
-        if isinstance(number, float) and not number >= 0:
-            problems.append(
-                Problem(
-                    "quote", "must not be negative", field=name.replace("_", "-"), value=str(number)
-                )
-            )
+    for spec in _LIMITS:
+        option = "--" + spec.name.replace("_", "-")
+        parse(spec, opts[spec.name], "quote", None, problems, name=option)
     if problems:
         raise InputError(problems)
     return Filters(modes, carriers, opts["max_days"], opts["max_price"])
@@ -210,6 +212,9 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
                 )
             ]
         )
+    from optimizer.io.outdir import check_out_file
+
+    check_out_file(str(opts["output"]), option="--output")
     started = time.perf_counter()
     shipments = read_shipments(quoter.network, path)
     stats = {"shipments": len(shipments), "without_option": 0}

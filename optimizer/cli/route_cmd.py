@@ -77,6 +77,10 @@ def route(
 
     if (scenario is None) == (hzjken_dir is None):
         fail_input("give either SCENARIO or --hzjken DIR (exactly one)")
+    if out_dir is not None:
+        from optimizer.io.outdir import check_out_dir
+
+        check_out_dir(out_dir)  # before the solve, not after it
     if hzjken_dir is not None:
         from optimizer.orders.hzjken import read_hzjken
 

@@ -67,6 +67,10 @@ def run(
     from optimizer.solve.optimize import optimize
 
     talk = not as_json
+    if out_dir is not None:
+        from optimizer.io.outdir import check_out_dir
+
+        check_out_dir(out_dir)  # before the solve, not after it
     _progress(talk, f"reading {scenario} ...")
     sc, network, warnings = load(scenario)
     for w in warnings:

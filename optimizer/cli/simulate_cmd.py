@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     multiple=True,
     metavar="METRIC=VALUE",
     help="Exit 4 if METRIC (on_time, on_time_p05, stock_service; METRIC@DEMAND for "
-    "one demand) is below VALUE. Repeatable.",
+    "one demand) is below VALUE. Shares are in [0, 1]: 0.95 or 95%. Repeatable.",
 )
 @click.option(
     "--fail-over",
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     multiple=True,
     metavar="METRIC=VALUE",
     help="Exit 4 if METRIC (cost_mean, cost_p95, lead_p90, lead_p99, stockout_rate, "
-    "co2e_per_order, ...) is above VALUE. Repeatable.",
+    "co2e_per_order, ...) is above VALUE. Shares are in [0, 1]: 0.05 or 5%. Repeatable.",
 )
 def simulate(
     scenario: Path,
@@ -94,21 +94,21 @@ def simulate(
     """
     from optimizer.simulate import simulate as run_simulation
     from optimizer.simulate.config import read_config
-    from optimizer.simulate.gates import check, parse_gate
+    from optimizer.simulate.gates import evaluate, parse_gates
     from optimizer.simulate.results import histogram_png, table, to_dict
 
-    try:
-        gates = [parse_gate(g, under=True) for g in fail_under]
-        gates += [parse_gate(g, under=False) for g in fail_over]
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    gates = parse_gates(fail_under, fail_over)
+    if out_dir is not None:
+        from optimizer.io.outdir import check_out_dir
+
+        check_out_dir(out_dir)  # before the simulation, not after it
     talk = not as_json
     from optimizer.scenario.load import load
 
     sc, network, warnings = load(scenario)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
-    config = read_config(scenario, network)
+    config = read_config(sc, network)
     config = dataclasses.replace(
         config,
         trials=config.trials if trials is None else trials,
@@ -130,7 +130,9 @@ def simulate(
         result = run_simulation(plan, sc, network, config, progress=bar)
     finally:
         bar.close()
-    document = json.dumps(to_dict(result), indent=2) + "\n"
+    verdicts = evaluate(gates, result)
+    document = json.dumps({**to_dict(result), "gates": [v.to_dict() for v in verdicts]}, indent=2)
+    document += "\n"
     if out_dir is not None:
         from optimizer.io.atomic import write_text
 
@@ -141,7 +143,7 @@ def simulate(
                 f"wrote {out_dir / 'simulation.json'}, {out_dir / 'lead_times.png'}", err=True
             )
     click.echo(document if as_json else table(result), nl=not as_json)
-    failures = check(gates, result)
+    failures = [v.reason for v in verdicts if v.verdict != "pass"]
     if failures:
         click.echo("gate failed: " + "; ".join(failures), err=True)
         sys.exit(EXIT_GATE)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from optimizer.errors import Problem
+from optimizer.fields import WEEKDAYS, parse_weekdays, weekday_problems
 from optimizer.network.graph import build_graph
-from optimizer.network.records import WEEKDAY_NAMES, Network, NodeKind
+from optimizer.network.records import Network, NodeKind
 
 if TYPE_CHECKING:
     from optimizer.network.reader import ParsedRow
@@ -47,6 +47,36 @@ def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems += _check_territories(tables["customs_rules"], territories)
     problems += _check_territories(tables["duty_rates"], territories)
     problems += _check_rule_dates(tables["customs_rules"])
+    problems += _check_composite_keys(tables)
+    return problems
+
+
+#: Tables without an id whose rows must still be unique: two rows for one key
+#: would make the figure that applies depend on row order.
+COMPOSITE_KEYS = {
+    "duty_rates": ("category", "territory", "origin"),
+    "tariff_breaks": ("tariff", "min_chargeable_kg"),
+}
+
+
+def _check_composite_keys(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
+    problems = []
+    for table, key in COMPOSITE_KEYS.items():
+        first: dict[tuple[Any, ...], int] = {}
+        for row in tables[table]:
+            values = tuple(row.values.get(k) or "*" for k in key)
+            if values in first:
+                problems.append(
+                    Problem(
+                        row.file,
+                        f"duplicate {', '.join(key)}; first on line {first[values]}",
+                        row=row.line,
+                        field=key[-1],
+                        value=" / ".join(str(v) for v in values),
+                        expected="one row per " + ", ".join(key),
+                    )
+                )
+            first.setdefault(values, row.line)
     return problems
 
 
@@ -81,38 +111,9 @@ def _check_lanes(rows: list[ParsedRow]) -> list[Problem]:
     return problems
 
 
-_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_SPLIT = re.compile(r"[;,\s]+")
-
-
-def parse_weekdays(text: str | None) -> tuple[tuple[int, ...], list[str], list[str]]:
-    """Parse ``departure_weekdays``: ``(sorted weekday numbers, unknown tokens, repeated tokens)``.
-
-    Tokens are separated by semicolons (commas and spaces are tolerated); each is
-    a three-letter or full English weekday name in any case. Monday is 0.
-    """
-    days: list[int] = []
-    unknown: list[str] = []
-    repeated: list[str] = []
-    for token in filter(None, _WEEKDAY_SPLIT.split(text or "")):
-        low = token.lower()
-        if low in _FULL_WEEKDAYS:
-            day = _FULL_WEEKDAYS.index(low)
-        elif low.capitalize() in WEEKDAY_NAMES:
-            day = WEEKDAY_NAMES.index(low.capitalize())
-        else:
-            unknown.append(token)
-            continue
-        if day in days:
-            repeated.append(token)
-        else:
-            days.append(day)
-    return tuple(sorted(days)), unknown, repeated
-
-
 def canonical_weekdays(text: str | None) -> str:
     """``departure_weekdays`` in canonical form, e.g. ``"mon, thursday"`` -> ``"Mon;Thu"``."""
-    return ";".join(WEEKDAY_NAMES[d] for d in parse_weekdays(text)[0])
+    return ";".join(WEEKDAYS[d] for d in parse_weekdays(text)[0])
 
 
 def _check_weekdays(row: ParsedRow) -> list[Problem]:
@@ -126,32 +127,9 @@ def _check_weekdays(row: ParsedRow) -> list[Problem]:
     text = v.get("departure_weekdays")
     if not text:
         return []
-    days, unknown, repeated = parse_weekdays(text)
-    expected = "weekdays Mon;Tue;Wed;Thu;Fri;Sat;Sun separated by semicolons"
-    problems = [
-        Problem(
-            row.file,
-            "unknown weekday",
-            row=row.line,
-            field="departure_weekdays",
-            value=token,
-            expected=expected,
-        )
-        for token in unknown
-    ]
-    problems += [
-        Problem(
-            row.file,
-            "weekday listed twice",
-            row=row.line,
-            field="departure_weekdays",
-            value=token,
-            expected="each weekday at most once",
-        )
-        for token in repeated
-    ]
+    days, problems = weekday_problems(text, row.file, row.line, "departure_weekdays")
     per_week = v.get("departures_per_week")
-    if not unknown and not repeated and per_week is not None and abs(per_week - len(days)) > 1e-9:
+    if not problems and per_week is not None and abs(per_week - len(days)) > 1e-9:
         problems.append(
             Problem(
                 row.file,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError, Problem, raise_if_any
+from optimizer.fields import parse
 from optimizer.network import records as r
 from optimizer.network.checks import (
     canonical_weekdays,
@@ -80,7 +81,10 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
     schema = load_schema()
     tables: dict[str, list[ParsedRow]] = {}
     for table in TABLE_ORDER:
-        found = _locate(path, table)
+        try:
+            found = _locate(path, table)
+        except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
+            raise InputError([_geo_problem(path, exc)]) from None
         if found is None:
             if table not in OPTIONAL_TABLES:
                 problems.append(
@@ -98,7 +102,11 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
             rows, header, read_problems = read_csv_rows(file)
             problems += read_problems
         else:
-            rows, header = read_geo_rows(file, table, layer)
+            try:
+                rows, header = read_geo_rows(file, table, layer)
+            except (OSError, RuntimeError, ValueError) as exc:
+                problems.append(_geo_problem(file, exc))
+                rows, header = [], []
         if header:
             problems += header_problems(name, header, schema[table])
         tables[table] = [
@@ -107,34 +115,28 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
     return tables
 
 
+def _geo_problem(path: Path, exc: Exception) -> Problem:
+    reason = str(exc).split(";")[0].strip() or type(exc).__name__
+    return Problem(
+        str(path),
+        f"cannot read: {reason}",
+        expected="a folder of CSV tables, a GeoJSON file per table or a GeoPackage (.gpkg)",
+    )
+
+
 def parse_row(
     name: str, line: int, cells: dict[str, str], attrs: tuple[Any, ...], problems: list[Problem]
 ) -> ParsedRow:
+    """One table row parsed by its schema (:func:`optimizer.fields.parse`); absent = default."""
     values: dict[str, Any] = {}
     for attr in attrs:
-        if attr.name not in cells:
-            values[attr.name] = _default(attr)
-            continue
-        text = cells[attr.name]
+        text = cells.get(attr.name, "")
         if text == "":
-            if attr.required and attr.default == "":
-                problems.append(
-                    Problem(
-                        name,
-                        "value is missing",
-                        row=line,
-                        field=attr.name,
-                        expected=attr.description,
-                    )
-                )
+            if attr.name in cells and attr.required and attr.default == "":
+                parse(attr.field, text, name, line, problems)
             values[attr.name] = _default(attr)
             continue
-        value, expected = parse_value(attr, text)
-        if expected is not None:
-            problems.append(
-                Problem(name, "bad value", row=line, field=attr.name, value=text, expected=expected)
-            )
-        values[attr.name] = value
+        values[attr.name] = parse(attr.field, text, name, line, problems)
     return ParsedRow(name, line, values)
 
 

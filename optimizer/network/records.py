@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from optimizer.fields import WEEKDAYS
+
 
 class NodeKind(StrEnum):
     ORIGIN_WAREHOUSE = "origin_warehouse"
@@ -76,10 +78,6 @@ class TaxBelow(StrEnum):
     EXEMPT = "exempt"
     BORDER = "border"
     POINT_OF_SALE = "point_of_sale"
-
-
-#: Weekday names of ``lanes.departure_weekdays``, Monday first (index = ``date.weekday()``).
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +158,7 @@ class Lane:
     @property
     def weekdays(self) -> tuple[int, ...]:
         """Fixed departure weekdays as numbers (0 = Monday), empty when none are fixed."""
-        return tuple(WEEKDAY_NAMES.index(d) for d in self.departure_weekdays.split(";") if d)
+        return tuple(WEEKDAYS.index(d) for d in self.departure_weekdays.split(";") if d)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import csv
 import io
 from pathlib import Path
 
+from optimizer import fields
 from optimizer.errors import Problem
 from optimizer.network.schema import Attribute
 
@@ -22,7 +23,11 @@ GEO_SUFFIXES = (".geojson", ".gpkg")
 def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:
     """Read a CSV file; return rows, the header and problems (encoding, truncation...)."""
     name = str(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return [], [], [Problem(name, f"cannot read: {reason}", expected="a readable CSV file")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -119,33 +124,4 @@ def _text(value: object) -> str:
 
 def header_problems(name: str, header: list[str], attrs: tuple[Attribute, ...]) -> list[Problem]:
     """Missing required columns are errors; unknown columns are warnings."""
-    known = {a.name for a in attrs}
-    problems = [
-        Problem(
-            name,
-            "required column is missing",
-            row=1,
-            field=a.name,
-            expected=f"a column named '{a.name}' ({a.description})",
-        )
-        for a in attrs
-        if a.required and a.name not in header
-    ]
-    problems += [
-        Problem(
-            name,
-            "unknown column is ignored",
-            row=1,
-            field=h,
-            warning=True,
-            expected="one of " + ", ".join(sorted(known)),
-        )
-        for h in header
-        if h not in known
-    ]
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            problems.append(Problem(name, "column appears twice", row=1, field=h))
-        seen.add(h)
-    return problems
+    return fields.header_problems(name, header, (a.field for a in attrs))

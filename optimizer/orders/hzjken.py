@@ -15,11 +15,10 @@ import datetime as dt
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
+from optimizer.fields import FULL_WEEKDAYS, WEEKDAYS, Cells
+from optimizer.orders.reader import parse_order, parse_service
 from optimizer.orders.records import (
-    Order,
     OrdersScenario,
-    ScheduledService,
-    lead_days,
     make_scenario,
 )
 
@@ -39,7 +38,6 @@ _HOURS = (
     "Extra Time",
     "Transit time (hours)",
 )
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def excel_date(serial: float) -> dt.date:
@@ -50,60 +48,59 @@ def excel_date(serial: float) -> dt.date:
 def _rows(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise InputError([Problem(str(path), "file not found", expected="the hzjken case CSV")])
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError([Problem(str(path), f"cannot read the table: {exc}")]) from None
 
 
 def read_hzjken(folder: str | Path) -> OrdersScenario:
-    """Read the hzjken case folder into an :class:`OrdersScenario`."""
+    """Read the hzjken case folder into an :class:`OrdersScenario`.
+
+    Each row is translated into our orders format (:func:`service_cells`,
+    :func:`order_cells`) and parsed by the same field specs as ``xborder
+    route``'s own files, so a bad cell gets the same message and range check.
+    """
     folder = Path(folder)
     problems: list[Problem] = []
-    services: list[ScheduledService] = []
-    orders: list[Order] = []
-    for n, r in enumerate(_rows(folder / ROUTES), start=1):
-        try:
-            services.append(
-                ScheduledService(
-                    id=r["Route Number"],
-                    origin=r["Source"],
-                    dest=r["Destination"],
-                    mode=r["Travel Mode"],
-                    carrier=r["Carrier"],
-                    container_m3=float(r["Container Size"]),
-                    fixed_cost_per_departure=float(r["Fixed Freight Cost"]),
-                    cost_per_container=sum(float(r[c] or 0) for c in _COMPONENTS),
-                    warehouse_cost_per_m3_day=float(r["Warehouse Cost"])
-                    if r["Warehouse Cost"]
-                    else None,
-                    transit_duty_rate=float(r["Transit Duty"] or 0),
-                    lead_days=lead_days(*(float(r[h] or 0) for h in _HOURS)),
-                    weekdays=frozenset(i for i, d in enumerate(_DAYS) if r[d].strip() == "1"),
-                )
-            )
-        except (KeyError, ValueError) as exc:
-            problems.append(Problem(str(folder / ROUTES), f"unreadable row: {exc}", row=n))
-    for n, r in enumerate(_rows(folder / ORDERS), start=1):
-        try:
-            orders.append(
-                Order(
-                    id=r["Order Number"],
-                    origin=r["Ship From"],
-                    dest=r["Ship To"],
-                    value=float(r["Order Value"]),
-                    weight_kg=float(r["Weight (KG)"]),
-                    volume_m3=float(r["Volume"]),
-                    ready=excel_date(float(r["Order Date"])),
-                    due=excel_date(float(r["Required Delivery Date"])),
-                    import_tax_rate=float(r["Tax Percentage"] or 0),
-                    splittable=False,
-                    commodity=r["Commodity"],
-                )
-            )
-        except (KeyError, ValueError) as exc:
-            problems.append(Problem(str(folder / ORDERS), f"unreadable row: {exc}", row=n))
+    routes, orders = _rows(folder / ROUTES), _rows(folder / ORDERS)
+    services = [
+        parse_service(Cells(str(folder / ROUTES), n, service_cells(r), problems))
+        for n, r in enumerate(routes, start=2)
+    ]
+    records = [
+        parse_order(Cells(str(folder / ORDERS), n, order_cells(r), problems))
+        for n, r in enumerate(orders, start=2)
+    ]
     if problems:
         raise InputError(problems)
-    return make_scenario("hzjken multimodal case", tuple(services), tuple(orders), str(folder))
+    return make_scenario("hzjken multimodal case", tuple(services), tuple(records), str(folder))
+
+
+def _iso(serial: str | None) -> str:
+    """An Excel serial day as an ISO date; anything else as given (the reader reports it)."""
+    try:
+        return excel_date(float(serial or "")).isoformat()
+    except (ValueError, OverflowError):
+        return serial or ""
+
+
+def service_cells(r: dict[str, str]) -> dict[str, str]:
+    """A ``Route_Information.csv`` row as a row of our ``services`` table."""
+    cells = {ours: r.get(theirs) or "" for ours, theirs in SERVICE_COLUMNS.items()}
+    flags = zip(FULL_WEEKDAYS, WEEKDAYS, strict=True)  # the case has one 0/1 column per day
+    cells["departure_days"] = " ".join(d for full, d in flags if (r.get(full) or "").strip() == "1")
+    return cells
+
+
+def order_cells(r: dict[str, str]) -> dict[str, str]:
+    """An ``Order_Information.csv`` row as a row of our ``orders`` table."""
+    cells = {ours: r.get(theirs) or "" for ours, theirs in ORDER_COLUMNS.items()}
+    cells["ready_date"] = _iso(r.get("Order Date"))
+    cells["due_date"] = _iso(r.get("Required Delivery Date"))
+    cells["splittable"] = "false"
+    return cells
 
 
 SERVICE_COLUMNS = {
@@ -158,16 +155,13 @@ def convert_hzjken(folder: str | Path, out_dir: str | Path) -> None:
         w = csv.writer(fh)  # type: ignore[arg-type]
         w.writerow([*SERVICE_COLUMNS, "departure_days"])
         for r in routes:
-            days = " ".join(d[:3] for d in _DAYS if r[d].strip() == "1")
-            w.writerow([*(r[c] for c in SERVICE_COLUMNS.values()), days])
+            w.writerow(service_cells(r).values())
 
     def orders_csv(fh: object) -> None:
         w = csv.writer(fh)  # type: ignore[arg-type]
         w.writerow([*ORDER_COLUMNS, "ready_date", "due_date", "splittable"])
         for r in orders:
-            ready = excel_date(float(r["Order Date"])).isoformat()
-            due = excel_date(float(r["Required Delivery Date"])).isoformat()
-            w.writerow([*(r[c] for c in ORDER_COLUMNS.values()), ready, due, "false"])
+            w.writerow(order_cells(r).values())
 
     write_with(out_dir / "services.csv", services_csv)
     write_with(out_dir / "orders.csv", orders_csv)

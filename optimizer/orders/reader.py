@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import difflib
 import math
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,9 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem
+from optimizer.fields import MISSING, Cells, Field, markdown_table, suggest
 from optimizer.network.reader import read_network
 from optimizer.network.records import Mode, Network
-from optimizer.orders.fields import RowReader
 from optimizer.orders.network import (
     ROUTE_CHOICES,
     TRANSIT_CHOICES,
@@ -44,6 +43,8 @@ from optimizer.orders.records import (
 
 FORMAT_VERSION = 1
 _EPOCH = dt.date(2000, 1, 1)  # placeholder date for a row whose dates are both bad
+#: Money per departure, container or order (any currency a planner uses): up to a billion.
+MAX_MONEY = 1e9
 CONTAINER_COSTS = (
     "handling_cost",
     "fuel_cost",
@@ -53,6 +54,133 @@ CONTAINER_COSTS = (
     "container_cost",
 )
 HOURS = ("customs_hours", "handling_hours", "extra_hours", "transit_hours")
+
+#: Columns of the ``services`` table (docs/route.md is generated from these).
+SERVICE_FIELDS = (
+    Field("id", "str", "Unique service id.", required=True),
+    Field("origin", "str", "Node the service leaves.", required=True),
+    Field("dest", "str", "Node the service reaches.", required=True),
+    Field("mode", "str", "Sea, Air, Rail, Truck, ... (shown in outputs).", required=True),
+    Field("carrier", "str", "Carrier (shown in outputs).", default=""),
+    Field(
+        "container_m3",
+        "float",
+        "Container (or vehicle) size; containers per departure = integer >= volume / size.",
+        required=True,
+        lo=0,
+        lo_open=True,
+        hi=100_000,
+        unit="m3",
+    ),
+    Field(
+        "fixed_cost",
+        "float",
+        "Charged once per departure that carries anything.",
+        default=0.0,
+        lo=0,
+        hi=MAX_MONEY,
+        unit="money",
+    ),
+    *(
+        Field(
+            c,
+            "float",
+            "Summed into the per-container charge.",
+            default=0.0,
+            lo=0,
+            hi=MAX_MONEY,
+            unit="money/container",
+        )
+        for c in CONTAINER_COSTS
+    ),
+    Field(
+        "warehouse_cost_m3_day",
+        "float",
+        "Dwell rate at origin (set: goods may wait there); services leaving a node agree.",
+        lo=0,
+        hi=1e6,
+        unit="money/(m3*d)",
+    ),
+    Field(
+        "transit_duty_rate",
+        "float",
+        "Duty as a share of order value, charged when an order uses this service.",
+        default=0.0,
+        lo=0,
+        hi=1,
+    ),
+    *(
+        Field(
+            h,
+            "float",
+            "Lead time = ceil(sum of hours / 24) days.",
+            default=0.0,
+            lo=0,
+            hi=8760,
+            unit="h",
+        )
+        for h in HOURS
+    ),
+    Field("departure_days", "str", "Weekdays (Mon Tue ... Sun, full names, any case) or daily."),
+    Field("departure_dates", "str", "Extra dated departures, e.g. 2026-03-04 2026-03-18."),
+    Field(
+        "cutoff_hours",
+        "float",
+        "Goods must be at the origin ceil(h/24) days before departure.",
+        default=0.0,
+        lo=0,
+        hi=720,
+        unit="h",
+    ),
+)
+#: Columns of the ``orders`` table.
+ORDER_FIELDS = (
+    Field("id", "str", "Unique order id.", required=True),
+    Field("origin", "str", "Node the order is ready at.", required=True),
+    Field("dest", "str", "Node the order must reach.", required=True),
+    Field(
+        "value",
+        "float",
+        "Basis of import tax and transit duties.",
+        required=True,
+        lo=0,
+        hi=MAX_MONEY,
+        unit="money",
+    ),
+    Field(
+        "weight_kg",
+        "float",
+        "Reported only (containers are filled by volume).",
+        default=0.0,
+        lo=0,
+        hi=1e7,
+        unit="kg",
+    ),
+    Field(
+        "volume_m3",
+        "float",
+        "Volume of the order.",
+        required=True,
+        lo=0,
+        lo_open=True,
+        hi=1e5,
+        unit="m3",
+    ),
+    Field("ready_date", "date", "Goods are at origin on this date.", required=True),
+    Field("due_date", "date", "Goods must arrive by this date (inclusive).", required=True),
+    Field(
+        "import_tax_rate",
+        "float",
+        "Import tax as a share of value (with a network: from its customs rules when empty).",
+        default=0.0,
+        lo=0,
+        hi=1,
+    ),
+    Field("splittable", "bool", "May the order travel in parts on several paths.", default=False),
+    Field("commodity", "str", "With a network: a network category.", default=""),
+)
+_SERVICE = {f.name: f for f in SERVICE_FIELDS}
+_ORDER = {f.name: f for f in ORDER_FIELDS}
 
 
 def _table(
@@ -73,8 +201,14 @@ def _table(
                 )
             )
             return str(path), []
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return str(path), list(csv.DictReader(fh))
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                return str(path), list(csv.DictReader(fh))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            problems.append(
+                Problem(str(path), f"cannot read the table: {exc}", expected="a UTF-8 CSV file")
+            )
+            return str(path), []
     if isinstance(spec, list) and all(isinstance(r, dict) for r in spec):
         return f"{yaml_file} [{key}]", spec
     problems.append(
@@ -90,39 +224,43 @@ def _table(
     return yaml_file, []
 
 
-def _service(r: RowReader) -> ScheduledService:
-    sid, origin, dest = r.text("id"), r.text("origin"), r.text("dest")
+def parse_service(r: Cells) -> ScheduledService:
+    """One ``services`` row (our format, or an imported case's row translated to it)."""
+    f = _SERVICE
+    sid, origin, dest = r.get(f["id"]) or "", r.get(f["origin"]) or "", r.get(f["dest"]) or ""
     if origin and origin == dest:
         r.problem("dest", "service goes nowhere (dest equals origin)", dest, "another node")
     weekdays, dates = r.weekdays("departure_days"), r.dates("departure_dates")
-    if not r.cells.get("departure_days") and not r.cells.get("departure_dates"):
+    if not r.has("departure_days") and not r.has("departure_dates"):
         r.problem(
             "departure_days",
             "service never departs",
             None,
             "weekdays (e.g. 'Mon Thu') or departure_dates",
         )
-    cutoff = r.number("cutoff_hours", default=0.0)
+    cutoff = r.get(f["cutoff_hours"])
     return ScheduledService(
         id=sid,
         origin=origin,
         dest=dest,
-        mode=r.text("mode"),
-        carrier=r.text("carrier", required=False),
-        container_m3=r.number("container_m3", strict=True, default=None),
-        fixed_cost_per_departure=r.number("fixed_cost", default=0.0),
-        cost_per_container=sum(r.number(c, default=0.0) for c in CONTAINER_COSTS),
-        warehouse_cost_per_m3_day=r.optional_number("warehouse_cost_m3_day"),
-        transit_duty_rate=r.number("transit_duty_rate", default=0.0, maximum=1.0),
-        lead_days=lead_days(*(r.number(h, default=0.0) for h in HOURS)),
+        mode=r.get(f["mode"]) or "",
+        carrier=r.get(f["carrier"]),
+        container_m3=r.get(f["container_m3"]) or 1.0,
+        fixed_cost_per_departure=r.get(f["fixed_cost"]),
+        cost_per_container=sum(r.get(f[c]) for c in CONTAINER_COSTS),
+        warehouse_cost_per_m3_day=r.get(f["warehouse_cost_m3_day"]),
+        transit_duty_rate=r.get(f["transit_duty_rate"]),
+        lead_days=lead_days(*(r.get(f[h]) for h in HOURS)),
         weekdays=weekdays,
         dates=dates,
         cutoff_days=math.ceil(cutoff / 24.0),
     )
 
 
-def _order(r: RowReader) -> Order:
-    ready, due = r.date("ready_date"), r.date("due_date")
+def parse_order(r: Cells) -> Order:
+    """One ``orders`` row; due before ready is a problem."""
+    f = _ORDER
+    ready, due = r.get(f["ready_date"]), r.get(f["due_date"])
     if ready and due and due < ready:
         r.problem(
             "due_date",
@@ -131,23 +269,23 @@ def _order(r: RowReader) -> Order:
             f"a date on or after ready_date {ready.isoformat()}",
         )
     return Order(
-        id=r.text("id"),
-        origin=r.text("origin"),
-        dest=r.text("dest"),
-        value=r.number("value"),
-        weight_kg=r.number("weight_kg", default=0.0),
-        volume_m3=r.number("volume_m3", strict=True, default=None),
+        id=r.get(f["id"]) or "",
+        origin=r.get(f["origin"]) or "",
+        dest=r.get(f["dest"]) or "",
+        value=r.get(f["value"]) or 0.0,
+        weight_kg=r.get(f["weight_kg"]),
+        volume_m3=r.get(f["volume_m3"]) or 1.0,
         ready=ready or due or _EPOCH,
         due=due or ready or _EPOCH,
-        import_tax_rate=r.number("import_tax_rate", default=0.0, maximum=1.0),
-        splittable=r.flag("splittable"),
-        commodity=r.text("commodity", required=False),
+        import_tax_rate=r.get(f["import_tax_rate"]),
+        splittable=r.get(f["splittable"]),
+        commodity=r.get(f["commodity"]),
     )
 
 
 def _cross_checks(
-    services: list[tuple[RowReader, ScheduledService]],
-    orders: list[tuple[RowReader, Order]],
+    services: list[tuple[Cells, ScheduledService]],
+    orders: list[tuple[Cells, Order]],
     network_nodes: frozenset[str] = frozenset(),
 ) -> None:
     """Checks across rows: duplicate ids, unknown nodes, conflicting warehouse rates."""
@@ -172,8 +310,7 @@ def _cross_checks(
         for field in ("origin", "dest"):
             node = getattr(o, field)
             if node and node not in nodes:
-                close = difflib.get_close_matches(node, nodes, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else "a node some service touches"
+                hint = suggest(node, nodes, "a node some service touches")
                 r.problem(field, "unknown node", node, hint)
         if o.origin and o.origin == o.dest:
             r.problem("dest", "order goes nowhere (dest equals origin)", o.dest, "another node")
@@ -189,6 +326,8 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, f"not valid YAML: {exc}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(file, f"cannot read the scenario: {exc}")]) from None
     if not isinstance(doc, dict):
         raise InputError([Problem(file, "not a mapping", expected="keys services, orders")])
     problems: list[Problem] = []
@@ -211,12 +350,12 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
         sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
     ofile, orows = _table(doc.get("orders"), path.parent, file, "orders", problems)
     services = [
-        (r, _service(r))
-        for r in (RowReader(sfile, i, row, problems) for i, row in enumerate(srows, 1))
+        (r, parse_service(r))
+        for r in (Cells(sfile, i, row, problems) for i, row in enumerate(srows, 1))
     ]
     orders = [
-        (r, _order(r))
-        for r in (RowReader(ofile, i, row, problems) for i, row in enumerate(orows, 1))
+        (r, parse_order(r))
+        for r in (Cells(ofile, i, row, problems) for i, row in enumerate(orows, 1))
     ]
     if (srows or network is not None) and orows:
         nodes = frozenset(network.node_by_id) if network is not None else frozenset()
@@ -299,7 +438,7 @@ def _network(
     modes = spec.get("modes")
     known = {str(m) for m in Mode}
     if modes is not None:
-        modes = [modes] if isinstance(modes, str) else modes
+        modes = modes if isinstance(modes, list) else [modes]
         bad = [str(m) for m in modes if str(m) not in known]
         if not isinstance(modes, list) or bad:
             problems.append(
@@ -322,7 +461,7 @@ def _network(
 
 
 def _journey_taxes(
-    network: Network, orders: list[tuple[RowReader, Order]], problems: list[Problem]
+    network: Network, orders: list[tuple[Cells, Order]], problems: list[Problem]
 ) -> tuple[Order, ...]:
     """Orders with ``import_tax_rate`` from the network's customs rules when the row gives none.
 
@@ -331,23 +470,25 @@ def _journey_taxes(
     """
     out = []
     for r, o in orders:
-        if r.cells.get("import_tax_rate", "") != "":
+        if r.has("import_tax_rate"):
             out.append(o)
             continue
         if o.commodity not in network.category_by_id:
             cats = sorted(network.category_by_id)
-            close = difflib.get_close_matches(o.commodity, cats, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             r.problem(
                 "commodity",
-                "unknown category" if o.commodity else "missing value",
+                "unknown category" if o.commodity else MISSING,
                 o.commodity or None,
-                "a category of the network: "
-                + ", ".join(cats)
-                + hint
-                + "; or give import_tax_rate",
+                suggest(o.commodity, cats) + "; or give import_tax_rate",
             )
             out.append(o)
             continue
         out.append(dataclasses.replace(o, import_tax_rate=journey_tax_rate(network, o)))
     return tuple(out)
+
+
+def format_markdown() -> str:
+    """The ``services`` and ``orders`` columns as markdown tables (for docs/route.md)."""
+    return "\n".join(
+        [markdown_table("services", SERVICE_FIELDS), markdown_table("orders", ORDER_FIELDS)]
+    )

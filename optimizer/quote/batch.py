@@ -19,9 +19,11 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from optimizer.errors import Problem, raise_if_any
+from optimizer.errors import raise_if_any
+from optimizer.fields import Field, header_problems
 from optimizer.io.atomic import write_with
 from optimizer.network.records import Network
+from optimizer.network.tables import read_csv_rows
 from optimizer.quote.engine import Filters, ParetoMethod, Quoter, QuoteResult
 from optimizer.quote.report import COLUMNS, result_rows
 from optimizer.quote.shipment import FIELDS, Shipment, parse_shipment
@@ -36,45 +38,19 @@ def read_shipments(network: Network, path: str | Path) -> list[Shipment]:
     :class:`~optimizer.errors.InputError` (file, line, field, value).
     """
     path = Path(path)
-    problems: list[Problem] = []
     shipments: list[Shipment] = []
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise_if_any([Problem(str(path), f"cannot read: {exc.strerror}")])
-        raise
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in REQUIRED if c not in header]
-        unknown = [c for c in header if c not in FIELDS]
-        if missing:
-            problems.append(
-                Problem(
-                    str(path),
-                    f"missing columns: {', '.join(missing)}",
-                    row=1,
-                    expected=f"columns {', '.join(FIELDS)}",
-                )
-            )
-        for column in unknown:
-            problems.append(
-                Problem(
-                    str(path),
-                    "unknown column",
-                    row=1,
-                    value=column,
-                    expected=f"one of {', '.join(FIELDS)}",
-                )
-            )
-        raise_if_any(problems)
-        for line, row in enumerate(reader, start=2):
-            if not row.get("id"):
-                row["id"] = str(line - 1)
-            shipment, bad = parse_shipment(network, row, file=str(path), row=line)
-            problems += bad
-            if shipment is not None:
-                shipments.append(shipment)
+    rows, header, problems = read_csv_rows(path)
+    if header:
+        columns = (Field(c, "str", "a shipment field", required=c in REQUIRED) for c in FIELDS)
+        problems += header_problems(str(path), header, columns, unknown_is_error=True)
+    raise_if_any(problems)
+    for line, row in rows:
+        if not row.get("id"):
+            row["id"] = str(line - 1)
+        shipment, bad = parse_shipment(network, row, file=str(path), row=line)
+        problems += bad
+        if shipment is not None:
+            shipments.append(shipment)
     raise_if_any(problems)
     return shipments
 

@@ -10,20 +10,19 @@ with one message.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum, StrEnum
-from typing import TypeVar
+from enum import StrEnum
+from typing import Any
 
 from optimizer.errors import Problem
+from optimizer.fields import MISSING, Field, parse, suggest
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario.records import Pattern
 
 #: Records a problem: (field, message, value=None, expected="").
 Report = Callable[..., None]
-E = TypeVar("E", bound=Enum)
 
 
 class Incoterm(StrEnum):
@@ -91,7 +90,39 @@ FIELDS = (
     "items",
 )
 
-_DIMS = re.compile(r"^\s*([\d.eE+-]+)\s*[x×*]\s*([\d.eE+-]+)\s*[x×*]\s*([\d.eE+-]+)\s*$")
+_DIMS = re.compile(r"^\s*([^x×*]+?)\s*[x×*]\s*([^x×*]+?)\s*[x×*]\s*([^x×*]+?)\s*$")
+
+#: The shipment fields that are plain values, with their documented ranges.
+SPECS = {
+    f.name: f
+    for f in (
+        Field(
+            "weight_kg",
+            "float",
+            "Weight per piece (at most a full 40 ft container's payload).",
+            required=True,
+            lo=0,
+            lo_open=True,
+            hi=40_000,
+            unit="kg",
+        ),
+        Field("pieces", "int", "Number of equal pieces.", default=1, lo=1, hi=100_000),
+        Field("items", "int", "Tariff items (0: one per piece).", default=0, lo=0, hi=1_000_000),
+        Field(
+            "value",
+            "float",
+            "Declared value of the whole shipment (0: no commercial value).",
+            required=True,
+            lo=0,
+            hi=1e9,
+        ),
+        Field("ship_date", "date", "Date whose customs rules apply (default: today)."),
+        Field("incoterm", "enum:" + "|".join(k.value for k in Incoterm), "", default="DDP"),
+        Field("pattern", "enum:" + "|".join(k.value for k in Pattern), ""),
+    )
+}
+#: One side of ``dims_cm``: a parcel or a pallet, up to a 40 ft container's 12 m.
+SIDE = Field("dims_cm", "float", "", lo=0, lo_open=True, hi=1500, unit="cm")
 
 
 def parse_shipment(
@@ -110,30 +141,33 @@ def parse_shipment(
     def text(name: str) -> str:
         return (raw.get(name) or "").strip()
 
+    def value_of(name: str, given: str | None = None) -> Any:
+        return parse(SPECS[name], text(name) if given is None else given, file, row, bad)
+
     origin = _node(network, text("from"), "from", problem, market=False)
     market = _node(network, text("to"), "to", problem, market=True)
-    weight = _number(text("weight_kg"), "weight_kg", problem, positive=True)
-    count = _count(text("pieces") or "1", "pieces", problem)
-    items = _count(text("items") or "0", "items", problem, allow_zero=True)
-    volume = _volume(text("dims_cm"), problem)
-    value = _number(text("value"), "value", problem, positive=False)
+    weight = value_of("weight_kg")
+    count = value_of("pieces")
+    items = value_of("items")
+    volume = _volume(text("dims_cm"), file, row, bad)
+    value = value_of("value")
     value_usd = _money(network, value, text("currency"), problem)
     category = _category(network, text("category"), problem)
-    day = _date(text("ship_date"), problem)
-    incoterm = _enum(Incoterm, text("incoterm").upper() or "DDP", "incoterm", problem)
-    pattern = _enum(Pattern, text("pattern"), "pattern", problem) if text("pattern") else None
+    day = value_of("ship_date") or dt.date.today()
+    incoterm = value_of("incoterm", text("incoterm").upper())
+    pattern = value_of("pattern")
     if bad:
         return None, bad
-    assert weight is not None and volume is not None and count is not None and items is not None
+    assert weight is not None and volume is not None
     shipment = Shipment(
         origin=origin,
         market=market,
         pieces=(Piece(weight, volume, count),),
         value_usd=value_usd or 0.0,
         category=category,
-        ship_date=day or dt.date.today(),
-        incoterm=incoterm or Incoterm.DDP,
-        pattern=pattern,
+        ship_date=day,
+        incoterm=Incoterm(incoterm),
+        pattern=Pattern(pattern) if pattern else None,
         items=items,
         id=text("id"),
     )
@@ -142,12 +176,11 @@ def parse_shipment(
 
 def _node(network: Network, node_id: str, field: str, problem: Report, *, market: bool) -> str:
     if not node_id:
-        problem(field, "is required", expected="a node id")
+        problem(field, MISSING, expected="a node id")
         return ""
     node = network.node_by_id.get(node_id)
     if node is None:
-        hint = difflib.get_close_matches(node_id, sorted(network.node_by_id), n=1)
-        problem(field, "unknown node", node_id, f"did you mean {hint[0]!r}?" if hint else "")
+        problem(field, "unknown node", node_id, suggest(node_id, network.node_by_id, "a node id"))
         return ""
     if market and node.kind is not NodeKind.MARKET:
         markets = sorted(n.id for n in network.nodes if n.kind is NodeKind.MARKET)
@@ -157,48 +190,24 @@ def _node(network: Network, node_id: str, field: str, problem: Report, *, market
     return node_id
 
 
-def _number(value: str, field: str, problem: Report, *, positive: bool) -> float | None:
-    if not value:
-        problem(field, "is required", expected="a number")
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        problem(field, "is not a number", value)
-        return None
-    if number != number or number in (float("inf"), float("-inf")):
-        problem(field, "must be finite", value)
-    elif number < 0 or (positive and number == 0):
-        problem(field, "must be positive" if positive else "must not be negative", value)
-    return number
-
-
-def _count(value: str, field: str, problem: Report, *, allow_zero: bool = False) -> int | None:
-    try:
-        number = int(value)
-    except ValueError:
-        problem(field, "is not a whole number", value)
-        return None
-    if number < (0 if allow_zero else 1):
-        problem(field, "must be at least " + ("0" if allow_zero else "1"), value)
-    return number
-
-
-def _volume(dims: str, problem: Report) -> float | None:
+def _volume(dims: str, file: str, row: int | None, bad: list[Problem]) -> float | None:
+    """``LxWxH`` in cm, each side in :data:`SIDE`'s range, as m³."""
     if not dims:
-        problem("dims_cm", "is required", expected="LxWxH in cm, e.g. 40x30x20")
+        bad.append(
+            Problem(file, MISSING, row=row, field="dims_cm", expected="LxWxH in cm, e.g. 40x30x20")
+        )
         return None
     match = _DIMS.match(dims)
     if not match:
-        problem("dims_cm", "is not LxWxH", dims, "e.g. 40x30x20 (cm)")
+        bad.append(
+            Problem(
+                file, "not LxWxH", row=row, field="dims_cm", value=dims, expected="e.g. 40x30x20"
+            )
+        )
         return None
-    try:
-        sides = [float(x) for x in match.groups()]
-    except ValueError:
-        problem("dims_cm", "is not LxWxH", dims, "e.g. 40x30x20 (cm)")
-        return None
-    if any(not side > 0 for side in sides):
-        problem("dims_cm", "every dimension must be positive", dims)
+    before = len(bad)
+    sides = [parse(SIDE, side, file, row, bad) for side in match.groups()]
+    if len(bad) > before:
         return None
     return sides[0] * sides[1] * sides[2] / 1e6
 
@@ -207,53 +216,28 @@ def _money(network: Network, value: float | None, currency: str, problem: Report
     currency = currency.upper()
     if not currency:
         if value is not None:
-            problem("currency", "is required with a declared value", expected="e.g. USD, EUR, CNY")
+            problem("currency", MISSING, expected="the currency of the declared value, e.g. USD")
         return None
     known = dict(network.fx_per_usd)
     if currency not in known:
-        hint = difflib.get_close_matches(currency, sorted(known), n=1)
-        problem(
-            "currency",
-            "unknown currency",
-            currency,
-            f"one of {', '.join(sorted(known))}" if not hint else f"did you mean {hint[0]!r}?",
-        )
+        problem("currency", "unknown currency", currency, suggest(currency, known))
         return None
     return None if value is None else network.to_usd(value, currency)
 
 
 def _category(network: Network, category: str, problem: Report) -> str:
     if not category:
-        problem("category", "is required", expected="a category id or a 2-digit HS chapter")
+        problem("category", MISSING, expected="a category id or a 2-digit HS chapter")
         return ""
     if category in network.category_by_id:
         return category
     by_chapter = [c.id for c in network.categories if c.hs_chapter == category.zfill(2)]
     if by_chapter:
         return by_chapter[0]
-    hint = difflib.get_close_matches(category, sorted(network.category_by_id), n=1)
     problem(
         "category",
         "unknown category or HS chapter",
         category,
-        f"did you mean {hint[0]!r}?" if hint else "",
+        suggest(category, network.category_by_id, "a category id or a 2-digit HS chapter"),
     )
     return ""
-
-
-def _date(value: str, problem: Report) -> dt.date | None:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        problem("ship_date", "is not a date", value, "YYYY-MM-DD")
-        return None
-
-
-def _enum(kind: type[E], value: str, field: str, problem: Report) -> E | None:
-    try:
-        return kind(value)
-    except ValueError:
-        problem(field, "unknown value", value, f"one of {', '.join(k.value for k in kind)}")
-        return None

@@ -8,7 +8,6 @@ also the format documentation (``docs/scenario.md``).
 
 from __future__ import annotations
 
-import csv
 import difflib
 from pathlib import Path
 from typing import Any
@@ -16,98 +15,110 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem, raise_if_any
+from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, parse, suggest
 from optimizer.network.records import Network, NodeKind
+from optimizer.network.tables import read_csv_rows
 from optimizer.scenario import records as sr
-from optimizer.scenario.fields import Spec, parse
 
 FORMAT_VERSION = 1
 PATTERNS = "|".join(p.value for p in sr.Pattern)
+#: Money a planner types per order or per unit (scenario currency): up to a billion.
+MAX_MONEY = 1e9
+#: Days in one figure (an SLA, a replenishment interval, a delay): up to a year.
+MAX_DAYS = 365
 
 TOP = (
-    Spec("version", "int", "Scenario format version.", default=FORMAT_VERSION, lo=1, hi=1),
-    Spec("name", "str", "Scenario name shown in reports.", required=True),
-    Spec("network", "str", "Network folder or .gpkg, relative to this file.", required=True),
-    Spec("plan_date", "date", "Date whose customs rules apply.", required=True),
-    Spec(
+    Field("version", "int", "Scenario format version.", default=FORMAT_VERSION, lo=1, hi=1),
+    Field("name", "str", "Scenario name shown in reports.", required=True),
+    Field("network", "str", "Network folder or .gpkg, relative to this file.", required=True),
+    Field("plan_date", "date", "Date whose customs rules apply.", required=True),
+    Field(
         "currency",
         "str",
         "Currency of money in this file and in reports (in fx.csv).",
         default="USD",
     ),
-    Spec("demands", "list", "Demands inline (list of mappings with the fields below)."),
-    Spec("demands_csv", "str", "Or: a CSV of demands (same fields as columns), relative path."),
-    Spec("inventory", "mapping", "Inventory parameters (below)."),
-    Spec("objective", "mapping", "Objective weights (below)."),
-    Spec("options", "mapping", "Model options (below)."),
-    Spec("solver", "mapping", "Solver settings (below)."),
-    Spec("what_if", "mapping", "What-if overrides (below)."),
-    Spec(
+    Field("demands", "list", "Demands inline (list of mappings with the fields below)."),
+    Field("demands_csv", "str", "Or: a CSV of demands (same fields as columns), relative path."),
+    Field("inventory", "mapping", "Inventory parameters (below)."),
+    Field("objective", "mapping", "Objective weights (below)."),
+    Field("options", "mapping", "Model options (below)."),
+    Field("solver", "mapping", "Solver settings (below)."),
+    Field("what_if", "mapping", "What-if overrides (below)."),
+    Field(
         "simulation", "mapping", "Monte Carlo settings for `xborder simulate` (docs/simulate.md)."
     ),
 )
 DEMAND = (
-    Spec("id", "str", "Unique demand id.", required=True),
-    Spec("origin", "str", "Origin node id (an origin_warehouse).", required=True),
-    Spec("market", "str", "Market node id (kind market).", required=True),
-    Spec("category", "str", "Product category id (categories.csv).", required=True),
-    Spec(
+    Field("id", "str", "Unique demand id.", required=True),
+    Field("origin", "str", "Origin node id (an origin_warehouse).", required=True),
+    Field("market", "str", "Market node id (kind market).", required=True),
+    Field("category", "str", "Product category id (categories.csv).", required=True),
+    Field(
         "orders_per_week",
         "float",
-        "Orders per week.",
+        "Orders per week (10 million a week is more than any one lane of a marketplace).",
         required=True,
         lo=0,
         lo_open=True,
+        hi=1e7,
         unit="orders/week",
     ),
-    Spec(
+    Field(
         "weight_kg",
         "float",
-        "Actual gross weight of one order's parcel.",
+        "Actual gross weight of one order's parcel (at most a full 40 ft container's payload).",
         required=True,
         lo=0,
         lo_open=True,
+        hi=40_000,
         unit="kg",
     ),
-    Spec(
+    Field(
         "volume_m3",
         "float",
-        "Parcel volume (or give length/width/height_cm).",
+        "Parcel volume (or give length/width/height_cm); at most a 40 ft high cube.",
         lo=0,
         lo_open=True,
+        hi=80,
         unit="m3",
     ),
-    Spec("length_cm", "float", "Parcel length.", lo=0, lo_open=True, unit="cm"),
-    Spec("width_cm", "float", "Parcel width.", lo=0, lo_open=True, unit="cm"),
-    Spec("height_cm", "float", "Parcel height.", lo=0, lo_open=True, unit="cm"),
-    Spec(
+    Field("length_cm", "float", "Parcel length.", lo=0, lo_open=True, hi=1500, unit="cm"),
+    Field("width_cm", "float", "Parcel width.", lo=0, lo_open=True, hi=1500, unit="cm"),
+    Field("height_cm", "float", "Parcel height.", lo=0, lo_open=True, hi=1500, unit="cm"),
+    Field(
         "value",
         "float",
-        "Declared value of one order, in the scenario currency.",
+        "Declared value of one order, in the scenario currency (customs needs a value > 0).",
         required=True,
         lo=0,
+        lo_open=True,
+        hi=MAX_MONEY,
     ),
-    Spec(
+    Field(
         "sla_days",
         "float",
         "P90 customer lead time the demand must meet.",
         required=True,
         lo=0,
         lo_open=True,
+        hi=MAX_DAYS,
         unit="d",
     ),
-    Spec(
+    Field(
         "patterns", "list", f"Allowed patterns, any of {PATTERNS.replace('|', ', ')}.", default=None
     ),
-    Spec(
+    Field(
         "items_per_order",
         "int",
         "Items (tariff lines) per order, for per-item duties.",
         default=1,
         lo=1,
+        hi=10_000,
     ),
 )
 INVENTORY = (
-    Spec(
+    Field(
         "holding_rate_per_year",
         "float",
         "Carrying cost as a share of goods value per year.",
@@ -115,79 +126,200 @@ INVENTORY = (
         lo=0,
         hi=5,
     ),
-    Spec(
+    Field(
         "service_level",
         "float",
-        "Cycle service level for safety stock.",
+        "Cycle service level for safety stock (a share, not a percent).",
         default=0.95,
         lo=0.5,
         hi=0.9999,
     ),
-    Spec(
+    Field(
         "replenishment_days",
         "float",
         "Interval between bulk replenishments.",
         default=14.0,
         lo=0,
         lo_open=True,
+        hi=MAX_DAYS,
         unit="d",
     ),
-    Spec("demand_cv", "float", "Coefficient of variation of weekly demand.", default=0.3, lo=0),
+    Field(
+        "demand_cv",
+        "float",
+        "Coefficient of variation of weekly demand.",
+        default=0.3,
+        lo=0,
+        hi=5,
+    ),
 )
 OBJECTIVE = (
-    Spec(
+    Field(
         "value_of_day_per_order",
         "float",
         "Value of one customer-day per order (money per order per day of mean lead time).",
         default=0.0,
         lo=0,
+        hi=1e6,
     ),
-    Spec("co2e_price_per_tonne", "float", "CO2e price (money per tonne).", default=0.0, lo=0),
+    Field(
+        "co2e_price_per_tonne",
+        "float",
+        "CO2e price (money per tonne).",
+        default=0.0,
+        lo=0,
+        hi=1e6,
+    ),
 )
 OPTIONS = (
-    Spec("single_route", "bool", "Serve each demand by one route only.", default=False),
-    Spec(
+    Field("single_route", "bool", "Serve each demand by one route only.", default=False),
+    Field(
         "max_routes_per_demand",
         "int",
         "Most routes the plan may use per demand (empty: no limit).",
         default=None,
         lo=1,
+        hi=10_000,
     ),
-    Spec(
+    Field(
         "candidates_per_pattern",
         "int",
         "Best candidate routes (by standalone cost) kept per demand and pattern.",
         default=200,
         lo=1,
+        hi=100_000,
     ),
-    Spec(
+    Field(
         "unmet_penalty_per_order",
         "float",
         "Penalty per order not served (money).",
         default=1000.0,
         lo=0,
+        hi=MAX_MONEY,
     ),
-    Spec("max_legs", "int", "Most lanes in one route.", default=7, lo=1, hi=12),
+    Field("max_legs", "int", "Most lanes in one route.", default=7, lo=1, hi=12),
 )
 SOLVER = (
-    Spec("time_limit_s", "float", "Solver time limit.", default=60.0, lo=0, lo_open=True, unit="s"),
-    Spec("relative_gap", "float", "Relative MIP gap at which to stop.", default=1e-4, lo=0, hi=0.5),
-    Spec("seed", "int", "Random seed (same seed, same plan).", default=0, lo=0),
-    Spec("backend", "enum:SCIP|HIGHS|CBC", "MIP solver inside OR-Tools.", default="SCIP"),
+    Field(
+        "time_limit_s",
+        "float",
+        "Solver time limit (at most a week).",
+        default=60.0,
+        lo=0,
+        lo_open=True,
+        hi=604_800,
+        unit="s",
+    ),
+    Field(
+        "relative_gap", "float", "Relative MIP gap at which to stop.", default=1e-4, lo=0, hi=0.5
+    ),
+    Field("seed", "int", "Random seed (same seed, same plan).", default=0, lo=0, hi=MAX_SEED),
+    Field("backend", "enum:SCIP|HIGHS|CBC", "MIP solver inside OR-Tools.", default="SCIP"),
 )
 WHAT_IF = (
-    Spec("cost_multipliers", "list", "List of {factor, mode|lane|corridor} freight multipliers."),
-    Spec("closed_nodes", "list", "Node ids closed (no route may use them)."),
-    Spec("closed_lanes", "list", "Lane ids closed."),
-    Spec("closed_corridors", "list", "Corridor tags closed (e.g. suez, malaszewicze)."),
-    Spec("customs_rules_csv", "str", "CSV of customs rules replacing rules with the same id."),
+    Field("cost_multipliers", "list", "List of {factor, mode|lane|corridor} freight multipliers."),
+    Field("closed_nodes", "list", "Node ids closed (no route may use them)."),
+    Field("closed_lanes", "list", "Lane ids closed."),
+    Field("closed_corridors", "list", "Corridor tags closed (e.g. suez, malaszewicze)."),
+    Field("customs_rules_csv", "str", "CSV of customs rules replacing rules with the same id."),
 )
 MULTIPLIER = (
-    Spec("factor", "float", "Freight multiplier.", required=True, lo=0),
-    Spec("mode", "str", "Apply to lanes of this mode."),
-    Spec("lane", "str", "Apply to this lane id."),
-    Spec("corridor", "str", "Apply to lanes tagged with this corridor."),
+    Field("factor", "float", "Freight multiplier.", required=True, lo=0, hi=100),
+    Field("mode", "str", "Apply to lanes of this mode."),
+    Field("lane", "str", "Apply to this lane id."),
+    Field("corridor", "str", "Apply to lanes tagged with this corridor."),
 )
+SIMULATION = (
+    Field(
+        "trials",
+        "int",
+        "Independent replications of the horizon.",
+        default=200,
+        lo=1,
+        hi=10_000_000,
+    ),
+    Field(
+        "seed",
+        "int",
+        "Seed of the numpy Generator (same seed, same numbers).",
+        default=0,
+        lo=0,
+        hi=MAX_SEED,
+    ),
+    Field(
+        "horizon_weeks",
+        "int",
+        "Weeks of orders simulated per trial.",
+        default=13,
+        lo=1,
+        hi=520,
+        unit="weeks",
+    ),
+    Field(
+        "demand_noise",
+        "enum:" + "|".join(sr.NOISES),
+        "Orders per day: poisson counts, cv "
+        "(weekly rate gamma-distributed with demand_cv, then Poisson), or none "
+        "(the planned rate, rounded).",
+        default="poisson",
+    ),
+    Field(
+        "demand_cv",
+        "float",
+        "CV of weekly demand for demand_noise cv (default: the scenario's inventory.demand_cv).",
+        default=None,
+        lo=0,
+        hi=5,
+    ),
+    Field(
+        "stockout",
+        "enum:" + "|".join(sr.STOCKOUTS),
+        "What an order finding no stock does: "
+        "ship direct-package by the fallback route, or wait for the next replenishment.",
+        default="fallback-direct",
+    ),
+    Field("disruptions", "list", "Lane, node or corridor disruptions (below)."),
+)
+DISRUPTION = (
+    Field("name", "str", "Label used in reports (default: the target)."),
+    Field("lane", "str", "Lane id disrupted."),
+    Field("node", "str", "Node id disrupted (every lane from or to it, and its handling)."),
+    Field("corridor", "str", "Corridor tag disrupted (every lane tagged with it, e.g. suez)."),
+    Field(
+        "probability_per_week",
+        "float",
+        "Chance that a disruption starts in a given week.",
+        required=True,
+        lo=0,
+        hi=1,
+    ),
+    Field(
+        "duration_weeks",
+        "int",
+        "Weeks a disruption lasts once started.",
+        default=1,
+        lo=1,
+        hi=104,
+        unit="weeks",
+    ),
+    Field(
+        "closure",
+        "bool",
+        "True: closed (no departures, no handling) while it lasts.",
+        default=False,
+    ),
+    Field(
+        "extra_delay_days",
+        "float",
+        "Or: extra days on every passage while it lasts.",
+        default=0.0,
+        lo=0,
+        hi=MAX_DAYS,
+        unit="d",
+    ),
+)
+_VOLUME = next(f for f in DEMAND if f.name == "volume_m3")
+SIMULATION_SECTIONS = {"simulation": SIMULATION, "simulation.disruptions[]": DISRUPTION}
 SECTIONS = {
     "": TOP,
     "demands[]": DEMAND,
@@ -197,6 +329,7 @@ SECTIONS = {
     "solver": SOLVER,
     "what_if": WHAT_IF,
     "what_if.cost_multipliers[]": MULTIPLIER,
+    **SIMULATION_SECTIONS,
 }
 
 
@@ -230,22 +363,19 @@ def _plain(node: yaml.Node) -> Any:
 
 
 def _section(
-    node: yaml.Node | None, specs: tuple[Spec, ...], ctx: _Ctx, where: str
+    node: yaml.Node | None, specs: tuple[Field, ...], ctx: _Ctx, where: str
 ) -> dict[str, Any]:
     items = _mapping(node, ctx, where) if node is not None else {}
     known = {s.name for s in specs}
     for key, (_, value_node) in items.items():
         if key not in known:
-            hint = difflib.get_close_matches(key, sorted(known), n=1)
             ctx.problems.append(
                 Problem(
                     ctx.file,
                     "unknown field",
                     row=value_node.start_mark.line + 1,
                     field=f"{where}.{key}" if where else key,
-                    expected=f"did you mean {hint[0]!r}?"
-                    if hint
-                    else "one of " + ", ".join(sorted(known)),
+                    expected=suggest(key, known),
                 )
             )
     out: dict[str, Any] = {}
@@ -253,64 +383,53 @@ def _section(
     for spec in specs:
         raw, value_node = items.get(spec.name, (None, None))  # type: ignore[assignment]
         spec_line = value_node.start_mark.line + 1 if value_node is not None else line
-        named = Spec(
-            **{**_spec_fields(spec), "name": f"{where}.{spec.name}" if where else spec.name}
-        )
-        if spec.type == "mapping":
-            out[spec.name] = value_node
-        elif (
-            spec.type == "list"
-            and value_node is not None
-            and not isinstance(value_node, yaml.SequenceNode)
-        ):
-            ctx.problems.append(
-                Problem(ctx.file, "expected a list", row=spec_line, field=named.name)
-            )
+        name = f"{where}.{spec.name}" if where else spec.name
+        if spec.type in ("mapping", "list") and value_node is not None:
+            kind = yaml.MappingNode if spec.type == "mapping" else yaml.SequenceNode
+            if not isinstance(value_node, kind) and not _is_null(value_node):
+                ctx.problems.append(
+                    Problem(
+                        ctx.file,
+                        f"expected a {spec.type}",
+                        row=spec_line,
+                        field=name,
+                        value=str(raw)[:80] if raw is not None else None,
+                    )
+                )
+                out[spec.name] = None
+            else:
+                out[spec.name] = None if _is_null(value_node) else value_node
+        elif spec.type in ("mapping", "list"):
             out[spec.name] = None
-        elif spec.type == "list":
-            out[spec.name] = value_node
+        elif isinstance(value_node, (yaml.MappingNode, yaml.SequenceNode)):
+            ctx.problems.append(
+                Problem(
+                    ctx.file,
+                    "not a single value",
+                    row=spec_line,
+                    field=name,
+                    expected=spec.expected(),
+                )
+            )
+            out[spec.name] = spec.default
         else:
-            out[spec.name] = parse(named, raw, ctx.file, spec_line, ctx.problems)
+            out[spec.name] = parse(spec, raw, ctx.file, spec_line, ctx.problems, name=name)
     return out
 
 
-def _spec_fields(spec: Spec) -> dict[str, Any]:
-    return {f: getattr(spec, f) for f in Spec.__slots__}
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def read_scenario(path: str | Path) -> sr.Scenario:
-    """Read a scenario file; raise :class:`InputError` with every problem found."""
+    """Read a whole scenario file; raise :class:`InputError` with every problem found.
+
+    Every section is parsed and range-checked here, ``simulation:`` included,
+    so whichever command reads a scenario refuses the same bad files.
+    """
     path = Path(path)
     ctx = _Ctx(str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(str(path), "scenario file not found")]) from None
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(str(path), f"not UTF-8 ({exc.reason})")]) from None
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    f"YAML syntax error: {getattr(exc, 'problem', exc)}",
-                    row=mark.line + 1 if mark else None,
-                )
-            ]
-        ) from None
-    if root is None:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    "scenario file is empty",
-                    expected="a YAML mapping with name, network, plan_date, demands",
-                )
-            ]
-        )
+    root = _compose(path)
     top = _section(root, TOP, ctx, "")
     sections = {
         name: _section(top[name], specs, ctx, name)
@@ -323,10 +442,11 @@ def read_scenario(path: str | Path) -> sr.Scenario:
         )
     }
     demand_rows = _demand_rows(path, top, ctx)
-    raise_if_any(ctx.problems)
     base = path.parent
     what_if = _what_if(sections["what_if"], ctx, base)
-    scenario_args = dict(
+    simulation, simulation_lines = _simulation(top["simulation"], ctx)
+    raise_if_any(ctx.problems)
+    return sr.Scenario(
         name=top["name"],
         path=path,
         network_path=(base / top["network"]).resolve(),
@@ -337,12 +457,116 @@ def read_scenario(path: str | Path) -> sr.Scenario:
         options=sr.Options(**sections["options"]),
         solver=sr.SolverOptions(**sections["solver"]),
         what_if=what_if,
-    )
-    raise_if_any(ctx.problems)
-    return sr.Scenario(
+        simulation=simulation,
+        simulation_lines=simulation_lines,
         demands=tuple(_demand(row) for _, row in demand_rows),
         demand_lines=tuple((row["id"], row["_file"], row["_line"]) for _, row in demand_rows),
-        **scenario_args,
+    )
+
+
+def _compose(path: Path) -> yaml.MappingNode:
+    """The YAML node tree of a scenario file, or one problem saying why there is none."""
+    file = str(path)
+    expected = "a YAML mapping with name, network, plan_date, demands"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(file, "scenario file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(file, f"not UTF-8 ({exc.reason})")]) from None
+    except OSError as exc:
+        raise InputError([Problem(file, f"cannot read the scenario: {exc.strerror}")]) from None
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
+                    row=mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
+    except RecursionError:
+        raise InputError([Problem(file, "YAML nested too deeply", expected=expected)]) from None
+    if root is None:
+        raise InputError([Problem(file, "scenario file is empty", expected=expected)])
+    if not isinstance(root, yaml.MappingNode):
+        kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+        raise InputError(
+            [Problem(file, f"a scenario is a mapping, not {kind}", row=1, expected=expected)]
+        )
+    return root
+
+
+def _simulation(node: yaml.Node | None, ctx: _Ctx) -> tuple[sr.SimConfig, tuple[int, ...]]:
+    """The ``simulation:`` section (defaults when absent) and the line of each disruption.
+
+    Disruption targets are checked against a network later
+    (:func:`simulation_problems`).
+    """
+    values = _section(node, SIMULATION, ctx, "simulation")
+    seq = values.pop("disruptions")
+    disruptions, lines = [], []
+    for i, item in enumerate(seq.value if seq is not None else []):
+        d = _disruption(item, i, ctx)
+        if d is not None:
+            disruptions.append(d)
+            lines.append(item.start_mark.line + 1)
+    try:
+        return sr.SimConfig(disruptions=tuple(disruptions), **values), tuple(lines)
+    except (TypeError, ValueError):
+        return sr.SimConfig(), ()  # every bad value is already a problem
+
+
+def _disruption(item: yaml.Node, i: int, ctx: _Ctx) -> sr.Disruption | None:
+    where = f"simulation.disruptions[{i}]"
+    v = _section(item, DISRUPTION, ctx, where)
+    line = item.start_mark.line + 1
+    targets = [k for k in ("lane", "node", "corridor") if v[k]]
+    if len(targets) != 1:
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "a disruption needs exactly one target",
+                row=line,
+                field=where,
+                expected="one of lane, node or corridor",
+            )
+        )
+        return None
+    kind = targets[0]
+    if not v["closure"] and not v["extra_delay_days"]:
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "a disruption needs closure: true or extra_delay_days > 0",
+                row=line,
+                field=where,
+            )
+        )
+        return None
+    if v["closure"] and v["extra_delay_days"]:
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "give closure or extra_delay_days, not both",
+                row=line,
+                field=f"{where}.extra_delay_days",
+            )
+        )
+        return None
+    if v["probability_per_week"] is None:
+        return None  # reported as missing
+    return sr.Disruption(
+        name=v["name"] or f"{kind} {v[kind]}",
+        probability_per_week=v["probability_per_week"],
+        duration_weeks=v["duration_weeks"],
+        closure=v["closure"],
+        extra_delay_days=v["extra_delay_days"],
+        **{kind: str(v[kind])},
     )
 
 
@@ -382,19 +606,22 @@ def _demand_rows(path: Path, top: dict[str, Any], ctx: _Ctx) -> list[tuple[int, 
         ctx.problems.append(
             Problem(ctx.file, "give demands or demands_csv, not both", field="demands_csv")
         )
+    where: tuple[str, str | None] = (ctx.file, "demands")
     if top["demands"] is not None:
         for item in top["demands"].value:
             rows.append((item.start_mark.line + 1, _section(item, DEMAND, ctx, "demands[]")))
             rows[-1][1]["_file"], rows[-1][1]["_line"] = ctx.file, item.start_mark.line + 1
     elif top["demands_csv"]:
-        rows = _demand_csv(path.parent / top["demands_csv"], ctx)
-    else:
+        csv_file = path.parent / top["demands_csv"]
+        rows = _demand_csv(csv_file, ctx)
+        where = (str(csv_file), None)
+    if not rows and not any(p.file == where[0] and p.row is None for p in ctx.problems):
         ctx.problems.append(
             Problem(
-                ctx.file,
+                where[0],
                 "no demands",
-                field="demands",
-                expected="a demands list or a demands_csv file",
+                field=where[1],
+                expected="at least one demand, in a demands list or a demands_csv file",
             )
         )
     seen: dict[str, int] = {}
@@ -415,28 +642,30 @@ def _demand_rows(path: Path, top: dict[str, Any], ctx: _Ctx) -> list[tuple[int, 
 
 
 def _demand_csv(file: Path, ctx: _Ctx) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a demands CSV; its header must have every required column."""
     name = str(file)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (FileNotFoundError, UnicodeDecodeError) as exc:
-        ctx.problems.append(Problem(name, f"cannot read demands CSV: {exc}"))
+    lines, header, problems = read_csv_rows(file)
+    ctx.problems.extend(problems)
+    if not header:
         return []
-    reader = csv.DictReader(text.splitlines())
-    known = {s.name for s in DEMAND}
-    for col in reader.fieldnames or []:
-        if col not in known:
-            ctx.problems.append(
-                Problem(
-                    name,
-                    "unknown column",
-                    row=1,
-                    field=col,
-                    expected="one of " + ", ".join(sorted(known)),
-                )
+    ctx.problems.extend(header_problems(name, header, DEMAND, unknown_is_error=True))
+    needed = [s.name for s in DEMAND if s.required and s.name not in header]
+    if "volume_m3" not in header and not {"length_cm", "width_cm", "height_cm"} <= set(header):
+        needed.append("volume_m3")
+        ctx.problems.append(
+            Problem(
+                name,
+                "required column is missing",
+                row=1,
+                field="volume_m3",
+                expected="volume_m3, or length_cm, width_cm and height_cm",
             )
+        )
+    if needed:
+        return []
     rows = []
-    for i, raw in enumerate(reader, start=2):
-        values = {s.name: parse(s, raw.get(s.name), name, i, ctx.problems) for s in DEMAND}
+    for i, cells in lines:
+        values = {s.name: parse(s, cells.get(s.name), name, i, ctx.problems) for s in DEMAND}
         values["_file"], values["_line"] = name, i
         rows.append((i, values))
     return rows
@@ -447,7 +676,14 @@ def _finish_demand(row: dict[str, Any], problems: list[Problem]) -> None:
     dims = [row.get(k) for k in ("length_cm", "width_cm", "height_cm")]
     if row.get("volume_m3") is None:
         if dims[0] is not None and dims[1] is not None and dims[2] is not None:
-            row["volume_m3"] = dims[0] * dims[1] * dims[2] / 1e6
+            row["volume_m3"] = parse(
+                _VOLUME,
+                dims[0] * dims[1] * dims[2] / 1e6,
+                row["_file"],
+                row["_line"],
+                problems,
+                name="volume_m3 (length x width x height)",
+            )
         else:
             problems.append(
                 Problem(
@@ -557,14 +793,47 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
                         expected=f"did you mean {hint[0]!r}?" if hint else "an id in the network",
                     )
                 )
+    problems += simulation_problems(scenario, network)
     raise_if_any(problems)
+
+
+def simulation_problems(
+    scenario: sr.Scenario, network: Network, *, after_what_if: bool = False
+) -> list[Problem]:
+    """Disruption targets of the ``simulation:`` section that ``network`` does not have."""
+    problems = []
+    known = {
+        "lane": sorted(network.lane_by_id),
+        "node": sorted(network.node_by_id),
+        "corridor": sorted({c for x in network.lanes for c in x.corridor}),
+    }
+    lines = scenario.simulation_lines
+    for i, d in enumerate(scenario.simulation.disruptions):
+        kind, target = next((k, v) for k in known if (v := getattr(d, k)) is not None)
+        if target not in known[kind]:
+            problems.append(
+                Problem(
+                    str(scenario.path),
+                    f"unknown {kind}"
+                    + (
+                        " (not in the network, or closed by what_if)"
+                        if after_what_if
+                        else " (not in the network)"
+                    ),
+                    row=lines[i] if i < len(lines) else None,
+                    field=f"simulation.disruptions[{i}].{kind}",
+                    value=target,
+                    expected=suggest(target, known[kind], f"a {kind} id of the network"),
+                )
+            )
+    return problems
 
 
 def scenario_markdown() -> str:
     """The scenario format as markdown tables (docs/scenario.md is checked against this)."""
-    from optimizer.scenario.fields import markdown_table
-
     titles = {"": "top level", "demands[]": "demands[] (or demands_csv columns)"}
     return "\n".join(
-        markdown_table(titles.get(name, name), specs) for name, specs in SECTIONS.items()
+        markdown_table(titles.get(name, name), specs)
+        for name, specs in SECTIONS.items()
+        if name not in SIMULATION_SECTIONS  # in docs/simulate.md
     )

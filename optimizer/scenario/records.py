@@ -6,10 +6,19 @@ scenario's ``currency`` is converted on reading and used for reporting).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optimizer.network.records import Network
+
+#: Demand noise models and stock-out policies of the ``simulation:`` section.
+NOISES = ("poisson", "cv", "none")
+STOCKOUTS = ("fallback-direct", "backorder")
 
 
 class Pattern(StrEnum):
@@ -94,6 +103,67 @@ class WhatIf:
     customs_rules_csv: Path | None = None  # replaces rules with the same id, adds new ones
 
 
+@dataclass(frozen=True, slots=True)
+class Disruption:
+    """A random disruption: starts in a week with ``probability_per_week``, lasts a while.
+
+    Exactly one of ``lane``, ``node``, ``corridor`` is set. A closure cancels
+    departures (and handling at a node) while active; otherwise every passage
+    while active takes ``extra_delay_days`` longer.
+    """
+
+    name: str
+    probability_per_week: float
+    duration_weeks: int = 1
+    closure: bool = False
+    extra_delay_days: float = 0.0
+    lane: str | None = None
+    node: str | None = None
+    corridor: str | None = None
+
+    def lanes(self, network: Network) -> tuple[str, ...]:
+        """The lanes this disruption acts on (sorted)."""
+        if self.lane is not None:
+            return (self.lane,)
+        if self.node is not None:
+            return tuple(sorted(x.id for x in network.lanes if self.node in (x.origin, x.dest)))
+        return tuple(sorted(x.id for x in network.lanes if self.corridor in x.corridor))
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """Everything the engine needs besides the plan, scenario and network."""
+
+    trials: int = 200
+    seed: int = 0
+    horizon_weeks: int = 13
+    demand_noise: str = "poisson"
+    demand_cv: float | None = None  # None: the scenario's inventory.demand_cv
+    stockout: str = "fallback-direct"
+    disruptions: tuple[Disruption, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.trials < 1:
+            problems.append("trials must be >= 1")
+        if self.horizon_weeks < 1:
+            problems.append("horizon_weeks must be >= 1")
+        if self.seed < 0:
+            problems.append("seed must be >= 0")
+        if self.demand_noise not in NOISES:
+            problems.append(f"demand_noise must be one of {', '.join(NOISES)}")
+        if self.stockout not in STOCKOUTS:
+            problems.append(f"stockout must be one of {', '.join(STOCKOUTS)}")
+        for d in self.disruptions:
+            if not 0.0 <= d.probability_per_week <= 1.0:
+                problems.append(f"disruption {d.name}: probability_per_week outside [0, 1]")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -107,4 +177,6 @@ class Scenario:
     options: Options = field(default_factory=Options)
     solver: SolverOptions = field(default_factory=SolverOptions)
     what_if: WhatIf = field(default_factory=WhatIf)
+    simulation: SimConfig = field(default_factory=SimConfig)
     demand_lines: tuple[tuple[str, str, int], ...] = ()  # (demand id, file, line) for messages
+    simulation_lines: tuple[int, ...] = ()  # line of each simulation.disruptions item

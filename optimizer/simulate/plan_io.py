@@ -62,6 +62,17 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
                     file, "demand not in the scenario", field=f"{where}.id", value=demands[-1].id
                 )
             )
+    candidates = data.get("candidates", 0)
+    if not isinstance(candidates, int) or isinstance(candidates, bool) or candidates < 0:
+        problems.append(
+            Problem(
+                file,
+                "not a count",
+                field="candidates",
+                value=str(candidates)[:40],
+                expected="a whole number >= 0",
+            )
+        )
     raise_if_any(problems)
     return Plan(
         scenario=str(data.get("scenario", scenario.name)),
@@ -76,7 +87,7 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
         totals=None,
         demands=tuple(demands),
         lanes=(),
-        candidates=int(data.get("candidates", 0)),
+        candidates=int(candidates),
     )
 
 
