@@ -51,7 +51,8 @@ def run_case(
     from optimizer.scenario.load import load
     from optimizer.solve import flow_model as fm
     from optimizer.solve import optimize as op
-    from optimizer.solve.backend import SolverSettings, solve
+    from optimizer.solve.backend import solve
+    from optimizer.solve.settings import SolverSettings
 
     tmp = Path(tempfile.mkdtemp(prefix="xborder-bench-"))
     stages: dict[str, float] = {}

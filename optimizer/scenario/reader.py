@@ -19,6 +19,7 @@ from optimizer.errors import InputError, Problem, raise_if_any
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario import records as sr
 from optimizer.scenario.fields import Spec, parse
+from optimizer.solve.settings import MIP_BACKENDS
 
 FORMAT_VERSION = 1
 PATTERNS = "|".join(p.value for p in sr.Pattern)
@@ -173,7 +174,9 @@ SOLVER = (
     Spec("time_limit_s", "float", "Solver time limit.", default=60.0, lo=0, lo_open=True, unit="s"),
     Spec("relative_gap", "float", "Relative MIP gap at which to stop.", default=1e-4, lo=0, hi=0.5),
     Spec("seed", "int", "Random seed (same seed, same plan).", default=0, lo=0),
-    Spec("backend", "enum:SCIP|HIGHS|CBC", "MIP solver inside OR-Tools.", default="SCIP"),
+    Spec(
+        "backend", "enum:" + "|".join(MIP_BACKENDS), "MIP solver inside OR-Tools.", default="SCIP"
+    ),
 )
 WHAT_IF = (
     Spec("cost_multipliers", "list", "List of {factor, mode|lane|corridor} freight multipliers."),

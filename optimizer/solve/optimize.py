@@ -23,7 +23,8 @@ from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
 from optimizer.routes.evaluate import CostSplit, RouteOption, evaluate, route_statics
 from optimizer.scenario.records import Demand, Pattern, Scenario
 from optimizer.solve import flow_model as fm
-from optimizer.solve.backend import SolveOutcome, SolverSettings, SolveStatus, solve
+from optimizer.solve.backend import SolveOutcome, solve
+from optimizer.solve.settings import SolverSettings, SolveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +140,7 @@ def optimize(
     model = fm.build(network, scenario, cands.options, demands)
     if max_avg_p90_days is not None:
         fm.add_time_limit(model, demands, max_avg_p90_days)
-    s = scenario.solver
-    settings = SolverSettings(
-        time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, seed=s.seed, backend=s.backend
-    )
+    settings = SolverSettings.from_options(scenario.solver)
     return extract(scenario, network, model, solve(model.mip, settings), cands)
 
 
@@ -221,7 +219,7 @@ def extract(
         plan_date=scenario.plan_date.isoformat(),
         currency=scenario.currency,
         per_usd=network.from_usd(1.0, scenario.currency),
-        status=outcome.status.value,
+        status=outcome.status,
         objective=outcome.objective,
         bound=outcome.bound,
         gap=outcome.gap,
