@@ -191,9 +191,12 @@ class Quoter:
         key = (origin, market, pattern, f)
         if key not in self._corridors:
             net = self._network(f)
-            routes = candidate_routes(net, origin, market, pattern, max_legs=self.max_legs)
+            space = self._space(f, net)
+            routes = candidate_routes(
+                net, origin, market, pattern, max_legs=self.max_legs, index=space.index
+            )
             self._corridors[key] = (
-                build_corridor(self._space(f, net), routes, market, pattern) if routes else None
+                build_corridor(space, routes, market, pattern) if routes else None
             )
         return self._corridors[key]
 

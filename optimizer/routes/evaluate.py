@@ -231,13 +231,6 @@ def _statics(network: Network, route: Route) -> RouteStatics:
     )
 
 
-_CHANNEL = {
-    Pattern.DIRECT: Channel.PARCEL,
-    Pattern.BONDED: Channel.BONDED,
-    Pattern.OVERSEAS: Channel.COMMERCIAL,
-}
-
-
 def evaluate(
     network: Network, demand: Demand, route: Route, *, day: object, inventory: Inventory
 ) -> RouteOption:
@@ -275,7 +268,7 @@ def evaluate(
     entry = st.entry
     if entry is None:
         return _refuse(demand, route, f"route never enters {network.territory_of(demand.market)}")
-    channel = _CHANNEL[route.pattern]
+    channel = route.pattern.channel
     intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
     charge = _assess_cached(
         network, market_country, channel, origin_country, demand, intl_freight, day

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from optimizer.network.records import Channel, NodeKind
+
 
 class Pattern(StrEnum):
     """Fulfilment patterns (DESIGN.md §2)."""
@@ -22,6 +24,24 @@ class Pattern(StrEnum):
     @property
     def uses_stock(self) -> bool:
         return self is not Pattern.DIRECT
+
+    @property
+    def channel(self) -> Channel:
+        """The customs channel the goods enter by (which rules and relief apply)."""
+        return _CHANNEL[self]
+
+    @property
+    def stock_kind(self) -> NodeKind | None:
+        """The kind of node that holds this pattern's stock (None for direct-package)."""
+        return _STOCK_KIND.get(self)
+
+
+_CHANNEL = {
+    Pattern.DIRECT: Channel.PARCEL,
+    Pattern.BONDED: Channel.BONDED,
+    Pattern.OVERSEAS: Channel.COMMERCIAL,
+}
+_STOCK_KIND = {Pattern.BONDED: NodeKind.BONDED_ZONE, Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
 
 
 @dataclass(frozen=True, slots=True)
