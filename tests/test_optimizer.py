@@ -27,7 +27,7 @@ from optimizer.network.reader import read_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.plan.writers import plan_dict
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
-from optimizer.routes.evaluate import evaluate
+from optimizer.routes.evaluate import RouteEvaluator, evaluate
 from optimizer.scenario.load import apply_what_if, load
 from optimizer.scenario.records import Demand, Inventory, Pattern, Scenario, SolverOptions, WhatIf
 from optimizer.solve.optimize import optimize
@@ -259,9 +259,10 @@ def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market
     assert want or pattern is Pattern.BONDED
     index = RouteIndex.build(network)
     assert candidate_routes(network, origin, market, pattern, index=index) == want
-    assert candidate_routes(network, origin, market, pattern) == want  # cached index
-    candidate_routes(tiny, "O", "M", Pattern.DIRECT)  # another network replaces the cache
-    assert candidate_routes(network, origin, market, pattern) == want
+    assert candidate_routes(network, origin, market, pattern) == want  # an index per call
+    evaluator = RouteEvaluator(network)  # owns its index: other networks do not disturb it
+    RouteEvaluator(tiny).routes("O", "M", Pattern.DIRECT, max_legs=7)
+    assert evaluator.routes(origin, market, pattern, max_legs=7) == want
     assert candidate_routes(network, origin, market, pattern, max_legs=4) == reference_routes(
         network, origin, market, pattern, max_legs=4
     )

@@ -58,8 +58,9 @@ class Route:
 class RouteIndex:
     """What enumeration needs from a network, computed once per network.
 
-    Build it with :meth:`of` (cached for the last network seen) or :meth:`build`
-    and pass it to :func:`candidate_routes` for many calls on one network.
+    Build it with :meth:`build` and pass it to :func:`candidate_routes` for many calls
+    on one network (:class:`~optimizer.routes.evaluate.RouteEvaluator` and the quote's
+    ``SearchSpace`` each own one).
     """
 
     network: Network
@@ -114,19 +115,6 @@ class RouteIndex:
                 found.setdefault(lane.origin, []).append(lane)
         return list(found.items())
 
-    @classmethod
-    def of(cls, network: Network) -> RouteIndex:
-        """The cached index of ``network`` (per network object; the last 4 are kept)."""
-        index = _INDEXES.get(id(network))
-        if index is None or index.network is not network:  # the index holds the network
-            if len(_INDEXES) >= 4:
-                _INDEXES.clear()
-            index = _INDEXES[id(network)] = cls.build(network)
-        return index
-
-
-_INDEXES: dict[int, RouteIndex] = {}
-
 
 def _freeze(lists: dict[str, list[Lane]]) -> dict[str, tuple[Lane, ...]]:
     return {k: tuple(v) for k, v in lists.items()}
@@ -173,11 +161,11 @@ def candidate_routes(
 ) -> list[Route]:
     """Every route of ``pattern`` from ``origin`` to ``market`` (see module docstring).
 
-    ``index`` must be built from ``network``; without it :meth:`RouteIndex.of` is used.
+    ``index`` must be built from ``network``; without it one is built for this call.
     """
     if origin not in network.node_by_id or market not in network.node_by_id:
         return []
-    index = index if index is not None else RouteIndex.of(network)
+    index = index if index is not None else RouteIndex.build(network)
     if pattern is Pattern.DIRECT:
         paths = _paths(index, index.parcel, origin, {market}, max_legs)
         return [Route(pattern, (), lanes, None) for lanes, _ in paths]
