@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 from optimizer.costing import leadtime as lt
 from optimizer.costing.tariff import LegCharge
 from optimizer.network.records import Lane, Network
-from optimizer.quote.pricing import HOLDING_RATE_PER_YEAR, ShipmentPricer
+from optimizer.quote.pricing import ShipmentPricer
 from optimizer.routes.candidates import Route, RouteIndex, reenters
-from optimizer.scenario.records import Pattern
+from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, MAX_LEGS, Pattern
 
 EPS = 1e-9
 
@@ -108,12 +108,12 @@ class SearchSpace:
     lane_days: dict[str, float]  # mean waiting + transit days per lane
     handling_days: dict[str, float]  # mean handling days per node
     clearance_days: dict[str, float]  # mean import clearance days per node
-    max_legs: int = 7
+    max_legs: int = MAX_LEGS
     _graphs: dict[tuple[Pattern, str], SearchGraph] = field(default_factory=dict)
 
     @classmethod
     def build(
-        cls, network: Network, *, max_legs: int = 7, index: RouteIndex | None = None
+        cls, network: Network, *, max_legs: int = MAX_LEGS, index: RouteIndex | None = None
     ) -> SearchSpace:
         """The search space of ``network`` (``index``, if given, must be built from it)."""
         index = index if index is not None else RouteIndex.build(network)

@@ -30,7 +30,7 @@ from optimizer.costing.tariff import (
 )
 from optimizer.network.records import Lane, Network, TariffBasis
 from optimizer.quote.shipment import Shipment
-from optimizer.scenario.records import Pattern
+from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, Pattern
 
 #: Defaults for the stock a warehouse pattern holds per order (documented in docs/quote.md).
 STOCK_DAYS = 30.0  # days an order's goods wait in the bonded/overseas warehouse
@@ -38,7 +38,6 @@ STOCK_DAYS = 30.0  # days an order's goods wait in the bonded/overseas warehouse
 #: proportion to its share of a load this size (about one 40' container).
 ENTRY_LOAD_KG = 20_000.0
 ENTRY_LOAD_M3 = 60.0
-HOLDING_RATE_PER_YEAR = 0.25  # share of goods value per year (pipeline + stock)
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.network.records import Lane, Network, NodeKind
-from optimizer.scenario.records import Pattern
+from optimizer.scenario.records import MAX_LEGS, Pattern
 
 
 def reenters(here: str, there: str, been: frozenset[str]) -> bool:
@@ -156,7 +156,7 @@ def candidate_routes(
     market: str,
     pattern: Pattern,
     *,
-    max_legs: int = 7,
+    max_legs: int = MAX_LEGS,
     index: RouteIndex | None = None,
 ) -> list[Route]:
     """Every route of ``pattern`` from ``origin`` to ``market`` (see module docstring).

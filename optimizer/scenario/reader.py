@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem, raise_if_any
+from optimizer.network.reader import load_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario import records as sr
 from optimizer.scenario.fields import Spec, parse
@@ -112,7 +113,7 @@ INVENTORY = (
         "holding_rate_per_year",
         "float",
         "Carrying cost as a share of goods value per year.",
-        default=0.25,
+        default=sr.HOLDING_RATE_PER_YEAR,
         lo=0,
         hi=5,
     ),
@@ -168,7 +169,7 @@ OPTIONS = (
         default=1000.0,
         lo=0,
     ),
-    Spec("max_legs", "int", "Most lanes in one route.", default=7, lo=1, hi=12),
+    Spec("max_legs", "int", "Most lanes in one route.", default=sr.MAX_LEGS, lo=1, hi=12),
 )
 SOLVER = (
     Spec("time_limit_s", "float", "Solver time limit.", default=60.0, lo=0, lo_open=True, unit="s"),
@@ -281,8 +282,13 @@ def _spec_fields(spec: Spec) -> dict[str, Any]:
     return {f: getattr(spec, f) for f in Spec.__slots__}
 
 
-def read_scenario(path: str | Path) -> sr.Scenario:
-    """Read a scenario file; raise :class:`InputError` with every problem found."""
+def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]]:
+    """Read a scenario file and its network; raise :class:`InputError` with every problem.
+
+    Returns the scenario, the network as read (no what-if applied) and the network's
+    warnings. The network is read here because the records hold true values: money in the
+    file's currency is converted to USD (at the network's fx rate) as the records are built.
+    """
     path = Path(path)
     ctx = _Ctx(str(path))
     try:
@@ -329,24 +335,34 @@ def read_scenario(path: str | Path) -> sr.Scenario:
     raise_if_any(ctx.problems)
     base = path.parent
     what_if = _what_if(sections["what_if"], ctx, base)
-    scenario_args = dict(
+    raise_if_any(ctx.problems)
+    network_path = (base / top["network"]).resolve()
+    network, warnings = load_network(network_path)
+    # An unknown currency is reported by check_against_network below, before any record
+    # built with the placeholder rate leaves this function.
+    per_usd = dict(network.fx_per_usd).get(top["currency"], 1.0)
+
+    def usd(section: dict[str, Any], *names: str) -> dict[str, Any]:
+        return {k: v / per_usd if k in names else v for k, v in section.items()}
+
+    scenario = sr.Scenario(
         name=top["name"],
         path=path,
-        network_path=(base / top["network"]).resolve(),
+        network_path=network_path,
         plan_date=top["plan_date"],
         currency=top["currency"],
+        demands=tuple(_demand(usd(row, "value")) for _, row in demand_rows),
         inventory=sr.Inventory(**sections["inventory"]),
-        objective=sr.Objective(**sections["objective"]),
-        options=sr.Options(**sections["options"]),
+        objective=sr.Objective(
+            **usd(sections["objective"], "value_of_day_per_order", "co2e_price_per_tonne")
+        ),
+        options=sr.Options(**usd(sections["options"], "unmet_penalty_per_order")),
         solver=sr.SolverOptions(**sections["solver"]),
         what_if=what_if,
-    )
-    raise_if_any(ctx.problems)
-    return sr.Scenario(
-        demands=tuple(_demand(row) for _, row in demand_rows),
         demand_lines=tuple((row["id"], row["_file"], row["_line"]) for _, row in demand_rows),
-        **scenario_args,
     )
+    check_against_network(scenario, network)
+    return scenario, network, warnings
 
 
 def _what_if(values: dict[str, Any], ctx: _Ctx, base: Path) -> sr.WhatIf:
@@ -485,7 +501,7 @@ def _finish_demand(row: dict[str, Any], problems: list[Problem]) -> None:
 
 
 def _demand(row: dict[str, Any]) -> sr.Demand:
-    """Money stays in the scenario currency here; :mod:`load` converts it to USD."""
+    """The demand of a parsed row whose ``value`` is already in USD."""
     return sr.Demand(
         id=row["id"],
         origin=row["origin"],

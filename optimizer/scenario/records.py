@@ -13,6 +13,10 @@ from pathlib import Path
 
 from optimizer.network.records import Channel, NodeKind
 
+#: Defaults written once (the scenario reader's specs, the route search and the quote use them).
+MAX_LEGS = 7  # most lanes in one route
+HOLDING_RATE_PER_YEAR = 0.25  # carrying cost: share of goods value per year
+
 
 class Pattern(StrEnum):
     """Fulfilment patterns (DESIGN.md §2)."""
@@ -61,7 +65,7 @@ class Demand:
 
 @dataclass(frozen=True, slots=True)
 class Inventory:
-    holding_rate_per_year: float = 0.25  # share of goods value per year
+    holding_rate_per_year: float = HOLDING_RATE_PER_YEAR  # share of goods value per year
     service_level: float = 0.95  # cycle service level for safety stock
     replenishment_days: float = 14.0  # interval between bulk shipments
     demand_cv: float = 0.3  # weekly demand coefficient of variation
@@ -79,7 +83,7 @@ class Options:
     max_routes_per_demand: int | None = None  # most routes the plan may use per demand
     candidates_per_pattern: int = 200  # best candidate routes kept per demand and pattern
     unmet_penalty_per_order: float = 1000.0  # USD per order not served
-    max_legs: int = 7
+    max_legs: int = MAX_LEGS
 
 
 @dataclass(frozen=True, slots=True)
