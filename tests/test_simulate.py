@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from optimizer.cli.main import EXIT_GATE, EXIT_INPUT, main
+from optimizer.cli.exits import EXIT_GATE, EXIT_INPUT
+from optimizer.cli.main import main
 from optimizer.costing.leadtime import Z90, lognormal_params
 from optimizer.network.reader import read_network
 from optimizer.scenario.load import load

@@ -1,6 +1,6 @@
 """``xborder bench``: standard benchmarks run through the solver core (DESIGN.md §3).
 
-Exit codes follow :mod:`optimizer.cli.main`: 0 solved (optimal or with a gap), 2 a bad
+Exit codes follow :mod:`optimizer.cli.exits`: 0 solved (optimal or with a gap), 2 a bad
 file (the reader's :class:`~optimizer.errors.InputError`), 3 proven infeasible, 1 a
 solver error or a limit reached before any solution.
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from optimizer.cli.exits import EXIT_BUG, EXIT_INFEASIBLE
 from optimizer.mcnd.model import (
     McndResult,
     choose_backend,
@@ -24,7 +25,7 @@ from optimizer.mcnd.model import (
 from optimizer.mcnd.search import SearchSettings, search
 from optimizer.solve.settings import Backend, SolverSettings, SolveStatus
 
-EXIT_INFEASIBLE, EXIT_NO_RESULT = 3, 1
+EXIT_NO_RESULT = EXIT_BUG  # a solver error or a limit reached before any solution
 
 
 @click.group()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from optimizer.cli.exits import EXIT_INFEASIBLE
 from optimizer.errors import InputError, Problem
 from optimizer.network.records import Mode, Network
 
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from optimizer.quote.engine import Filters, Quoter, QuoteResult
-
-EXIT_INFEASIBLE = 3
 
 
 @click.command()

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from optimizer.cli.main import EXIT_INFEASIBLE, EXIT_OK, fail_input
+from optimizer.cli.exits import EXIT_INFEASIBLE, EXIT_OK, fail_input
 from optimizer.solve.settings import MIP_BACKENDS, Backend
 
 EXAMPLES = """

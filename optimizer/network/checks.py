@@ -13,16 +13,14 @@ import difflib
 import itertools
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
 from optimizer.errors import Problem
 from optimizer.network.graph import build_graph
 from optimizer.network.records import WEEKDAY_NAMES, Network, NodeKind
-
-if TYPE_CHECKING:
-    from optimizer.network.reader import ParsedRow
+from optimizer.network.tables import ParsedRow
 
 _BASIS_NEEDS = {
     "per_parcel": (

@@ -219,6 +219,15 @@ class CustomsRule:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+@dataclass(frozen=True, slots=True)
+class FxSource:
+    """Where an exchange rate comes from (fx.csv's ``as_of`` and ``source``)."""
+
+    currency: str
+    as_of: dt.date | None
+    source: str | None
+
+
 @dataclass(frozen=True)
 class Network:
     """A validated network: every reference resolves, ids are unique, tuples are sorted by id.
@@ -238,6 +247,8 @@ class Network:
     categories: tuple[Category, ...]
     duty_rates: tuple[DutyRate, ...]
     customs_rules: tuple[CustomsRule, ...]
+    #: Date and source of each rate in ``fx_per_usd`` (kept so a writer need not re-read fx.csv).
+    fx_sources: tuple[FxSource, ...] = ()
     node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
     lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
     tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
@@ -290,6 +301,7 @@ class Network:
                 )
                 for d in self.duty_rates
             ),
+            *((f"fx source {f.currency}", "currency", f.currency, fx) for f in self.fx_sources),
             *(
                 (f"customs rule {r.id}", "threshold_currency", r.threshold_currency, fx)
                 for r in self.customs_rules

@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from optimizer.errors import Problem
 from optimizer.network.schema import Attribute
 
 Row = tuple[int, dict[str, str]]
 GEO_SUFFIXES = (".geojson", ".gpkg")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    """One row after its cells were parsed by the schema (values typed, ``None`` if empty)."""
+
+    file: str
+    line: int
+    values: dict[str, Any]
 
 
 def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:

@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.network.records import Lane, Mode, Network
-from optimizer.quote.corridor import Array, Corridor, build_corridor
+from optimizer.quote.corridor import Array, Corridor, build_corridor, build_option
 from optimizer.quote.labels import EPS, Point, SearchSpace, label_front, nondominated
-from optimizer.quote.options import Option, RouteFacts, build_option, route_facts
+from optimizer.quote.options import Option, RouteFacts, route_facts
 from optimizer.quote.pricing import STOCK_DAYS, ShipmentPricer
 from optimizer.quote.shipment import Shipment
 from optimizer.routes.candidates import candidate_routes

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from optimizer.errors import Problem, raise_if_any
 from optimizer.network import records as r
-from optimizer.network.reader import ParsedRow, build_rules, parse_row
+from optimizer.network.reader import build_rules, parse_row
 from optimizer.network.schema import load_schema
-from optimizer.network.tables import header_problems, read_csv_rows
+from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows
 from optimizer.scenario.reader import read_scenario
 from optimizer.scenario.records import Scenario, WhatIf
 
