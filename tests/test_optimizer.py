@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 
 from optimizer.cli.main import main
 from optimizer.costing.tariff import price_shipment
-from optimizer.network.reader import read_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.plan.writers import plan_dict
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
@@ -36,11 +35,6 @@ DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
 GLOBAL = Path(__file__).resolve().parents[1] / "networks" / "global"
 DAY = dt.date(2026, 3, 1)
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return read_network(TINY)
 
 
 def scenario(*demands: Demand, **kw) -> Scenario:
@@ -175,8 +169,8 @@ demand_strategy = st.builds(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(demand_strategy, min_size=1, max_size=4, unique_by=lambda d: d.id))
-def test_plan_invariants(demands):
-    network = read_network(TINY)
+def test_plan_invariants(tiny, demands):
+    network = tiny
     plan = optimize(scenario(*demands), network)
     assert plan.status == "optimal"
     by_id = {d.id: d for d in demands}
@@ -253,8 +247,10 @@ def reference_routes(
         ("CN_SHA_ORIGIN", "M_GB", Pattern.BONDED),
     ],
 )
-def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market, pattern):
-    network = read_network(GLOBAL)
+def test_indexed_candidate_routes_match_plain_recomputation(
+    tiny, global_network, origin, market, pattern
+):
+    network = global_network
     want = reference_routes(network, origin, market, pattern, max_legs=7)
     assert want or pattern is Pattern.BONDED
     index = RouteIndex.build(network)
@@ -270,8 +266,8 @@ def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market
 
 @settings(max_examples=30, deadline=None)
 @given(st.floats(0.1, 1.9), st.floats(0.0005, 0.02))
-def test_direct_route_cost_is_sum_of_its_legs(weight, volume):
-    network = read_network(TINY)
+def test_direct_route_cost_is_sum_of_its_legs(tiny, weight, volume):
+    network = tiny
     d = Demand("d", "O", "M", "apparel", 100, weight, volume, 50.0, 40)
     for route in candidate_routes(network, "O", "M", Pattern.DIRECT):
         option = evaluate(network, d, route, day=DAY, inventory=Inventory())

@@ -6,15 +6,13 @@ from pathlib import Path
 import pytest
 
 from optimizer.errors import InputError
-from optimizer.network.reader import read_network
 from optimizer.scenario.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = Path(__file__).parent / "data" / "tiny"
 
 
-def test_a_network_built_by_replace_is_checked_like_one_read_from_files():
-    network = read_network(TINY)
+def test_a_network_built_by_replace_is_checked_like_one_read_from_files(tiny):
+    network = tiny
     lane = network.lanes[0]
     dangling = dataclasses.replace(lane, tariff="NO_SUCH_TARIFF", dest="NOWHERE")
     with pytest.raises(InputError) as caught:
