@@ -147,3 +147,17 @@ def _module_aliases(path: Path) -> dict[str, str]:
                 if alias.name in MODULES and alias.asname:
                     aliases[alias.asname] = alias.name
     return aliases
+
+
+def test_only_the_solver_adapter_imports_ortools():
+    importers = set()
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            if any(n == "ortools" or n.startswith("ortools.") for n in names):
+                importers.add(module)
+    assert importers == {"optimizer.solve.backend"}

@@ -21,7 +21,7 @@ from optimizer.scenario.records import Scenario
 from optimizer.solve import flow_model as fm
 from optimizer.solve.backend import solve
 from optimizer.solve.optimize import Candidates, build_candidates, optimize
-from optimizer.solve.settings import SolverSettings
+from optimizer.solve.settings import SolverSettings, SolveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class ParetoPoint:
     mean_p90_days: float
     cost: float  # landed cost per week (USD)
     cost_per_order: float
-    status: str
+    status: SolveStatus
     direct_share: float  # share of orders shipped direct-package
 
 
