@@ -74,19 +74,13 @@ from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
-from optimizer.network.records import Channel, Lane, Network, NodeKind, TariffBasis
+from optimizer.network.records import Lane, Network, NodeKind, TariffBasis
 from optimizer.routes.candidates import Route
 from optimizer.routes.evaluate import RouteOption, evaluate
 from optimizer.routes.timing import release_time
 from optimizer.scenario.records import Demand, Pattern, Scenario
 from optimizer.solve import flow_model as fm
 
-_CHANNEL = {
-    Pattern.DIRECT: Channel.PARCEL,
-    Pattern.BONDED: Channel.BONDED,
-    Pattern.OVERSEAS: Channel.COMMERCIAL,
-}
-_STOCK_KIND = {Pattern.BONDED: NodeKind.BONDED_ZONE, Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
 _TOL = 1e-6
 
 
@@ -160,7 +154,7 @@ def build_layer(
         targets = {
             n.id
             for n in network.nodes
-            if n.kind is _STOCK_KIND[pattern] and network.territory_of(n.id) == territory
+            if n.kind is pattern.stock_kind and network.territory_of(n.id) == territory
         }
         last = [
             lane
@@ -278,7 +272,7 @@ def commodity(
     charge = cu.assess(
         network,
         dest_country=nodes[demand.market].country,
-        channel=_CHANNEL[pattern],
+        channel=pattern.channel,
         origin_country=nodes[demand.origin].country,
         category=demand.category,
         value_usd=demand.value_usd,

@@ -38,7 +38,7 @@ from optimizer.mcnd.model import (
     solve_instance,
 )
 from optimizer.mcnd.search import SearchSettings, search
-from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
+from optimizer.solve.settings import Backend, SolverSettings, SolveStatus
 
 ROOT = Path(__file__).resolve().parent / "mcnd"
 DEFAULT_SET = [
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         help="instances (default: the exact and heuristic sets above)",
     )
     parser.add_argument("--time-limit", type=float, default=120.0)
-    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=list(BACKENDS))
+    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=[b.value for b in Backend])
     parser.add_argument(
         "--exact-backend",
         nargs="*",
@@ -165,7 +165,7 @@ def _run(instance: McndInstance, name: str, args: argparse.Namespace) -> McndRes
             instance,
             SearchSettings(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers),
         )
-    backend = "HIGHS_MATHOPT" if name in args.exact_backend else args.backend
+    backend = Backend.HIGHS_MATHOPT if name in args.exact_backend else Backend.parse(args.backend)
     # A proof is what the exact set is for: the HiGHS instances get no time limit.
     limit = None if name in args.exact_backend else args.time_limit
     settings = SolverSettings(time_limit_s=limit, backend=backend, seed=args.seed)

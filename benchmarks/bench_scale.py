@@ -47,11 +47,13 @@ def run_case(
 ) -> dict:
     """One case, in this process."""
     from optimizer.plan.writers import write_plan
+    from optimizer.routes.evaluate import RouteEvaluator
     from optimizer.scenario.generate import generate_network, generate_scenario
     from optimizer.scenario.load import load
     from optimizer.solve import flow_model as fm
     from optimizer.solve import optimize as op
-    from optimizer.solve.backend import SolverSettings, solve
+    from optimizer.solve.backend import solve
+    from optimizer.solve.settings import SolverSettings
 
     tmp = Path(tempfile.mkdtemp(prefix="xborder-bench-"))
     stages: dict[str, float] = {}
@@ -71,8 +73,11 @@ def run_case(
         return out
 
     sc, net, _ = timed("load + validate", lambda: load(path))
-    table = timed("candidate routes", lambda: op.structural_routes(net, sc))
-    cands = timed("evaluation", lambda: op.build_candidates(net, sc, table=table))
+    evaluator = RouteEvaluator(net)
+    table = timed("candidate routes", lambda: op.structural_routes(net, sc, evaluator=evaluator))
+    cands = timed(
+        "evaluation", lambda: op.build_candidates(net, sc, table=table, evaluator=evaluator)
+    )
     demands = {d.id: d for d in sc.demands}
     model = timed("model build", lambda: fm.build(net, sc, cands.options, demands))
     settings = SolverSettings(time_limit_s=time_limit, relative_gap=GAP, seed=0)

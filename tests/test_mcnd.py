@@ -30,7 +30,8 @@ from optimizer.mcnd.model import (
 )
 from optimizer.mcnd.paths import Arrays, PathLp, decompose
 from optimizer.mcnd.search import SearchSettings, search
-from optimizer.solve.backend import LpSession, SolverSettings, SolveStatus
+from optimizer.solve.backend import LpSession
+from optimizer.solve.settings import SolverSettings, SolveStatus
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "mcnd"
 SLOW = pytest.mark.slow

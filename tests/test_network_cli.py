@@ -183,8 +183,8 @@ def test_great_circle_across_the_antimeridian_is_continuous() -> None:
     assert length_km(LineString(coords)) == pytest.approx(8_800, rel=0.02)
 
 
-def test_frames_have_every_attribute() -> None:
-    network = read_network(TINY)
+def test_frames_have_every_attribute(tiny: Network) -> None:
+    network = tiny
     lanes, nodes = lanes_frame(network), nodes_frame(network)
     assert list(lanes["id"]) == [lane.id for lane in network.lanes]
     assert {"from", "to", "mode", "tariff", "corridor", "distance_km"} <= set(lanes.columns)
@@ -194,8 +194,8 @@ def test_frames_have_every_attribute() -> None:
     assert nodes.geometry.iloc[0].x == network.nodes[0].lon
 
 
-def test_map_centre_keeps_the_pacific_whole() -> None:
-    network = read_network(TINY)
+def test_map_centre_keeps_the_pacific_whole(tiny: Network) -> None:
+    network = tiny
     lines = [lane_geometry(network, lane) for lane in network.lanes]
     centre = choose_central_lon(lines, [n.lon for n in network.nodes])
     assert 150 <= (centre % 360) <= 210  # seam in the Atlantic, not across the transpacific
@@ -220,11 +220,6 @@ def test_network_readme_matches_schema() -> None:
 needs_global = pytest.mark.skipif(
     not (GLOBAL / "nodes.csv").exists(), reason="networks/global not generated yet"
 )
-
-
-@pytest.fixture(scope="module")
-def global_network() -> Network:
-    return read_network(GLOBAL)
 
 
 @needs_global

@@ -23,11 +23,10 @@ from hypothesis import strategies as st
 
 from optimizer.cli.main import main
 from optimizer.costing.tariff import price_shipment
-from optimizer.network.reader import read_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.plan.writers import plan_dict
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
-from optimizer.routes.evaluate import evaluate
+from optimizer.routes.evaluate import RouteEvaluator, evaluate
 from optimizer.scenario.load import apply_what_if, load
 from optimizer.scenario.records import Demand, Inventory, Pattern, Scenario, SolverOptions, WhatIf
 from optimizer.solve.optimize import optimize
@@ -36,11 +35,6 @@ DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
 GLOBAL = Path(__file__).resolve().parents[1] / "networks" / "global"
 DAY = dt.date(2026, 3, 1)
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return read_network(TINY)
 
 
 def scenario(*demands: Demand, **kw) -> Scenario:
@@ -175,8 +169,8 @@ demand_strategy = st.builds(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(demand_strategy, min_size=1, max_size=4, unique_by=lambda d: d.id))
-def test_plan_invariants(demands):
-    network = read_network(TINY)
+def test_plan_invariants(tiny, demands):
+    network = tiny
     plan = optimize(scenario(*demands), network)
     assert plan.status == "optimal"
     by_id = {d.id: d for d in demands}
@@ -253,15 +247,18 @@ def reference_routes(
         ("CN_SHA_ORIGIN", "M_GB", Pattern.BONDED),
     ],
 )
-def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market, pattern):
-    network = read_network(GLOBAL)
+def test_indexed_candidate_routes_match_plain_recomputation(
+    tiny, global_network, origin, market, pattern
+):
+    network = global_network
     want = reference_routes(network, origin, market, pattern, max_legs=7)
     assert want or pattern is Pattern.BONDED
     index = RouteIndex.build(network)
     assert candidate_routes(network, origin, market, pattern, index=index) == want
-    assert candidate_routes(network, origin, market, pattern) == want  # cached index
-    candidate_routes(tiny, "O", "M", Pattern.DIRECT)  # another network replaces the cache
-    assert candidate_routes(network, origin, market, pattern) == want
+    assert candidate_routes(network, origin, market, pattern) == want  # an index per call
+    evaluator = RouteEvaluator(network)  # owns its index: other networks do not disturb it
+    RouteEvaluator(tiny).routes("O", "M", Pattern.DIRECT, max_legs=7)
+    assert evaluator.routes(origin, market, pattern, max_legs=7) == want
     assert candidate_routes(network, origin, market, pattern, max_legs=4) == reference_routes(
         network, origin, market, pattern, max_legs=4
     )
@@ -269,8 +266,8 @@ def test_indexed_candidate_routes_match_plain_recomputation(tiny, origin, market
 
 @settings(max_examples=30, deadline=None)
 @given(st.floats(0.1, 1.9), st.floats(0.0005, 0.02))
-def test_direct_route_cost_is_sum_of_its_legs(weight, volume):
-    network = read_network(TINY)
+def test_direct_route_cost_is_sum_of_its_legs(tiny, weight, volume):
+    network = tiny
     d = Demand("d", "O", "M", "apparel", 100, weight, volume, 50.0, 40)
     for route in candidate_routes(network, "O", "M", Pattern.DIRECT):
         option = evaluate(network, d, route, day=DAY, inventory=Inventory())

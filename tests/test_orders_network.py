@@ -18,6 +18,7 @@ from optimizer.cli.main import main
 from optimizer.costing.tariff import container_cost_usd
 from optimizer.network.checks import canonical_weekdays
 from optimizer.network.reader import read_network
+from optimizer.network.records import Network
 from optimizer.orders.network import NetworkOptions, journey_tax_rate, lane_service
 from optimizer.orders.planner import route
 from optimizer.orders.reader import read_orders_scenario
@@ -74,8 +75,8 @@ def test_bad_weekday_exits_2_naming_file_line_field(
         assert fragment in line, line
 
 
-def test_global_network_schedules_match_frequencies() -> None:
-    net = read_network(GLOBAL)
+def test_global_network_schedules_match_frequencies(global_network: Network) -> None:
+    net = global_network
     assert all(len(lane.weekdays) == lane.departures_per_week for lane in net.lanes)
     sea = net.lane_by_id["FCL-CNSHA-USLAX"]
     assert len(sea.weekdays) == 2 and sea.cutoff_hours == 48
@@ -99,12 +100,12 @@ def test_container_lane_becomes_a_scheduled_service(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- routing
-def test_global_month_example_routes_on_scheduled_departures() -> None:
+def test_global_month_example_routes_on_scheduled_departures(global_network: Network) -> None:
     sc = read_orders_scenario(EXAMPLE)
     plan = route(sc, time_limit_s=60)
     assert plan.status.has_solution and not plan.infeasible
     assert len(plan.orders) == len(sc.orders) == 10
-    net = read_network(GLOBAL)
+    net = global_network
     lanes = net.lane_by_id
     for order, op in zip(sc.orders, plan.orders, strict=True):
         assert op.tax == pytest.approx(order.value * journey_tax_rate(net, order))

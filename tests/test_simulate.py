@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from optimizer.cli.main import EXIT_GATE, EXIT_INPUT, main
+from optimizer.cli.exits import EXIT_GATE, EXIT_INPUT
+from optimizer.cli.main import main
 from optimizer.costing.leadtime import Z90, lognormal_params
-from optimizer.network.reader import read_network
 from optimizer.scenario.load import load
 from optimizer.simulate import SimConfig, simulate
 from optimizer.simulate.config import Disruption
@@ -53,8 +53,8 @@ def _scenario(tmp_path: Path, simulation: str) -> Path:
 # -- closed forms ---------------------------------------------------------------------------
 
 
-def test_lane_transit_p90_matches_the_fitted_lognormal():
-    network = read_network(TINY)
+def test_lane_transit_p90_matches_the_fitted_lognormal(tiny):
+    network = tiny
     step = lane_step(network, "L_SEA")  # mean 16, P90 19 days
     mu, sigma = lognormal_params(16.0, 19.0)
     assert (step.mu, step.sigma) == (mu, sigma)  # the optimizer's own fit

@@ -1,6 +1,6 @@
 """``xborder bench``: standard benchmarks run through the solver core (DESIGN.md §3).
 
-Exit codes follow :mod:`optimizer.cli.main`: 0 solved (optimal or with a gap), 2 a bad
+Exit codes follow :mod:`optimizer.cli.exits`: 0 solved (optimal or with a gap), 2 a bad
 file (the reader's :class:`~optimizer.errors.InputError`), 3 proven infeasible, 1 a
 solver error or a limit reached before any solution.
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from optimizer.cli.exits import EXIT_BUG, EXIT_INFEASIBLE
 from optimizer.mcnd.model import (
     McndResult,
     choose_backend,
@@ -22,9 +23,9 @@ from optimizer.mcnd.model import (
     solve_instance,
 )
 from optimizer.mcnd.search import SearchSettings, search
-from optimizer.solve.backend import BACKENDS, SolverSettings, SolveStatus
+from optimizer.solve.settings import Backend, SolverSettings, SolveStatus
 
-EXIT_INFEASIBLE, EXIT_NO_RESULT = 3, 1
+EXIT_NO_RESULT = EXIT_BUG  # a solver error or a limit reached before any solution
 
 
 @click.group()
@@ -60,7 +61,7 @@ def bench() -> None:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["auto", *BACKENDS], case_sensitive=False),
+    type=click.Choice(["auto", *(b.value for b in Backend)], case_sensitive=False),
     default="auto",
     show_default=True,
     help="MIP solver behind OR-Tools (exact method); auto: HiGHS (MathOpt) when "
@@ -101,15 +102,14 @@ def mcnd(
     instance = read_dow(file)
     if method == "auto":
         method = choose_method(instance, time_limit)
-    if backend.lower() == "auto":
-        backend = choose_backend(instance)
+    chosen = choose_backend(instance) if backend.lower() == "auto" else Backend.parse(backend)
     if method == "search":
         result = search(
             instance, SearchSettings(time_limit_s=time_limit or 120.0, seed=seed, workers=workers)
         )
     else:
         settings = SolverSettings(
-            time_limit_s=time_limit, relative_gap=gap, seed=seed, backend=backend.upper()
+            time_limit_s=time_limit, relative_gap=gap, seed=seed, backend=chosen
         )
         result = solve_instance(instance, settings)
     report = _report(result, len(instance.arcs), len(instance.commodities), instance.n_nodes)

@@ -8,14 +8,12 @@ imported only when used, so ``xborder --help`` stays fast.
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Any
 
 import click
 
+from optimizer.cli.exits import EXIT_INPUT
 from optimizer.errors import InputError
-
-EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_GATE = 0, 1, 2, 3, 4
 
 # command name -> "module:attribute"
 _COMMANDS = {
@@ -74,9 +72,3 @@ def main() -> None:
       xborder network show networks/global
       xborder run scenarios/us_deminimis_2026.yaml -o out/
     """
-
-
-def fail_input(message: str) -> None:
-    """Print one bad-input message and exit 2 (for problems found outside readers)."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_INPUT)

@@ -8,26 +8,21 @@ atomically.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from optimizer.errors import InputError, Problem
-from optimizer.io.atomic import atomic_path, write_with
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network
-from optimizer.network.schema import SCHEMA_VERSION, TABLE_ORDER
+from optimizer.network.schema import SCHEMA_VERSION
+from optimizer.network.writer import FORMATS, check_output, export_network
 
-FORMATS = ("geojson", "gpkg", "csv")
-_GEO_TABLES = ("nodes", "lanes")
 _PATH = click.Path(exists=False, path_type=Path)
 
 
@@ -228,16 +223,7 @@ def export(net: Path, out: Path, fmt: str | None) -> None:
     """
     fmt = fmt or ("gpkg" if out.suffix.lower() == ".gpkg" else "csv")
     network, _ = load_network(net)
-    if fmt != "gpkg":
-        _check_out_folder(out, fmt)
-    elif out.is_dir():
-        raise InputError(
-            [
-                Problem(
-                    str(out), "output is a folder", expected="a .gpkg file name for --format gpkg"
-                )
-            ]
-        )
+    check_output(out, fmt)  # before minutes of sea routing, not after
     from optimizer.io.outdir import check_out_dir, check_out_file
 
     if fmt == "gpkg":
@@ -246,137 +232,8 @@ def export(net: Path, out: Path, fmt: str | None) -> None:
         check_out_dir(out, option="OUT")
     if fmt != "csv":
         _route_lanes(network)
-    files = export_network(network, net, out, fmt)
+    files = export_network(network, out, fmt)
     click.echo(f"wrote {out} ({fmt}): {', '.join(f.name for f in files)}")
-
-
-def export_network(network: Network, source: Path, out: Path, fmt: str) -> list[Path]:
-    """Write ``network`` to ``out`` in ``fmt`` (see :func:`export`); return the files written.
-
-    ``source`` is the network's own path: ``fx`` ``as_of`` and ``source`` are
-    not kept on the records, so they are copied from the source table.
-    """
-    from optimizer.network.geometry import table_rows
-
-    rows = table_rows(network)
-    rows["fx"] = _fx_rows(network, source)
-    if fmt == "gpkg":
-        _write_gpkg(network, rows, out)
-        return [out]
-    files = []
-    for table in TABLE_ORDER:
-        if fmt == "geojson" and table in _GEO_TABLES:
-            files.append(_write_geojson(network, table, out / f"{table}.geojson"))
-        else:
-            files.append(_write_csv(table, rows[table], out / f"{table}.csv"))
-    return files
-
-
-def _check_out_folder(out: Path, fmt: str) -> None:
-    """Refuse to leave tables of another format beside the new ones (the reader prefers CSV)."""
-    if out.exists() and not out.is_dir():
-        raise InputError(
-            [
-                Problem(
-                    str(out),
-                    "output exists and is not a folder",
-                    expected=f"a folder for --format {fmt}",
-                )
-            ]
-        )
-    wanted = {
-        f"{t}.{'geojson' if fmt == 'geojson' and t in _GEO_TABLES else 'csv'}" for t in TABLE_ORDER
-    }
-    clashes = sorted(
-        p.name
-        for t in TABLE_ORDER
-        for p in (out / f"{t}.csv", out / f"{t}.geojson", out / f"{t}.gpkg")
-        if p.exists() and p.name not in wanted
-    )
-    if clashes:
-        raise InputError(
-            [
-                Problem(
-                    str(out),
-                    "folder already holds tables of another format: " + ", ".join(clashes),
-                    expected="an empty folder, or remove those files",
-                )
-            ]
-        )
-
-
-def _fx_rows(network: Network, source: Path) -> list[dict[str, Any]]:
-    from optimizer.network.reader import _locate
-    from optimizer.network.tables import read_csv_rows, read_geo_rows
-
-    meta: dict[str, dict[str, str]] = {}
-    found = _locate(source, "fx")
-    if found is not None:
-        file, layer = found
-        raw = (
-            read_csv_rows(file)[0] if file.suffix == ".csv" else read_geo_rows(file, "fx", layer)[0]
-        )
-        meta = {cells.get("currency", ""): cells for _, cells in raw}
-    return [
-        {
-            "currency": code,
-            "per_usd": rate,
-            "as_of": meta.get(code, {}).get("as_of"),
-            "source": meta.get(code, {}).get("source"),
-        }
-        for code, rate in network.fx_per_usd
-    ]
-
-
-def _cell(value: Any) -> str:
-    """Text that parses back to exactly ``value`` (floats: shortest exact form)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
-
-
-def _write_csv(table: str, rows: list[dict[str, Any]], target: Path) -> Path:
-    from optimizer.network.schema import load_schema
-
-    header = [a.name for a in load_schema()[table]]
-
-    def write(fh: IO[str]) -> None:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([_cell(row.get(h)) for h in header] for row in rows)
-
-    write_with(target, write)
-    return target
-
-
-def _write_geojson(network: Network, table: str, target: Path) -> Path:
-    from optimizer.network.geometry import lanes_frame, nodes_frame
-
-    frame = nodes_frame(network) if table == "nodes" else lanes_frame(network)
-    with atomic_path(target) as tmp:
-        frame.to_file(tmp, driver="GeoJSON")
-    return target
-
-
-def _write_gpkg(network: Network, rows: dict[str, list[dict[str, Any]]], out: Path) -> None:
-    import pandas as pd
-    import pyogrio
-
-    from optimizer.network.geometry import lanes_frame, nodes_frame, typed_columns
-
-    with atomic_path(out) as tmp, tempfile.TemporaryDirectory(dir=tmp.parent) as staging:
-        staged = Path(staging) / out.with_suffix(".gpkg").name  # GDAL wants the .gpkg suffix
-        for table in TABLE_ORDER:
-            if table == "nodes":
-                frame: Any = nodes_frame(network)
-            elif table == "lanes":
-                frame = lanes_frame(network)
-            else:
-                frame = pd.DataFrame(typed_columns(table, rows[table]))
-            pyogrio.write_dataframe(frame, staged, layer=table, driver="GPKG")
-        os.replace(staged, tmp)
 
 
 def _route_lanes(network: Network) -> None:

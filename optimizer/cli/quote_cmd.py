@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from optimizer.cli.exits import EXIT_INFEASIBLE
 from optimizer.errors import InputError, Problem
 from optimizer.fields import Field, parse
 from optimizer.network.records import Mode, Network
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
     from optimizer.quote.engine import Filters, Quoter, QuoteResult
 
-EXIT_INFEASIBLE = 3
 #: The numeric filters, with their documented ranges.
 _LIMITS = (
     Field("max_days", "float", "Most P90 days.", lo=0, hi=3650, unit="d"),

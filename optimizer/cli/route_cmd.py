@@ -13,7 +13,8 @@ import sys
 
 import click
 
-from optimizer.cli.main import EXIT_INFEASIBLE, EXIT_OK, fail_input
+from optimizer.cli.exits import EXIT_INFEASIBLE, EXIT_OK, fail_input
+from optimizer.solve.settings import MIP_BACKENDS, Backend
 
 EXAMPLES = """
 \b
@@ -50,8 +51,8 @@ Examples:
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed.")
 @click.option(
     "--backend",
-    type=click.Choice(["HIGHS", "SCIP", "CBC"], case_sensitive=False),
-    default="SCIP",
+    type=click.Choice([b.value for b in MIP_BACKENDS], case_sensitive=False),
+    default=Backend.SCIP.value,
     show_default=True,
     help="MIP solver behind OR-Tools.",
 )
@@ -91,10 +92,10 @@ def route(
         data = read_orders_scenario(str(scenario))
     click.echo(
         f"routing {len(data.orders)} orders over {len(data.services)} scheduled "
-        f"services with {backend.upper()}...",
+        f"services with {Backend.parse(backend)}...",
         err=True,
     )
-    plan = solve_route(data, time_limit_s=time_limit, seed=seed, backend=backend.upper())
+    plan = solve_route(data, time_limit_s=time_limit, seed=seed, backend=Backend.parse(backend))
     if out_dir is not None:
         for path in write_plan(plan, out_dir):
             click.echo(f"wrote {path}", err=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.cli.main import EXIT_INFEASIBLE
+from optimizer.cli.exits import EXIT_INFEASIBLE
 from optimizer.network.records import Network
 from optimizer.scenario.records import Scenario
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from optimizer.cli.main import EXIT_GATE, EXIT_INPUT
+from optimizer.cli.exits import EXIT_GATE, EXIT_INPUT
 
 if TYPE_CHECKING:
     from optimizer.network.records import Network
@@ -150,10 +150,10 @@ def simulate(
 
 
 def _plan(sc: Scenario, network: Network, plan_file: Path | None, talk: bool) -> Plan:
-    from optimizer.cli.main import EXIT_INFEASIBLE
+    from optimizer.cli.exits import EXIT_INFEASIBLE
 
     if plan_file is not None:
-        from optimizer.simulate.plan_io import read_plan
+        from optimizer.plan.reader import read_plan
 
         return read_plan(plan_file, sc, network)
     from optimizer.solve.optimize import optimize

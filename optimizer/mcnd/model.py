@@ -17,9 +17,10 @@ from importlib import resources
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.solve.backend import MipModel, SolverSettings, SolveStatus, solve
+from optimizer.solve.backend import MipModel, solve
+from optimizer.solve.settings import Backend, SolverSettings, SolveStatus
 
-DEFAULT_BACKEND = "SCIP"  # measured faster than HiGHS on C/C+/R (benchmarks/bench_mcnd.py)
+DEFAULT_BACKEND = Backend.SCIP  # measured faster than HiGHS on C/C+/R (benchmarks/bench_mcnd.py)
 _ARC_FIELDS = ("tail", "head", "unit_cost", "capacity", "fixed_cost", "x6", "x7")
 _COMMODITY_FIELDS = ("origin", "dest", "demand")
 
@@ -390,21 +391,22 @@ def fixed_charge_ratio(instance: McndInstance) -> float:
     return mean_f / max(mean_c * mean_q, 1e-9)
 
 
-def choose_backend(instance: McndInstance) -> str:
+def choose_backend(instance: McndInstance) -> Backend:
     """HiGHS (through MathOpt) where fixed charges dominate, SCIP otherwise.
 
     Measured on the exact set (BENCHMARKS.md): SCIP does not close the fixed-charge-heavy
     c25_100_30_F_L_5 in 120 s while HiGHS proves it; SCIP is 2-14x faster on the
     variable-cost classes (e.g. c25_100_30_V_T_5: 1.4 s against 19.5 s).
     """
-    return "HIGHS_MATHOPT" if fixed_charge_ratio(instance) >= FIXED_CHARGE_HEAVY else "SCIP"
+    heavy = fixed_charge_ratio(instance) >= FIXED_CHARGE_HEAVY
+    return Backend.HIGHS_MATHOPT if heavy else Backend.SCIP
 
 
 def solve_instance(instance: McndInstance, settings: SolverSettings | None = None) -> McndResult:
     """Build and solve ``instance``; report status, objective, bound, gap and open arcs."""
     settings = settings or SolverSettings(backend=DEFAULT_BACKEND)
     built = build_model(instance)
-    backend = settings.backend.upper()
+    backend = settings.backend.value
     if built.unroutable:
         k = built.unroutable[0]
         com = instance.commodities[k]
@@ -510,7 +512,7 @@ def infeasibility_reason(instance: McndInstance) -> str:
     mip.cost[share] = -1.0
     for a, pairs in flows.items():
         mip.add_row([x for x, _ in pairs], [1.0] * len(pairs), ub=float(instance.arcs[a].capacity))
-    out = solve(mip, SolverSettings(backend="SCIP"))
+    out = solve(mip, SolverSettings(backend=Backend.SCIP))
     if out.objective is None:
         return "the commodities together need more capacity than the arcs provide"
     return (

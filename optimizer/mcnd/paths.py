@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.mcnd.model import McndInstance
-from optimizer.solve.backend import LpSession, MipModel, SolveOutcome, SolveStatus
+from optimizer.solve.backend import LpSession, MipModel, SolveOutcome
+from optimizer.solve.settings import SolveStatus
 
 Path = tuple[int, ...]  # arc positions from origin to destination
 

@@ -42,7 +42,8 @@ import numpy as np
 from optimizer.cpus import usable_cpus
 from optimizer.mcnd.model import McndInstance, McndResult, _add_flows, solution_cost, useful_arcs
 from optimizer.mcnd.paths import Arrays, PathLp, decompose
-from optimizer.solve.backend import LpSession, MipModel, SolverSettings, SolveStatus, solve
+from optimizer.solve.backend import LpSession, MipModel, solve
+from optimizer.solve.settings import Backend, SolverSettings, SolveStatus
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +360,8 @@ def _restricted_mip(
     master.add_paths(sorted(hint_paths))
     mip, y = master.mip(support, best.is_open, hint_paths, radius)
     out = solve(
-        mip, SolverSettings(time_limit_s=max(1.0, seconds), seed=settings.seed, backend="SCIP")
+        mip,
+        SolverSettings(time_limit_s=max(1.0, seconds), seed=settings.seed, backend=Backend.SCIP),
     )
     if not out.status.has_solution:
         return None, False

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
@@ -20,9 +20,7 @@ from optimizer.errors import Problem
 from optimizer.fields import WEEKDAYS, parse_weekdays, weekday_problems
 from optimizer.network.graph import build_graph
 from optimizer.network.records import Network, NodeKind
-
-if TYPE_CHECKING:
-    from optimizer.network.reader import ParsedRow
+from optimizer.network.tables import ParsedRow
 
 _BASIS_NEEDS = {
     "per_parcel": (

@@ -9,7 +9,6 @@ frozen records. Every problem of every file is collected before one
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,9 @@ from optimizer.network.checks import (
     connectivity_warnings,
 )
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
-from optimizer.network.tables import header_problems, read_csv_rows, read_geo_rows
+from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows, read_geo_rows
 
 OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates"})
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedRow:
-    file: str
-    line: int
-    values: dict[str, Any]
 
 
 def read_network(path: str | Path) -> r.Network:
@@ -54,7 +46,8 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
     return network, raise_if_any(problems)
 
 
-def _locate(path: Path, table: str) -> tuple[Path, str | None] | None:
+def locate_table(path: Path, table: str) -> tuple[Path, str | None] | None:
+    """Where ``table`` of the network at ``path`` is: (file, GeoPackage layer or None)."""
     if path.is_file() and path.suffix == ".gpkg":
         import pyogrio
 
@@ -82,7 +75,7 @@ def _parse_tables(path: Path, problems: list[Problem]) -> dict[str, list[ParsedR
     tables: dict[str, list[ParsedRow]] = {}
     for table in TABLE_ORDER:
         try:
-            found = _locate(path, table)
+            found = locate_table(path, table)
         except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
             raise InputError([_geo_problem(path, exc)]) from None
         if found is None:
@@ -273,6 +266,15 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         )
     countries = [r.Country(**row.values) for row in t["countries"]]
     fx = tuple(sorted((row.values["currency"], row.values["per_usd"]) for row in t["fx"]))
+    fx_sources = tuple(
+        sorted(
+            (
+                r.FxSource(row.values["currency"], row.values["as_of"], row.values["source"])
+                for row in t["fx"]
+            ),
+            key=lambda f: f.currency,
+        )
+    )
     categories = [
         r.Category(
             **{
@@ -306,6 +308,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         categories=sort(categories),
         duty_rates=tuple(duty_rates),
         customs_rules=sort(rules),
+        fx_sources=fx_sources,
     )
 
 

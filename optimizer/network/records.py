@@ -9,9 +9,11 @@ base currency) with :class:`Network.to_usd`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from optimizer.errors import InputError, Problem
 from optimizer.fields import WEEKDAYS
 
 
@@ -214,9 +216,24 @@ class CustomsRule:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+@dataclass(frozen=True, slots=True)
+class FxSource:
+    """Where an exchange rate comes from (fx.csv's ``as_of`` and ``source``)."""
+
+    currency: str
+    as_of: dt.date | None
+    source: str | None
+
+
 @dataclass(frozen=True)
 class Network:
-    """A validated network: every reference resolves, ids are unique, tuples are sorted by id."""
+    """A validated network: every reference resolves, ids are unique, tuples are sorted by id.
+
+    The reader checks a network's files cell by cell (with file and line); the record
+    checks its own invariants (unique ids, resolved references) after *every*
+    construction, ``dataclasses.replace`` included (what-ifs, the quoter's lane filters,
+    tests), so no path builds a network whose lanes point nowhere.
+    """
 
     name: str
     nodes: tuple[Node, ...]
@@ -227,6 +244,8 @@ class Network:
     categories: tuple[Category, ...]
     duty_rates: tuple[DutyRate, ...]
     customs_rules: tuple[CustomsRule, ...]
+    #: Date and source of each rate in ``fx_per_usd`` (kept so a writer need not re-read fx.csv).
+    fx_sources: tuple[FxSource, ...] = ()
     node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
     lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
     tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
@@ -239,6 +258,56 @@ class Network:
         object.__setattr__(self, "tariff_by_id", {t.id: t for t in self.tariffs})
         object.__setattr__(self, "country_by_code", {c.code: c for c in self.countries})
         object.__setattr__(self, "category_by_id", {c.id: c for c in self.categories})
+        broken = self.invariant_problems()
+        if broken:
+            raise InputError([Problem(f"network {self.name!r}", text) for text in broken])
+
+    def invariant_problems(self) -> list[str]:
+        """What breaks the record's invariants: repeated ids, references that do not resolve."""
+        out: list[str] = []
+        for what, ids, index in (
+            ("node", [n.id for n in self.nodes], self.node_by_id),
+            ("lane", [x.id for x in self.lanes], self.lane_by_id),
+            ("tariff", [t.id for t in self.tariffs], self.tariff_by_id),
+            ("country", [c.code for c in self.countries], self.country_by_code),
+            ("category", [c.id for c in self.categories], self.category_by_id),
+            ("currency", [c for c, _ in self.fx_per_usd], dict(self.fx_per_usd)),
+            (
+                "customs rule",
+                [r.id for r in self.customs_rules],
+                {r.id for r in self.customs_rules},
+            ),
+        ):
+            if len(ids) != len(index):
+                twice = sorted({i for i in ids if ids.count(i) > 1})
+                out.append(f"{what} ids repeated: {', '.join(twice)}")
+        fx = dict(self.fx_per_usd)
+        refs: list[tuple[str, str, str, Container[str]]] = [
+            *((f"node {n.id}", "country", n.country, self.country_by_code) for n in self.nodes),
+            *((f"lane {x.id}", "from", x.origin, self.node_by_id) for x in self.lanes),
+            *((f"lane {x.id}", "to", x.dest, self.node_by_id) for x in self.lanes),
+            *((f"lane {x.id}", "tariff", x.tariff, self.tariff_by_id) for x in self.lanes),
+            *((f"tariff {t.id}", "currency", t.currency, fx) for t in self.tariffs),
+            *((f"country {c.code}", "currency", c.currency, fx) for c in self.countries),
+            *(
+                (
+                    f"duty rate {d.category}/{d.territory}",
+                    "category",
+                    d.category,
+                    self.category_by_id,
+                )
+                for d in self.duty_rates
+            ),
+            *((f"fx source {f.currency}", "currency", f.currency, fx) for f in self.fx_sources),
+            *(
+                (f"customs rule {r.id}", "threshold_currency", r.threshold_currency, fx)
+                for r in self.customs_rules
+            ),
+        ]
+        for owner, field_name, value, known in refs:
+            if value not in known:
+                out.append(f"{owner}: {field_name} {value!r} does not resolve")
+        return out
 
     def to_usd(self, amount: float, currency: str) -> float:
         """Convert ``amount`` of ``currency`` to US dollars."""

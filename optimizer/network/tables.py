@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from optimizer import fields
 from optimizer.errors import Problem
@@ -18,6 +20,15 @@ from optimizer.network.schema import Attribute
 
 Row = tuple[int, dict[str, str]]
 GEO_SUFFIXES = (".geojson", ".gpkg")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    """One row after its cells were parsed by the schema (values typed, ``None`` if empty)."""
+
+    file: str
+    line: int
+    values: dict[str, Any]
 
 
 def read_csv_rows(path: Path) -> tuple[list[Row], list[str], list[Problem]]:

@@ -25,10 +25,11 @@ from optimizer.orders.result import (
     RoutePart,
     RoutePlan,
 )
-from optimizer.solve.backend import SolveOutcome, SolverSettings, SolveStatus, solve
+from optimizer.solve.backend import SolveOutcome, solve
+from optimizer.solve.settings import Backend, SolverSettings, SolveStatus
 
 EPS = 1e-6
-DEFAULT_BACKEND = "SCIP"  # with the warm start: fastest here and best at time limits
+DEFAULT_BACKEND = Backend.SCIP  # with the warm start: fastest here and best at time limits
 
 
 def route(
@@ -36,7 +37,7 @@ def route(
     *,
     time_limit_s: float | None = None,
     seed: int = 0,
-    backend: str = DEFAULT_BACKEND,
+    backend: Backend | str = DEFAULT_BACKEND,
     relative_gap: float = 1e-6,
     warm_start: bool = True,
 ) -> RoutePlan:
@@ -56,6 +57,7 @@ def route(
             arcs.append(oa)
         else:
             infeasible.append(explain(scenario, order))
+    backend = Backend.parse(backend)
     settings = SolverSettings(
         time_limit_s=time_limit_s, relative_gap=relative_gap, seed=seed, backend=backend
     )

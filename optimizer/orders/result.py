@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from optimizer.solve.backend import SolveStatus
+from optimizer.solve.settings import Backend, SolveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ class RoutePlan:
     orders: tuple[OrderPlan, ...]
     departures: tuple[DepartureUse, ...]
     infeasible: tuple[Infeasible, ...]
-    backend: str = "SCIP"
+    backend: Backend = Backend.SCIP
     variables: int = 0
     rows: int = 0
     greedy_objective: float | None = None  # the warm-start plan's cost, for comparison

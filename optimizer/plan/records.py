@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.routes.evaluate import CostSplit
+from optimizer.solve.settings import SolveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class Plan:
     plan_date: str
     currency: str  # reporting currency (figures in records stay in USD)
     per_usd: float  # reporting currency units per USD
-    status: str
+    status: SolveStatus
     objective: float | None
     bound: float | None
     gap: float | None

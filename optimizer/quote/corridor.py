@@ -22,7 +22,8 @@ import numpy.typing as npt
 from optimizer.costing import leadtime as lt
 from optimizer.network.records import Lane, Network
 from optimizer.quote.labels import SearchGraph, SearchSpace, direct_key
-from optimizer.quote.options import RouteFacts
+from optimizer.quote.options import LegQuote, Option, RouteFacts
+from optimizer.quote.pricing import ShipmentPricer
 from optimizer.routes.candidates import Route
 from optimizer.routes.timing import leg_parts, release_time
 from optimizer.scenario.records import Pattern
@@ -169,3 +170,77 @@ def _summary(
     lanes: tuple[Lane, ...], entry: int, time: lt.LeadTime, p50: float, p90: float, bulk_mean: float
 ) -> RouteFacts:
     return RouteFacts(lanes, entry, time, None, p50, p90, time.mean, None, None, bulk_mean)
+
+
+def build_option(
+    pricer: ShipmentPricer,
+    corridor: Corridor,
+    i: int,
+    times: RouteFacts,
+    *,
+    pareto: bool,
+    variants: int,
+) -> Option:
+    """The option of route ``i`` of a priced corridor (same numbers as
+    :func:`~optimizer.quote.options.price_option`).
+
+    Uses the lane charges the pricer already holds, so showing an option costs
+    little more than the arrays that ranked it.
+    """
+    route = corridor.routes[i]
+    s = pricer.shipment
+    n_bulk = len(route.bulk_lanes)
+    legs, freight, fuel, handling, entry_freight = [], 0.0, 0.0, 0.0, 0.0
+    for k, lane in enumerate(times.lanes):
+        bulk = k < n_bulk
+        c = pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
+        freight += c.freight_usd
+        fuel += c.fuel_usd
+        handling += c.handling_usd
+        if k <= times.entry_index:
+            entry_freight += c.total
+        legs.append(
+            LegQuote(
+                lane.id,
+                lane.origin,
+                lane.dest,
+                lane.mode.value,
+                lane.carrier,
+                "bulk" if bulk else "order",
+                c.chargeable_kg,
+                c.rule,
+                c.freight_usd,
+                c.fuel_usd,
+                c.handling_usd,
+            )
+        )
+    customs = pricer.customs(route.pattern, entry_freight)
+    handling += float(corridor.handling_per_kg[i]) * pricer.weight_kg
+    stock = 0.0
+    if route.stock_node is not None:
+        stock = pricer.stock_cost(route.stock_node, times.bulk_mean)
+    landed = freight + fuel + handling + customs.total + stock
+    return Option(
+        pattern=route.pattern,
+        route=route.key,
+        legs=tuple(legs),
+        freight_usd=freight,
+        fuel_usd=fuel,
+        handling_usd=handling,
+        brokerage_usd=customs.fee_usd,
+        duty_usd=customs.duty_usd,
+        tax_usd=customs.tax_usd,
+        stock_usd=stock,
+        landed_usd=landed,
+        shipper_usd=landed if s.incoterm == "DDP" else landed - customs.total,
+        p50_days=times.p50,
+        p90_days=times.p90,
+        mean_days=times.mean,
+        bulk_p50_days=times.bulk_p50,
+        bulk_p90_days=times.bulk_p90,
+        co2e_kg=float(corridor.co2e_per_kg[i]) * pricer.weight_kg,
+        treatment=customs.treatment,
+        tax_at_border=customs.tax_at_border,
+        pareto=pareto,
+        variants=variants,
+    )

@@ -16,13 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.network.records import Lane, Mode, Network
-from optimizer.quote.corridor import Array, Corridor, build_corridor
+from optimizer.quote.corridor import Array, Corridor, build_corridor, build_option
 from optimizer.quote.labels import EPS, Point, SearchSpace, label_front, nondominated
-from optimizer.quote.options import Option, RouteFacts, build_option, route_facts
-from optimizer.quote.pricing import HOLDING_RATE_PER_YEAR, STOCK_DAYS, ShipmentPricer
+from optimizer.quote.options import Option, RouteFacts, route_facts
+from optimizer.quote.pricing import STOCK_DAYS, ShipmentPricer
 from optimizer.quote.shipment import Shipment
 from optimizer.routes.candidates import candidate_routes
-from optimizer.scenario.records import Pattern
+from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, MAX_LEGS, Pattern
 
 #: How a quote finds its Pareto front: label-setting search, or the priced route table.
 ParetoMethod = Literal["search", "table"]
@@ -69,7 +69,7 @@ class Quoter:
     """Quotes on one network; reuse one instance for many shipments (it caches routes)."""
 
     network: Network
-    max_legs: int = 7
+    max_legs: int = MAX_LEGS
     _nets: dict[Filters, Network] = field(default_factory=dict)
     _spaces: dict[Filters, SearchSpace] = field(default_factory=dict)
     _corridors: dict[tuple[str, str, Pattern, Filters], Corridor | None] = field(
@@ -191,9 +191,12 @@ class Quoter:
         key = (origin, market, pattern, f)
         if key not in self._corridors:
             net = self._network(f)
-            routes = candidate_routes(net, origin, market, pattern, max_legs=self.max_legs)
+            space = self._space(f, net)
+            routes = candidate_routes(
+                net, origin, market, pattern, max_legs=self.max_legs, index=space.index
+            )
             self._corridors[key] = (
-                build_corridor(self._space(f, net), routes, market, pattern) if routes else None
+                build_corridor(space, routes, market, pattern) if routes else None
             )
         return self._corridors[key]
 

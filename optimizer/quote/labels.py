@@ -41,17 +41,17 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from optimizer.costing import leadtime as lt
-from optimizer.network.records import Lane, Network, NodeKind
-from optimizer.quote.pricing import HOLDING_RATE_PER_YEAR, ShipmentPricer
-from optimizer.routes.candidates import Route
-from optimizer.scenario.records import Pattern
+from optimizer.costing.tariff import LegCharge
+from optimizer.network.records import Lane, Network
+from optimizer.quote.pricing import ShipmentPricer
+from optimizer.routes.candidates import Route, RouteIndex, reenters
+from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, MAX_LEGS, Pattern
 
 EPS = 1e-9
-_STOCK_KIND = {Pattern.BONDED: NodeKind.BONDED_ZONE, Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,41 +97,44 @@ class SearchGraph:
 
 @dataclass(frozen=True, slots=True)
 class SearchSpace:
-    """The shipment-independent part of a search: graph, limits and the lead-time cache."""
+    """The shipment-independent part of a search: the network's :class:`RouteIndex` (lanes
+    out of each node, blocked nodes, territories, stock nodes), limits and the lead-time
+    cache."""
 
-    network: Network
-    parcel_out: dict[str, list[Lane]]
-    bulk_out: dict[str, list[Lane]]
-    blocked: frozenset[str]  # markets and stock nodes: never passed through
+    index: RouteIndex
     #: Lead times by key (:func:`direct_key`, or (pattern, stock node, last mile)) →
     #: (distribution, P90, P50), shared by the route tables and the search.
     times: dict[tuple[str, ...], tuple[lt.LeadTime, float, float]]
     lane_days: dict[str, float]  # mean waiting + transit days per lane
     handling_days: dict[str, float]  # mean handling days per node
     clearance_days: dict[str, float]  # mean import clearance days per node
-    max_legs: int = 7
-    territory: dict[str, str] = field(default_factory=dict)  # node → customs territory
+    max_legs: int = MAX_LEGS
     _graphs: dict[tuple[Pattern, str], SearchGraph] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, network: Network, *, max_legs: int = 7) -> SearchSpace:
-        parcel: dict[str, list[Lane]] = {}
-        bulk: dict[str, list[Lane]] = {}
-        for lane in network.lanes:
-            if lane.scope.carries_parcels():
-                parcel.setdefault(lane.origin, []).append(lane)
-            if lane.scope.carries_bulk():
-                bulk.setdefault(lane.origin, []).append(lane)
-        blocked = frozenset(
-            n.id for n in network.nodes if n.kind is NodeKind.MARKET or n.kind.holds_stock
-        )
+    def build(
+        cls, network: Network, *, max_legs: int = MAX_LEGS, index: RouteIndex | None = None
+    ) -> SearchSpace:
+        """The search space of ``network`` (``index``, if given, must be built from it)."""
+        index = index if index is not None else RouteIndex.build(network)
         lane_days = {lane.id: lt.lane_time(lane).mean for lane in network.lanes}
         handling = {n.id: lt.handling_time(n).mean for n in network.nodes}
         clearance = {n.id: lt.clearance_time(n).mean for n in network.nodes}
-        territory = {n.id: network.territory_of(n.id) for n in network.nodes}
-        return cls(
-            network, parcel, bulk, blocked, {}, lane_days, handling, clearance, max_legs, territory
-        )
+        return cls(index, {}, lane_days, handling, clearance, max_legs)
+
+    @property
+    def network(self) -> Network:
+        return self.index.network
+
+    @property
+    def territory(self) -> dict[str, str]:
+        """Node → customs territory."""
+        return self.index.territory
+
+    @property
+    def blocked(self) -> frozenset[str]:
+        """Markets and stock nodes: never passed through."""
+        return self.index.blocked
 
     def time_of(
         self, lanes: tuple[str, ...], make: Callable[[], lt.LeadTime]
@@ -160,21 +163,12 @@ class SearchSpace:
         return self._make_graph(pattern, market, {x for r in routes for x in r.lanes})
 
     def _make_graph(self, pattern: Pattern, market: str, only: set[str] | None) -> SearchGraph:
-        nodes = self.network.node_by_id
-        inside = self.territory[market]
         last_miles: dict[str, list[Lane]] = {}
-        if pattern is not Pattern.DIRECT:
-            kind = _STOCK_KIND[pattern]
-            for lane in self.network.lanes:
-                if (
-                    lane.dest == market
-                    and lane.scope.carries_parcels()
-                    and nodes[lane.origin].kind is kind
-                    and self.territory[lane.origin] == inside
-                    and (only is None or lane.id in only)
-                ):
-                    last_miles.setdefault(lane.origin, []).append(lane)
-        adjacency = self.parcel_out if pattern is Pattern.DIRECT else self.bulk_out
+        for node, into_market in self.index.last_miles(pattern, market):
+            kept = [x for x in into_market if only is None or x.id in only]
+            if kept:
+                last_miles[node] = kept
+        adjacency = self.index.parcel if pattern is Pattern.DIRECT else self.index.bulk
         out = {
             node: tuple(x for x in lanes if only is None or x.id in only)
             for node, lanes in adjacency.items()
@@ -301,6 +295,58 @@ class _Settler:
         return False
 
 
+#: One extension of a label by a lane: (lane, head node, head territory, cost, freight,
+#: entered, entering) — cost includes the leg and, when entering, the duties and taxes.
+_Step = tuple[Lane, str, str, float, float, bool, bool]
+
+
+def _steps(
+    space: SearchSpace,
+    graph: SearchGraph,
+    label: _Label,
+    *,
+    ends: Container[str],
+    inside: str,
+    budget: int,
+    price: Callable[[Lane], LegCharge],
+    customs: _Customs,
+) -> Iterator[_Step]:
+    """The lanes ``label`` may extend by, priced: the step both searches share.
+
+    Skipped: a node already visited, a blocked node that is not one of ``ends``, a
+    territory left before (:func:`~optimizer.routes.candidates.reenters`), a node from
+    which no end is reachable within ``budget`` legs, a lane the tariff refuses, and the
+    entry into ``inside`` when customs refuse the shipment. Freight accumulates until the
+    route enters ``inside`` (the customs value); the duties are added on entering.
+    """
+    territory, to_go = space.territory, graph.to_go
+    here = territory[label.node]
+    for lane in graph.out.get(label.node, ()):
+        head = lane.dest
+        if head in label.visited or (head in space.blocked and head not in ends):
+            continue
+        there = territory[head]
+        if reenters(here, there, label.territories):
+            continue
+        left = to_go.get(head)
+        if left is None or label.legs + 1 + left > budget:
+            continue  # cannot reach an end within the legs left
+        charge = price(lane)
+        if not charge.ok:
+            continue
+        cost, freight, entered = label.cost + charge.total, label.freight, label.entered
+        entering = not entered and there == inside
+        if not entered:
+            freight += charge.total
+        if entering:
+            duties = customs.cost(freight)
+            if duties is None:
+                continue
+            cost += duties
+            entered = True
+        yield lane, head, there, cost, freight, entered, entering
+
+
 def _direct(
     space: SearchSpace,
     graph: SearchGraph,
@@ -340,30 +386,17 @@ def _direct(
                 Point(f"{Pattern.DIRECT.value}:{'>'.join(label.lanes)}", label.cost, label.p90)
             )
             continue
-        here = territory[label.node]
-        for lane in graph.out.get(label.node, ()):
-            head = lane.dest
-            if head in label.visited or (head in space.blocked and head != market):
-                continue
-            there = territory[head]
-            if there != here and there in label.territories:
-                continue  # never re-enter a customs territory once left
-            left = to_go.get(head)
-            if left is None or label.legs + 1 + left > budget:
-                continue  # cannot reach the market within the legs left
-            charge = pricer.parcel_leg(lane)
-            if not charge.ok:
-                continue
-            cost, freight, entered = label.cost + charge.total, label.freight, label.entered
-            entering = not entered and there == inside
-            if not entered:
-                freight += charge.total
-            if entering:
-                duties = customs.cost(freight)
-                if duties is None:
-                    continue
-                cost += duties
-                entered = True
+        steps = _steps(
+            space,
+            graph,
+            label,
+            ends=(market,),
+            inside=inside,
+            budget=budget,
+            price=pricer.parcel_leg,
+            customs=customs,
+        )
+        for lane, head, there, cost, freight, entered, entering in steps:
             if head != market:
                 cost += pricer.handling(head)
             if max_price is not None and cost > max_price + EPS:
@@ -449,31 +482,20 @@ def _via_stock(
                     space, pricer, pattern, label, last_miles[label.node], max_price, max_days
                 )
             continue
-        here = territory[label.node]
-        for lane in graph.out.get(label.node, ()):
-            head = lane.dest
-            if head in label.visited or (head in space.blocked and head not in last_miles):
-                continue
-            there = territory[head]
-            if there != here and there in label.territories:
-                continue  # never re-enter a customs territory once left
-            left = to_go.get(head)
-            if left is None or label.legs + 1 + left > budget:
-                continue  # cannot reach a stock node within the legs left
-            charge = pricer.bulk_leg(lane)
-            if not charge.ok:
-                continue
-            cost, freight, entered = label.cost + charge.total, label.freight, label.entered
+        steps = _steps(
+            space,
+            graph,
+            label,
+            ends=last_miles,
+            inside=inside,
+            budget=budget,
+            price=pricer.bulk_leg,
+            customs=customs,
+        )
+        for lane, head, there, cost, freight, entered, entering in steps:
             days = label.days + space.lane_days[lane.id]
-            if not entered:
-                freight += charge.total
-                if there == inside:
-                    duties = customs.cost(freight)
-                    if duties is None:
-                        continue
-                    cost += duties
-                    entered = True
-                    days += space.clearance_days[head]
+            if entering:
+                days += space.clearance_days[head]
             cost += pricer.handling(head)
             days += space.handling_days[head]
             if max_price is not None and cost > max_price + EPS:

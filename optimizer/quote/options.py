@@ -10,7 +10,6 @@ stock the customer waits for release (+ per-order clearance in a bonded zone)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import co2e_kg
@@ -20,9 +19,6 @@ from optimizer.quote.pricing import ShipmentPricer
 from optimizer.routes.candidates import Route
 from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Pattern
-
-if TYPE_CHECKING:
-    from optimizer.quote.corridor import Corridor
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,79 +188,6 @@ def price_option(
         tax_at_border=customs.tax_at_border,
     )
     return option, ""
-
-
-def build_option(
-    pricer: ShipmentPricer,
-    corridor: Corridor,
-    i: int,
-    times: RouteFacts,
-    *,
-    pareto: bool,
-    variants: int,
-) -> Option:
-    """The option of route ``i`` of a priced corridor (same numbers as :func:`price_option`).
-
-    Uses the lane charges the pricer already holds, so showing an option costs
-    little more than the arrays that ranked it.
-    """
-    route = corridor.routes[i]
-    s = pricer.shipment
-    n_bulk = len(route.bulk_lanes)
-    legs, freight, fuel, handling, entry_freight = [], 0.0, 0.0, 0.0, 0.0
-    for k, lane in enumerate(times.lanes):
-        bulk = k < n_bulk
-        c = pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
-        freight += c.freight_usd
-        fuel += c.fuel_usd
-        handling += c.handling_usd
-        if k <= times.entry_index:
-            entry_freight += c.total
-        legs.append(
-            LegQuote(
-                lane.id,
-                lane.origin,
-                lane.dest,
-                _MODE[lane.mode],
-                lane.carrier,
-                "bulk" if bulk else "order",
-                c.chargeable_kg,
-                c.rule,
-                c.freight_usd,
-                c.fuel_usd,
-                c.handling_usd,
-            )
-        )
-    customs = pricer.customs(route.pattern, entry_freight)
-    handling += float(corridor.handling_per_kg[i]) * pricer.weight_kg
-    stock = 0.0
-    if route.stock_node is not None:
-        stock = pricer.stock_cost(route.stock_node, times.bulk_mean)
-    landed = freight + fuel + handling + customs.total + stock
-    return Option(
-        pattern=route.pattern,
-        route=route.key,
-        legs=tuple(legs),
-        freight_usd=freight,
-        fuel_usd=fuel,
-        handling_usd=handling,
-        brokerage_usd=customs.fee_usd,
-        duty_usd=customs.duty_usd,
-        tax_usd=customs.tax_usd,
-        stock_usd=stock,
-        landed_usd=landed,
-        shipper_usd=landed if s.incoterm == "DDP" else landed - customs.total,
-        p50_days=times.p50,
-        p90_days=times.p90,
-        mean_days=times.mean,
-        bulk_p50_days=times.bulk_p50,
-        bulk_p90_days=times.bulk_p90,
-        co2e_kg=float(corridor.co2e_per_kg[i]) * pricer.weight_kg,
-        treatment=customs.treatment,
-        tax_at_border=customs.tax_at_border,
-        pareto=pareto,
-        variants=variants,
-    )
 
 
 _MODE = {mode: mode.value for mode in Mode}

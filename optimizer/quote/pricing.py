@@ -28,22 +28,16 @@ from optimizer.costing.tariff import (
     marginal_rate_per_kg,
     price_shipment,
 )
-from optimizer.network.records import Channel, Lane, Network, TariffBasis
+from optimizer.network.records import Lane, Network, TariffBasis
 from optimizer.quote.shipment import Shipment
-from optimizer.scenario.records import Pattern
+from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, Pattern
 
-CHANNEL = {
-    Pattern.DIRECT: Channel.PARCEL,
-    Pattern.BONDED: Channel.BONDED,
-    Pattern.OVERSEAS: Channel.COMMERCIAL,
-}
 #: Defaults for the stock a warehouse pattern holds per order (documented in docs/quote.md).
 STOCK_DAYS = 30.0  # days an order's goods wait in the bonded/overseas warehouse
 #: A commercial (9810) entry clears a whole replenishment; an order bears the entry fee in
 #: proportion to its share of a load this size (about one 40' container).
 ENTRY_LOAD_KG = 20_000.0
 ENTRY_LOAD_M3 = 60.0
-HOLDING_RATE_PER_YEAR = 0.25  # share of goods value per year (pipeline + stock)
 
 
 @dataclass(slots=True)
@@ -139,7 +133,7 @@ class ShipmentPricer:
         charge = assess(
             network,
             dest_country=network.node_by_id[s.market].country,
-            channel=CHANNEL[pattern],
+            channel=pattern.channel,
             origin_country=network.node_by_id[s.origin].country,
             category=s.category,
             value_usd=s.value_usd,

@@ -24,9 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.network.records import Lane, Network, NodeKind
-from optimizer.scenario.records import Pattern
+from optimizer.scenario.records import MAX_LEGS, Pattern
 
-_STOCK_KIND = {Pattern.BONDED: NodeKind.BONDED_ZONE, Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
+
+def reenters(here: str, there: str, been: frozenset[str]) -> bool:
+    """Would a step from territory ``here`` to ``there`` re-enter a territory already left?
+
+    The one structural rule every route search shares (no Yantian → Rotterdam → Ningbo):
+    ``been`` holds the customs territories the route has been in so far.
+    """
+    return there != here and there in been
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +58,9 @@ class Route:
 class RouteIndex:
     """What enumeration needs from a network, computed once per network.
 
-    Build it with :meth:`of` (cached for the last network seen) or :meth:`build`
-    and pass it to :func:`candidate_routes` for many calls on one network.
+    Build it with :meth:`build` and pass it to :func:`candidate_routes` for many calls
+    on one network (:class:`~optimizer.routes.evaluate.RouteEvaluator` and the quote's
+    ``SearchSpace`` each own one).
     """
 
     network: Network
@@ -90,18 +98,22 @@ class RouteIndex:
             {k: frozenset(v) for k, v in stock.items()},
         )
 
-    @classmethod
-    def of(cls, network: Network) -> RouteIndex:
-        """The cached index of ``network`` (per network object; the last 4 are kept)."""
-        index = _INDEXES.get(id(network))
-        if index is None or index.network is not network:  # the index holds the network
-            if len(_INDEXES) >= 4:
-                _INDEXES.clear()
-            index = _INDEXES[id(network)] = cls.build(network)
-        return index
+    def stock_nodes(self, pattern: Pattern, market: str) -> frozenset[str]:
+        """The stock nodes of ``pattern``'s kind in ``market``'s customs territory."""
+        kind = pattern.stock_kind
+        if kind is None:
+            return frozenset()
+        return self.stock.get((kind, self.territory[market]), frozenset())
 
-
-_INDEXES: dict[int, RouteIndex] = {}
+    def last_miles(self, pattern: Pattern, market: str) -> list[tuple[str, list[Lane]]]:
+        """Per stock node of ``pattern`` for ``market`` (in lane-id order of first lane), its
+        parcel lanes into ``market``; empty for direct-package."""
+        targets = self.stock_nodes(pattern, market)
+        found: dict[str, list[Lane]] = {}
+        for lane in self.parcel_in.get(market, ()):
+            if lane.origin in targets:
+                found.setdefault(lane.origin, []).append(lane)
+        return list(found.items())
 
 
 def _freeze(lists: dict[str, list[Lane]]) -> dict[str, tuple[Lane, ...]]:
@@ -126,7 +138,7 @@ def _paths(
         for lane in reversed(adjacency.get(node, ())):
             nxt = lane.dest
             there = territory[nxt]
-            if nxt in visited or (there != here and there in left):
+            if nxt in visited or reenters(here, there, left):
                 continue  # never revisit a node, nor re-enter a customs territory once left
             path = (*lanes, lane.id)
             if nxt in targets:
@@ -144,24 +156,20 @@ def candidate_routes(
     market: str,
     pattern: Pattern,
     *,
-    max_legs: int = 7,
+    max_legs: int = MAX_LEGS,
     index: RouteIndex | None = None,
 ) -> list[Route]:
     """Every route of ``pattern`` from ``origin`` to ``market`` (see module docstring).
 
-    ``index`` must be built from ``network``; without it :meth:`RouteIndex.of` is used.
+    ``index`` must be built from ``network``; without it one is built for this call.
     """
     if origin not in network.node_by_id or market not in network.node_by_id:
         return []
-    index = index if index is not None else RouteIndex.of(network)
+    index = index if index is not None else RouteIndex.build(network)
     if pattern is Pattern.DIRECT:
         paths = _paths(index, index.parcel, origin, {market}, max_legs)
         return [Route(pattern, (), lanes, None) for lanes, _ in paths]
-    targets = index.stock.get((_STOCK_KIND[pattern], index.territory[market]), frozenset())
-    last_mile: dict[str, list[str]] = {}
-    for lane in index.parcel_in.get(market, ()):
-        if lane.origin in targets:
-            last_mile.setdefault(lane.origin, []).append(lane.id)
+    last_mile = {node: [x.id for x in lanes] for node, lanes in index.last_miles(pattern, market)}
     if not last_mile:
         return []
     routes = []

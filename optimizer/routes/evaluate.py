@@ -24,7 +24,7 @@ Conventions (documented in docs/model.md):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -35,7 +35,7 @@ from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
 from optimizer.network.records import Channel, Lane, Network, Node, TariffBasis
-from optimizer.routes.candidates import Route
+from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
 from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Demand, Inventory, Pattern
 
@@ -172,24 +172,6 @@ class RouteStatics:
     co2e_per_kg: tuple[tuple[float, float], ...]  # (km, factor) per lane
 
 
-_STATICS: dict[int, tuple[Network, dict[Route, RouteStatics]]] = {}
-
-
-def route_statics(network: Network, route: Route) -> RouteStatics:
-    """Cached :class:`RouteStatics` of ``route`` on ``network`` (cache per network object)."""
-    entry = _STATICS.get(id(network))
-    if entry is None or entry[0] is not network:
-        if len(_STATICS) >= 4:
-            _STATICS.clear()
-        entry = (network, {})
-        _STATICS[id(network)] = entry
-    cache = entry[1]
-    found = cache.get(route)
-    if found is None:
-        found = cache[route] = _statics(network, route)
-    return found
-
-
 def _statics(network: Network, route: Route) -> RouteStatics:
     nodes = network.node_by_id
     bulk = tuple(network.lane_by_id[x] for x in route.bulk_lanes)
@@ -231,172 +213,202 @@ def _statics(network: Network, route: Route) -> RouteStatics:
     )
 
 
-_CHANNEL = {
-    Pattern.DIRECT: Channel.PARCEL,
-    Pattern.BONDED: Channel.BONDED,
-    Pattern.OVERSEAS: Channel.COMMERCIAL,
-}
-
-
-def evaluate(
-    network: Network, demand: Demand, route: Route, *, day: object, inventory: Inventory
-) -> RouteOption:
-    """Evaluate ``route`` for ``demand`` on the plan date ``day`` (a datetime.date)."""
-    st = route_statics(network, route)
-    nodes = network.node_by_id
-    market_country = nodes[demand.market].country
-    origin_country = nodes[demand.origin].country
-    bulk, lanes = st.bulk, st.lanes
-    n_bulk = len(bulk)
-    uses_stock = route.pattern.uses_stock
-    orders_per_shipment = demand.orders_per_week * (
-        inventory.replenishment_days / 7.0 if uses_stock else 1.0
-    )
-    freight = 0.0
-    containers: list[ContainerUse] = []
-    per_lane: list[float] = []  # per-order freight by lane, containers at full load
-    for k, lane in enumerate(lanes):
-        if k < n_bulk:
-            load = demand.weight_kg * orders_per_shipment  # one replenishment shipment
-        elif not uses_stock:
-            load = demand.weight_kg * demand.orders_per_week / lane.departures_per_week
-        else:
-            load = demand.weight_kg  # last mile: one parcel
-        per_order, use, reason = _lane_charge_cached(network, lane, demand, load)
-        if reason:
-            return _refuse(demand, route, reason)
-        freight += per_order
-        if use is not None:
-            containers.append(use)
-            per_order = use.share() * use.container_cost_usd
-        per_lane.append(per_order)
-    # handling at every node a shipment passes before the market (origin included)
-    handling = st.handling_per_kg * demand.weight_kg
-    entry = st.entry
-    if entry is None:
-        return _refuse(demand, route, f"route never enters {network.territory_of(demand.market)}")
-    channel = _CHANNEL[route.pattern]
-    intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
-    charge = _assess_cached(
-        network, market_country, channel, origin_country, demand, intl_freight, day
-    )
-    if not charge.ok:
-        return _refuse(demand, route, charge.reason)
-    fee = (
-        charge.fee_usd / orders_per_shipment
-        if route.pattern is Pattern.OVERSEAS
-        else charge.fee_usd
-    )
-    duties = charge.duty_usd + charge.tax_usd + fee
-    inventory_cost, storage_m3 = 0.0, 0.0
-    clearance_node: str | None = entry
-    if uses_stock:
-        stock = st.stock
-        assert stock is not None
-        bonded = route.pattern is Pattern.BONDED
-        clearance_node = stock.id if bonded else None  # overseas: bulk entries, not per order
-        weeks_l, weeks_r = st.bulk_mean / 7.0, inventory.replenishment_days / 7.0
-        z = _inv_cdf(inventory.service_level)
-        safety = z * math.sqrt(
-            (weeks_l + weeks_r) * inventory.demand_cv**2 + (st.bulk_sd / 7.0) ** 2
-        )
-        cycle = weeks_r / 2.0
-        holding = (
-            (weeks_l + cycle + safety) * demand.value_usd * inventory.holding_rate_per_year / 52.0
-        )
-        storage_m3 = (cycle + safety) * demand.volume_m3
-        storage = storage_m3 * stock.storage_cost_per_m3_day * 7.0
-        inventory_cost = holding + storage
-        handling += stock.release_cost_per_order
-    co2 = sum(co2e_kg(demand.weight_kg, km, f) for km, f in st.co2e_per_kg)
-    w, v = demand.weight_kg, demand.volume_m3
-    return RouteOption(
-        demand=demand.id,
-        route=route,
-        ok=True,
-        reason="",
-        cost=CostSplit(freight, handling, duties, inventory_cost),
-        containers=tuple(containers),
-        p50=st.p50,
-        p90=st.p90,
-        mean_days=st.mean_days,
-        co2e_kg=co2,
-        lane_kg=tuple((lane.id, w) for lane in lanes),
-        lane_m3=tuple((lane.id, v) for lane in lanes),
-        node_kg=tuple((n, w) for n in st.passed),
-        clearance_node=clearance_node,
-        storage_m3=storage_m3,
-        treatment=charge.treatment,
-    )
-
-
 @lru_cache(maxsize=64)
 def _inv_cdf(p: float) -> float:
     return NormalDist().inv_cdf(p)
 
 
-# Per-demand caches: the same lane (or customs assessment) recurs in hundreds of routes of
-# one demand. Keyed by the network object's id (checked by identity) and the inputs that
-# matter; cleared when they grow large.
-_LANE_CACHE: dict[tuple, tuple[float, ContainerUse | None, str]] = {}
-_ASSESS_CACHE: dict[tuple, cu.CustomsCharge] = {}
-_CACHE_OWNER: list[Network] = []
-_CACHE_MAX = 500_000
+#: Entries an evaluator keeps per cache before it starts over (bounds memory on huge runs).
+CACHE_MAX = 500_000
 
 
-def _own(network: Network) -> None:
-    if not _CACHE_OWNER or _CACHE_OWNER[0] is not network:
-        _LANE_CACHE.clear()
-        _ASSESS_CACHE.clear()
-        _CACHE_OWNER[:] = [network]
-    elif len(_LANE_CACHE) > _CACHE_MAX or len(_ASSESS_CACHE) > _CACHE_MAX:
-        _LANE_CACHE.clear()
-        _ASSESS_CACHE.clear()
+@dataclass(eq=False)
+class RouteEvaluator:
+    """Enumerates and evaluates routes on one network, and owns what it caches about it.
 
+    Why an owner: a route's demand-independent facts (:class:`RouteStatics`), a lane's
+    charge for a load and a customs assessment recur across hundreds of routes and
+    demands; keeping them here (one evaluator per network and run, like the quote's
+    ``Quoter``) instead of in module globals keyed by ``id(network)`` ties their life to
+    the network they describe. The :class:`RouteIndex` is built on first use.
+    """
 
-def _lane_charge_cached(
-    network: Network, lane: Lane, demand: Demand, load_kg: float
-) -> tuple[float, ContainerUse | None, str]:
-    _own(network)
-    key = (lane.id, demand.weight_kg, demand.volume_m3, load_kg)
-    hit = _LANE_CACHE.get(key)
-    if hit is None:
-        hit = _LANE_CACHE[key] = _lane_charge(network, lane, demand, load_kg)
-    return hit
-
-
-def _assess_cached(
-    network: Network,
-    market_country: str,
-    channel: Channel,
-    origin_country: str,
-    demand: Demand,
-    freight: float,
-    day: object,
-) -> cu.CustomsCharge:
-    _own(network)
-    cif = network.country_by_code[market_country].valuation == "cif"
-    key = (
-        market_country,
-        channel,
-        origin_country,
-        demand.category,
-        demand.value_usd,
-        freight if cif else 0.0,
-        demand.items_per_order,
-        day,
+    network: Network
+    _index: RouteIndex | None = field(default=None, init=False, repr=False)
+    _statics: dict[Route, RouteStatics] = field(default_factory=dict, init=False, repr=False)
+    _lanes: dict[tuple[str, float, float, float], tuple[float, ContainerUse | None, str]] = field(
+        default_factory=dict, init=False, repr=False
     )
-    hit = _ASSESS_CACHE.get(key)
-    if hit is None:
-        hit = _ASSESS_CACHE[key] = cu.assess(
-            network,
-            dest_country=market_country,
-            channel=channel,
-            origin_country=origin_country,
-            category=demand.category,
-            value_usd=demand.value_usd,
-            freight_usd=freight if cif else 0.0,
-            items=demand.items_per_order,
-            day=day,  # type: ignore[arg-type]
+    _charges: dict[tuple[object, ...], cu.CustomsCharge] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    @property
+    def index(self) -> RouteIndex:
+        """What route enumeration needs from the network, built once."""
+        if self._index is None:
+            self._index = RouteIndex.build(self.network)
+        return self._index
+
+    def routes(self, origin: str, market: str, pattern: Pattern, *, max_legs: int) -> list[Route]:
+        """Every candidate route of ``pattern`` (:func:`candidate_routes`) on this network."""
+        return candidate_routes(
+            self.network, origin, market, pattern, max_legs=max_legs, index=self.index
         )
-    return hit
+
+    def statics(self, route: Route) -> RouteStatics:
+        """The demand-independent facts of ``route``, computed once."""
+        found = self._statics.get(route)
+        if found is None:
+            found = self._statics[route] = _statics(self.network, route)
+        return found
+
+    def evaluate(
+        self, demand: Demand, route: Route, *, day: object, inventory: Inventory
+    ) -> RouteOption:
+        """Evaluate ``route`` for ``demand`` on the plan date ``day`` (a datetime.date)."""
+        network = self.network
+        st = self.statics(route)
+        nodes = network.node_by_id
+        market_country = nodes[demand.market].country
+        origin_country = nodes[demand.origin].country
+        bulk, lanes = st.bulk, st.lanes
+        n_bulk = len(bulk)
+        uses_stock = route.pattern.uses_stock
+        orders_per_shipment = demand.orders_per_week * (
+            inventory.replenishment_days / 7.0 if uses_stock else 1.0
+        )
+        freight = 0.0
+        containers: list[ContainerUse] = []
+        per_lane: list[float] = []  # per-order freight by lane, containers at full load
+        for k, lane in enumerate(lanes):
+            if k < n_bulk:
+                load = demand.weight_kg * orders_per_shipment  # one replenishment shipment
+            elif not uses_stock:
+                load = demand.weight_kg * demand.orders_per_week / lane.departures_per_week
+            else:
+                load = demand.weight_kg  # last mile: one parcel
+            per_order, use, reason = self._lane_charge(lane, demand, load)
+            if reason:
+                return _refuse(demand, route, reason)
+            freight += per_order
+            if use is not None:
+                containers.append(use)
+                per_order = use.share() * use.container_cost_usd
+            per_lane.append(per_order)
+        # handling at every node a shipment passes before the market (origin included)
+        handling = st.handling_per_kg * demand.weight_kg
+        entry = st.entry
+        if entry is None:
+            territory = network.territory_of(demand.market)
+            return _refuse(demand, route, f"route never enters {territory}")
+        channel = route.pattern.channel
+        intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
+        charge = self._assess(market_country, channel, origin_country, demand, intl_freight, day)
+        if not charge.ok:
+            return _refuse(demand, route, charge.reason)
+        fee = (
+            charge.fee_usd / orders_per_shipment
+            if route.pattern is Pattern.OVERSEAS
+            else charge.fee_usd
+        )
+        duties = charge.duty_usd + charge.tax_usd + fee
+        inventory_cost, storage_m3 = 0.0, 0.0
+        clearance_node: str | None = entry
+        if uses_stock:
+            stock = st.stock
+            assert stock is not None
+            bonded = route.pattern is Pattern.BONDED
+            clearance_node = stock.id if bonded else None  # overseas: bulk entries, not per order
+            weeks_l, weeks_r = st.bulk_mean / 7.0, inventory.replenishment_days / 7.0
+            z = _inv_cdf(inventory.service_level)
+            safety = z * math.sqrt(
+                (weeks_l + weeks_r) * inventory.demand_cv**2 + (st.bulk_sd / 7.0) ** 2
+            )
+            cycle = weeks_r / 2.0
+            holding = (
+                (weeks_l + cycle + safety)
+                * demand.value_usd
+                * inventory.holding_rate_per_year
+                / 52.0
+            )
+            storage_m3 = (cycle + safety) * demand.volume_m3
+            storage = storage_m3 * stock.storage_cost_per_m3_day * 7.0
+            inventory_cost = holding + storage
+            handling += stock.release_cost_per_order
+        co2 = sum(co2e_kg(demand.weight_kg, km, f) for km, f in st.co2e_per_kg)
+        w, v = demand.weight_kg, demand.volume_m3
+        return RouteOption(
+            demand=demand.id,
+            route=route,
+            ok=True,
+            reason="",
+            cost=CostSplit(freight, handling, duties, inventory_cost),
+            containers=tuple(containers),
+            p50=st.p50,
+            p90=st.p90,
+            mean_days=st.mean_days,
+            co2e_kg=co2,
+            lane_kg=tuple((lane.id, w) for lane in lanes),
+            lane_m3=tuple((lane.id, v) for lane in lanes),
+            node_kg=tuple((n, w) for n in st.passed),
+            clearance_node=clearance_node,
+            storage_m3=storage_m3,
+            treatment=charge.treatment,
+        )
+
+    def _lane_charge(
+        self, lane: Lane, demand: Demand, load_kg: float
+    ) -> tuple[float, ContainerUse | None, str]:
+        if len(self._lanes) > CACHE_MAX:
+            self._lanes.clear()
+        key = (lane.id, demand.weight_kg, demand.volume_m3, load_kg)
+        hit = self._lanes.get(key)
+        if hit is None:
+            hit = self._lanes[key] = _lane_charge(self.network, lane, demand, load_kg)
+        return hit
+
+    def _assess(
+        self,
+        market_country: str,
+        channel: Channel,
+        origin_country: str,
+        demand: Demand,
+        freight: float,
+        day: object,
+    ) -> cu.CustomsCharge:
+        if len(self._charges) > CACHE_MAX:
+            self._charges.clear()
+        network = self.network
+        cif = network.country_by_code[market_country].valuation == "cif"
+        key = (
+            market_country,
+            channel,
+            origin_country,
+            demand.category,
+            demand.value_usd,
+            freight if cif else 0.0,
+            demand.items_per_order,
+            day,
+        )
+        hit = self._charges.get(key)
+        if hit is None:
+            hit = self._charges[key] = cu.assess(
+                network,
+                dest_country=market_country,
+                channel=channel,
+                origin_country=origin_country,
+                category=demand.category,
+                value_usd=demand.value_usd,
+                freight_usd=freight if cif else 0.0,
+                items=demand.items_per_order,
+                day=day,  # type: ignore[arg-type]
+            )
+        return hit
+
+
+def evaluate(
+    network: Network, demand: Demand, route: Route, *, day: object, inventory: Inventory
+) -> RouteOption:
+    """One route evaluated once (tests, baselines); loops use a :class:`RouteEvaluator`."""
+    return RouteEvaluator(network).evaluate(demand, route, day=day, inventory=inventory)

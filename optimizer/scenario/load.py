@@ -3,7 +3,8 @@
 After :func:`load`, every stage sees a plain :class:`Network` (closed nodes,
 lanes and corridors removed; cost multipliers baked into per-lane tariff
 copies; replaced customs rules in place) and a scenario whose money is in
-US dollars, so no later stage needs to know about what-ifs or currencies.
+US dollars (converted by the reader as it builds the records), so no later
+stage needs to know about what-ifs or currencies.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from pathlib import Path
 
 from optimizer.errors import Problem, raise_if_any
 from optimizer.network import records as r
-from optimizer.network.reader import ParsedRow, build_rules, load_network, parse_row
+from optimizer.network.reader import build_rules, parse_row
 from optimizer.network.schema import load_schema
-from optimizer.network.tables import header_problems, read_csv_rows
-from optimizer.scenario.reader import check_against_network, read_scenario
+from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows
+from optimizer.scenario.reader import read_scenario
 from optimizer.scenario.records import Scenario, WhatIf
 
 _PRICE_FIELDS = (
@@ -29,34 +30,10 @@ _PRICE_FIELDS = (
 
 
 def load(path: str | Path) -> tuple[Scenario, r.Network, list[Problem]]:
-    """Read scenario + network; return the scenario in USD, the what-if network, warnings."""
-    scenario = read_scenario(path)
-    network, warnings = load_network(scenario.network_path)
-    check_against_network(scenario, network)
-    network = apply_what_if(network, scenario.what_if)
-    return to_usd(scenario, network), network, warnings
-
-
-def to_usd(scenario: Scenario, network: r.Network) -> Scenario:
-    cur = scenario.currency
-
-    def usd(x: float) -> float:
-        return network.to_usd(x, cur)
-
-    demands = tuple(dataclasses.replace(d, value_usd=usd(d.value_usd)) for d in scenario.demands)
-    return dataclasses.replace(
-        scenario,
-        demands=demands,
-        objective=dataclasses.replace(
-            scenario.objective,
-            value_of_day_per_order=usd(scenario.objective.value_of_day_per_order),
-            co2e_price_per_tonne=usd(scenario.objective.co2e_price_per_tonne),
-        ),
-        options=dataclasses.replace(
-            scenario.options,
-            unmet_penalty_per_order=usd(scenario.options.unmet_penalty_per_order),
-        ),
-    )
+    """Read scenario + network; return the scenario (money in USD), the what-if network and
+    the network's warnings."""
+    scenario, network, warnings = read_scenario(path)
+    return scenario, apply_what_if(network, scenario.what_if), warnings
 
 
 def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:

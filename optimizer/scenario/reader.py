@@ -16,9 +16,11 @@ import yaml
 
 from optimizer.errors import InputError, Problem, raise_if_any
 from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, parse, suggest
+from optimizer.network.reader import load_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import read_csv_rows
 from optimizer.scenario import records as sr
+from optimizer.solve.settings import MIP_BACKENDS
 
 FORMAT_VERSION = 1
 PATTERNS = "|".join(p.value for p in sr.Pattern)
@@ -122,7 +124,7 @@ INVENTORY = (
         "holding_rate_per_year",
         "float",
         "Carrying cost as a share of goods value per year.",
-        default=0.25,
+        default=sr.HOLDING_RATE_PER_YEAR,
         lo=0,
         hi=5,
     ),
@@ -197,7 +199,7 @@ OPTIONS = (
         lo=0,
         hi=MAX_MONEY,
     ),
-    Field("max_legs", "int", "Most lanes in one route.", default=7, lo=1, hi=12),
+    Field("max_legs", "int", "Most lanes in one route.", default=sr.MAX_LEGS, lo=1, hi=12),
 )
 SOLVER = (
     Field(
@@ -214,7 +216,9 @@ SOLVER = (
         "relative_gap", "float", "Relative MIP gap at which to stop.", default=1e-4, lo=0, hi=0.5
     ),
     Field("seed", "int", "Random seed (same seed, same plan).", default=0, lo=0, hi=MAX_SEED),
-    Field("backend", "enum:SCIP|HIGHS|CBC", "MIP solver inside OR-Tools.", default="SCIP"),
+    Field(
+        "backend", "enum:" + "|".join(MIP_BACKENDS), "MIP solver inside OR-Tools.", default="SCIP"
+    ),
 )
 WHAT_IF = (
     Field("cost_multipliers", "list", "List of {factor, mode|lane|corridor} freight multipliers."),
@@ -421,8 +425,12 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
-def read_scenario(path: str | Path) -> sr.Scenario:
-    """Read a whole scenario file; raise :class:`InputError` with every problem found.
+def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]]:
+    """Read a scenario file and its network; raise :class:`InputError` with every problem.
+
+    Returns the scenario, the network as read (no what-if applied) and the network's
+    warnings. The network is read here because the records hold true values: money in the
+    file's currency is converted to USD (at the network's fx rate) as the records are built.
 
     Every section is parsed and range-checked here, ``simulation:`` included,
     so whichever command reads a scenario refuses the same bad files.
@@ -446,22 +454,35 @@ def read_scenario(path: str | Path) -> sr.Scenario:
     what_if = _what_if(sections["what_if"], ctx, base)
     simulation, simulation_lines = _simulation(top["simulation"], ctx)
     raise_if_any(ctx.problems)
-    return sr.Scenario(
+    network_path = (base / top["network"]).resolve()
+    network, warnings = load_network(network_path)
+    # An unknown currency is reported by check_against_network below, before any record
+    # built with the placeholder rate leaves this function.
+    per_usd = dict(network.fx_per_usd).get(top["currency"], 1.0)
+
+    def usd(section: dict[str, Any], *names: str) -> dict[str, Any]:
+        return {k: v / per_usd if k in names else v for k, v in section.items()}
+
+    scenario = sr.Scenario(
         name=top["name"],
         path=path,
-        network_path=(base / top["network"]).resolve(),
+        network_path=network_path,
         plan_date=top["plan_date"],
         currency=top["currency"],
+        demands=tuple(_demand(usd(row, "value")) for _, row in demand_rows),
         inventory=sr.Inventory(**sections["inventory"]),
-        objective=sr.Objective(**sections["objective"]),
-        options=sr.Options(**sections["options"]),
+        objective=sr.Objective(
+            **usd(sections["objective"], "value_of_day_per_order", "co2e_price_per_tonne")
+        ),
+        options=sr.Options(**usd(sections["options"], "unmet_penalty_per_order")),
         solver=sr.SolverOptions(**sections["solver"]),
         what_if=what_if,
         simulation=simulation,
         simulation_lines=simulation_lines,
-        demands=tuple(_demand(row) for _, row in demand_rows),
         demand_lines=tuple((row["id"], row["_file"], row["_line"]) for _, row in demand_rows),
     )
+    check_against_network(scenario, network)
+    return scenario, network, warnings
 
 
 def _compose(path: Path) -> yaml.MappingNode:
@@ -718,7 +739,7 @@ def _finish_demand(row: dict[str, Any], problems: list[Problem]) -> None:
 
 
 def _demand(row: dict[str, Any]) -> sr.Demand:
-    """Money stays in the scenario currency here; :mod:`load` converts it to USD."""
+    """The demand of a parsed row whose ``value`` is already in USD."""
     return sr.Demand(
         id=row["id"],
         origin=row["origin"],

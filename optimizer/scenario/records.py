@@ -11,14 +11,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from optimizer.network.records import Network
+from optimizer.network.records import Channel, Network, NodeKind
 
 #: Demand noise models and stock-out policies of the ``simulation:`` section.
 NOISES = ("poisson", "cv", "none")
 STOCKOUTS = ("fallback-direct", "backorder")
+
+#: Defaults written once (the scenario reader's specs, the route search and the quote use them).
+MAX_LEGS = 7  # most lanes in one route
+HOLDING_RATE_PER_YEAR = 0.25  # carrying cost: share of goods value per year
 
 
 class Pattern(StrEnum):
@@ -31,6 +34,24 @@ class Pattern(StrEnum):
     @property
     def uses_stock(self) -> bool:
         return self is not Pattern.DIRECT
+
+    @property
+    def channel(self) -> Channel:
+        """The customs channel the goods enter by (which rules and relief apply)."""
+        return _CHANNEL[self]
+
+    @property
+    def stock_kind(self) -> NodeKind | None:
+        """The kind of node that holds this pattern's stock (None for direct-package)."""
+        return _STOCK_KIND.get(self)
+
+
+_CHANNEL = {
+    Pattern.DIRECT: Channel.PARCEL,
+    Pattern.BONDED: Channel.BONDED,
+    Pattern.OVERSEAS: Channel.COMMERCIAL,
+}
+_STOCK_KIND = {Pattern.BONDED: NodeKind.BONDED_ZONE, Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +71,7 @@ class Demand:
 
 @dataclass(frozen=True, slots=True)
 class Inventory:
-    holding_rate_per_year: float = 0.25  # share of goods value per year
+    holding_rate_per_year: float = HOLDING_RATE_PER_YEAR  # share of goods value per year
     service_level: float = 0.95  # cycle service level for safety stock
     replenishment_days: float = 14.0  # interval between bulk shipments
     demand_cv: float = 0.3  # weekly demand coefficient of variation
@@ -68,7 +89,7 @@ class Options:
     max_routes_per_demand: int | None = None  # most routes the plan may use per demand
     candidates_per_pattern: int = 200  # best candidate routes kept per demand and pattern
     unmet_penalty_per_order: float = 1000.0  # USD per order not served
-    max_legs: int = 7
+    max_legs: int = MAX_LEGS
 
 
 @dataclass(frozen=True, slots=True)

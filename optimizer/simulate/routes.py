@@ -31,8 +31,7 @@ from optimizer.costing.leadtime import STEP, LeadTime, lognormal_params, total
 from optimizer.costing.leadtime import lane_time as _lane_time
 from optimizer.network.records import Network
 from optimizer.plan.records import Allocation, Plan
-from optimizer.routes.candidates import candidate_routes
-from optimizer.routes.evaluate import evaluate
+from optimizer.routes.evaluate import RouteEvaluator
 from optimizer.scenario.records import Demand, Pattern, Scenario
 
 #: Direct routes from the candidate generator kept as fallbacks per demand.
@@ -211,13 +210,16 @@ def _part(network: Network, s: Step) -> LeadTime:
     return LeadTime.constant(s.days) + LeadTime.bernoulli_delay(s.p, s.delay)
 
 
-def fallback_routes(network: Network, scenario: Scenario, demand: Demand) -> list[ServingRoute]:
+def fallback_routes(
+    evaluator: RouteEvaluator, scenario: Scenario, demand: Demand
+) -> list[ServingRoute]:
     """The cheapest direct routes of the candidate generator (SLA-feasible first)."""
-    routes = candidate_routes(
-        network, demand.origin, demand.market, Pattern.DIRECT, max_legs=scenario.options.max_legs
+    network = evaluator.network
+    routes = evaluator.routes(
+        demand.origin, demand.market, Pattern.DIRECT, max_legs=scenario.options.max_legs
     )
     options = [
-        evaluate(network, demand, r, day=scenario.plan_date, inventory=scenario.inventory)
+        evaluator.evaluate(demand, r, day=scenario.plan_date, inventory=scenario.inventory)
         for r in routes
     ]
     ok = [o for o in options if o.ok]
@@ -241,12 +243,13 @@ def fallback_routes(network: Network, scenario: Scenario, demand: Demand) -> lis
 def compile_plan(plan: Plan, scenario: Scenario, network: Network) -> tuple[DemandModel, ...]:
     """Route models per demand of the plan, with fallback direct routes appended."""
     demands = {d.id: d for d in scenario.demands}
+    evaluator = RouteEvaluator(network)
     out = []
     for dp in plan.demands:
         demand = demands[dp.id]
         routes = [_from_allocation(network, demand, a) for a in dp.allocations]
         seen = {r.key for r in routes}
-        routes += [r for r in fallback_routes(network, scenario, demand) if r.key not in seen]
+        routes += [r for r in fallback_routes(evaluator, scenario, demand) if r.key not in seen]
         unmet = dp.unmet_orders / dp.orders_per_week if dp.orders_per_week else 0.0
         out.append(DemandModel(demand, tuple(routes), min(max(unmet, 0.0), 1.0)))
     return tuple(out)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
@@ -28,47 +27,13 @@ from ortools.math_opt import (
     model_update_pb2,
     parameters_pb2,
     result_pb2,
+    solution_pb2,
 )
 from ortools.math_opt.core.python import solver as mathopt_core
 
+from optimizer.solve.settings import Backend, SolverSettings, SolveStatus
+
 INF = math.inf
-BACKENDS = ("SCIP", "HIGHS", "CBC", "HIGHS_MATHOPT")
-
-
-class SolveStatus(StrEnum):
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # a solution with a gap (time or gap limit reached)
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION = "no_solution"  # limit reached before any solution was found
-    ERROR = "error"
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
-
-
-@dataclass(frozen=True, slots=True)
-class SolverSettings:
-    """How to solve: limits, tolerance, determinism.
-
-    ``relative_gap`` is the MIP gap at which the solver may stop and call the
-    result optimal (1e-6 proves optimality for practical purposes).
-    """
-
-    time_limit_s: float | None = None
-    relative_gap: float = 1e-6
-    seed: int = 0
-    threads: int = 1
-    backend: str = "SCIP"
-
-    def __post_init__(self) -> None:
-        if self.time_limit_s is not None and self.time_limit_s <= 0:
-            raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
-        if not 0 <= self.relative_gap < 1:
-            raise ValueError(f"relative_gap must be in [0, 1), got {self.relative_gap}")
-        if self.backend.upper() not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +109,10 @@ _STATUS = {
 }
 
 
-def _deterministic_params(backend: str, seed: int) -> str:
-    if backend == "SCIP":
+def _deterministic_params(backend: Backend, seed: int) -> str:
+    if backend is Backend.SCIP:
         return f"randomization/randomseedshift = {seed}\nlp/threads = 1\n"
-    if backend == "HIGHS":
+    if backend is Backend.HIGHS:
         return f"random_seed = {seed}\nthreads = 1\noutput_flag = false\n"
     return ""
 
@@ -155,11 +120,11 @@ def _deterministic_params(backend: str, seed: int) -> str:
 def solve(model: MipModel, settings: SolverSettings | None = None) -> SolveOutcome:
     """Solve ``model`` (minimize) and report status, objective, bound and gap."""
     settings = settings or SolverSettings()
-    backend = settings.backend.upper()
-    if backend == "HIGHS_MATHOPT":
+    backend = settings.backend
+    if not backend.via_pywraplp:
         return _solve_mathopt(model, settings)
     started = time.perf_counter()
-    solver = pywraplp.Solver.CreateSolver(backend)
+    solver = pywraplp.Solver.CreateSolver(backend.value)
     if solver is None:  # pragma: no cover - depends on the OR-Tools build
         return SolveOutcome(SolveStatus.ERROR, None, None, None, 0.0, np.empty(0))
     solver.SetNumThreads(settings.threads)
@@ -171,7 +136,7 @@ def solve(model: MipModel, settings: SolverSettings | None = None) -> SolveOutco
 
     xs = _load(solver, model)
     objective = solver.Objective()
-    if model.hint and backend != "HIGHS":  # OR-Tools 9.15 segfaults on SetHint with HiGHS
+    if model.hint and backend is not Backend.HIGHS:  # OR-Tools 9.15 segfaults on SetHint with HiGHS
         keys = sorted(model.hint)
         solver.SetHint([xs[i] for i in keys], [model.hint[i] for i in keys])
 
@@ -265,7 +230,6 @@ def _relative_gap(value: float, bound: float) -> float:
 
 # --------------------------------------------------------------------------- MathOpt
 
-_GLOP, _HIGHS = 3, 10  # MathOpt SolverTypeProto values
 _REASON = result_pb2.TerminationReasonProto
 
 
@@ -356,7 +320,8 @@ def _outcome(
     feasible = [
         s.primal_solution
         for s in result.solutions
-        if s.HasField("primal_solution") and s.primal_solution.feasibility_status == 2
+        if s.HasField("primal_solution")
+        and s.primal_solution.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE
     ]
     if not feasible:
         status = {
@@ -400,7 +365,9 @@ def _solve_mathopt(model: MipModel, settings: SolverSettings) -> SolveOutcome:
     started = time.perf_counter()
     is_mip = any(model.integer)
     solver = mathopt_core.new(
-        _HIGHS, _mathopt_model(model), parameters_pb2.SolverInitializerProto()
+        parameters_pb2.SOLVER_TYPE_HIGHS,
+        _mathopt_model(model),
+        parameters_pb2.SolverInitializerProto(),
     )
     result = _mathopt_run(solver, _mathopt_params(settings, lp=not is_mip))
     return _outcome(
@@ -425,7 +392,9 @@ class LpSession:
         self.num_vars = model.num_vars
         self.num_rows = len(model.rows)
         self._solver = mathopt_core.new(
-            _GLOP, _mathopt_model(model, relax=True), parameters_pb2.SolverInitializerProto()
+            parameters_pb2.SOLVER_TYPE_GLOP,
+            _mathopt_model(model, relax=True),
+            parameters_pb2.SolverInitializerProto(),
         )
         self._update = model_update_pb2.ModelUpdateProto()
 

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 from optimizer.network.records import Network
 from optimizer.plan import records as pr
-from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
-from optimizer.routes.evaluate import CostSplit, RouteOption, evaluate, route_statics
+from optimizer.routes.candidates import Route
+from optimizer.routes.evaluate import CostSplit, RouteEvaluator, RouteOption
 from optimizer.scenario.records import Demand, Pattern, Scenario
 from optimizer.solve import flow_model as fm
-from optimizer.solve.backend import SolveOutcome, SolverSettings, SolveStatus, solve
+from optimizer.solve.backend import SolveOutcome, solve
+from optimizer.solve.settings import SolverSettings, SolveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,25 +37,33 @@ class Candidates:
 RouteTable = dict[tuple[str, str, Pattern], tuple[list[Route], list[float]]]
 
 
-def structural_routes(network: Network, scenario: Scenario) -> RouteTable:
-    """Routes of every (origin, market, pattern) the scenario's demands need, sorted by P90."""
+def structural_routes(
+    network: Network, scenario: Scenario, *, evaluator: RouteEvaluator | None = None
+) -> RouteTable:
+    """Routes of every (origin, market, pattern) the scenario's demands need, sorted by P90.
+
+    ``evaluator`` (built on ``network``) lends its caches; pass the same one to
+    :func:`build_candidates` to reuse them.
+    """
+    evaluator = evaluator if evaluator is not None else RouteEvaluator(network)
     table: RouteTable = {}
-    index = RouteIndex.build(network)
     for d in scenario.demands:
         for p in d.patterns:
             key = (d.origin, d.market, p)
             if key not in table:
-                found = candidate_routes(
-                    network, d.origin, d.market, p, max_legs=scenario.options.max_legs, index=index
-                )
-                p90 = [route_statics(network, r).p90 for r in found]
+                found = evaluator.routes(d.origin, d.market, p, max_legs=scenario.options.max_legs)
+                p90 = [evaluator.statics(r).p90 for r in found]
                 order = sorted(range(len(found)), key=lambda i: p90[i])
                 table[key] = ([found[i] for i in order], [p90[i] for i in order])
     return table
 
 
 def build_candidates(
-    network: Network, scenario: Scenario, *, table: RouteTable | None = None
+    network: Network,
+    scenario: Scenario,
+    *,
+    table: RouteTable | None = None,
+    evaluator: RouteEvaluator | None = None,
 ) -> Candidates:
     """Evaluate every structural route for every demand; keep the SLA-feasible best.
 
@@ -63,7 +72,11 @@ def build_candidates(
     demand evaluates only the routes within its SLA; every route of the group is
     evaluated only when none of those can serve it (to say why).
     """
-    table = table if table is not None else structural_routes(network, scenario)
+    evaluator = evaluator if evaluator is not None else RouteEvaluator(network)
+    table = (
+        table if table is not None else structural_routes(network, scenario, evaluator=evaluator)
+    )
+    evaluate = evaluator.evaluate
     options: list[RouteOption] = []
     reasons: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
@@ -82,15 +95,12 @@ def build_candidates(
             within = [
                 o
                 for o in (
-                    evaluate(network, demand, r, day=day, inventory=inventory)
-                    for r in structural[:n_within]
+                    evaluate(demand, r, day=day, inventory=inventory) for r in structural[:n_within]
                 )
                 if o.ok
             ]
             if not within:
-                evaluated = [
-                    evaluate(network, demand, r, day=day, inventory=inventory) for r in structural
-                ]
+                evaluated = [evaluate(demand, r, day=day, inventory=inventory) for r in structural]
                 ok = [o for o in evaluated if o.ok]
                 if not ok:
                     refusals = sorted({o.reason for o in evaluated})
@@ -139,10 +149,7 @@ def optimize(
     model = fm.build(network, scenario, cands.options, demands)
     if max_avg_p90_days is not None:
         fm.add_time_limit(model, demands, max_avg_p90_days)
-    s = scenario.solver
-    settings = SolverSettings(
-        time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, seed=s.seed, backend=s.backend
-    )
+    settings = SolverSettings.from_options(scenario.solver)
     return extract(scenario, network, model, solve(model.mip, settings), cands)
 
 
@@ -221,7 +228,7 @@ def extract(
         plan_date=scenario.plan_date.isoformat(),
         currency=scenario.currency,
         per_usd=network.from_usd(1.0, scenario.currency),
-        status=outcome.status.value,
+        status=outcome.status,
         objective=outcome.objective,
         bound=outcome.bound,
         gap=outcome.gap,

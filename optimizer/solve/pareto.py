@@ -19,8 +19,9 @@ from optimizer.network.records import Network
 from optimizer.plan.records import Plan
 from optimizer.scenario.records import Scenario
 from optimizer.solve import flow_model as fm
-from optimizer.solve.backend import SolverSettings, solve
+from optimizer.solve.backend import solve
 from optimizer.solve.optimize import Candidates, build_candidates, optimize
+from optimizer.solve.settings import SolverSettings, SolveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class ParetoPoint:
     mean_p90_days: float
     cost: float  # landed cost per week (USD)
     cost_per_order: float
-    status: str
+    status: SolveStatus
     direct_share: float  # share of orders shipped direct-package
 
 
@@ -90,13 +91,7 @@ def _fastest(scenario: Scenario, network: Network, cands: Candidates) -> float |
         model.mip.set_cost(v, worst.get(d, 0.0) + 1e6)  # serve whatever can be served
     for v in model.container_var.values():
         model.mip.set_cost(v, 0.0)
-    s = scenario.solver
-    out = solve(
-        model.mip,
-        SolverSettings(
-            time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, seed=s.seed, backend=s.backend
-        ),
-    )
+    out = solve(model.mip, SolverSettings.from_options(scenario.solver))
     if not out.status.has_solution:
         return None
     total = sum(d.orders_per_week for d in demands.values())

@@ -17,6 +17,7 @@ from optimizer.network.records import Network
 from optimizer.plan.records import Allocation, DemandPlan, Plan
 from optimizer.routes.evaluate import CostSplit
 from optimizer.scenario.records import Pattern, Scenario
+from optimizer.solve.settings import SolveStatus
 
 
 def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
@@ -47,6 +48,7 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
         )
         currency = "USD"
     per_usd = network.from_usd(1.0, currency)
+    status = _status(data.get("status"), file, problems)
     known = {d.id for d in scenario.demands}
     demands = []
     for i, raw in enumerate(data["demands"]):
@@ -79,7 +81,7 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
         plan_date=str(data.get("plan_date", scenario.plan_date.isoformat())),
         currency=currency,
         per_usd=per_usd,
-        status=str(data.get("status", "")),
+        status=status,
         objective=None,
         bound=None,
         gap=None,
@@ -89,6 +91,23 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
         lanes=(),
         candidates=int(candidates),
     )
+
+
+def _status(raw: object, file: str, problems: list[Problem]) -> SolveStatus:
+    """The solver status the plan was written with (a problem if it is not one we write)."""
+    try:
+        return SolveStatus(str(raw))
+    except ValueError:
+        problems.append(
+            Problem(
+                file,
+                "missing or unknown solver status",
+                field="status",
+                value=None if raw is None else str(raw),
+                expected=" | ".join(s.value for s in SolveStatus),
+            )
+        )
+        return SolveStatus.ERROR
 
 
 def _demand(
