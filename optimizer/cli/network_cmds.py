@@ -46,6 +46,7 @@ def validate(path: Path, as_json: bool) -> None:
     Examples:
       xborder validate networks/global
       xborder validate networks/global --json
+      xborder network export networks/global --format gpkg my_network.gpkg
       xborder validate my_network.gpkg
     """
     try:

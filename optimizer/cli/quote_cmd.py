@@ -75,9 +75,10 @@ def quote(network_path: str, **opts: Any) -> None:
 
     \b
     Examples:
-      xborder quote --network networks/global --from CN_SZX_WH --to US_CHI \\
-          --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel
-      xborder quote --network networks/global --batch shipments.csv -o quotes.csv
+      xborder quote --network networks/global --from CN_SZX_ORIGIN --to M_US_EAST \\
+          --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel \\
+          --ship-date 2026-03-01
+      xborder quote --network networks/global --batch scenarios/shipments.csv -o quotes.csv
     """
     from optimizer.network.reader import read_network
     from optimizer.quote.engine import Quoter
