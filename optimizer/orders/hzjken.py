@@ -60,7 +60,7 @@ def read_hzjken(folder: str | Path) -> OrdersScenario:
     problems: list[Problem] = []
     services: list[ScheduledService] = []
     orders: list[Order] = []
-    for n, r in enumerate(_rows(folder / ROUTES), start=1):
+    for n, r in enumerate(_rows(folder / ROUTES), start=2):  # header = line 1
         try:
             services.append(
                 ScheduledService(
@@ -82,7 +82,7 @@ def read_hzjken(folder: str | Path) -> OrdersScenario:
             )
         except (KeyError, ValueError) as exc:
             problems.append(Problem(str(folder / ROUTES), f"unreadable row: {exc}", row=n))
-    for n, r in enumerate(_rows(folder / ORDERS), start=1):
+    for n, r in enumerate(_rows(folder / ORDERS), start=2):
         try:
             orders.append(
                 Order(

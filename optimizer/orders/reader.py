@@ -57,8 +57,12 @@ HOURS = ("customs_hours", "handling_hours", "extra_hours", "transit_hours")
 
 def _table(
     spec: Any, base: Path, yaml_file: str, key: str, problems: list[Problem]
-) -> tuple[str, list[dict[str, Any]]]:
-    """Rows of the ``services``/``orders`` section: a CSV path or an inline list."""
+) -> tuple[str, list[dict[str, Any]], int]:
+    """Rows of the ``services``/``orders`` section: a CSV path or an inline list.
+
+    The last item is the number of the first row as problems name it: its line in
+    a CSV file (the header is line 1, so 2), its position (1) in an inline list.
+    """
     if isinstance(spec, str):
         path = base / spec
         if not path.is_file():
@@ -72,11 +76,11 @@ def _table(
                     "a CSV path relative to the scenario file",
                 )
             )
-            return str(path), []
+            return str(path), [], 2
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            return str(path), list(csv.DictReader(fh))
+            return str(path), list(csv.DictReader(fh)), 2
     if isinstance(spec, list) and all(isinstance(r, dict) for r in spec):
-        return f"{yaml_file} [{key}]", spec
+        return f"{yaml_file} [{key}]", spec, 1
     problems.append(
         Problem(
             yaml_file,
@@ -87,7 +91,7 @@ def _table(
             "a CSV path or a list of mappings",
         )
     )
-    return yaml_file, []
+    return yaml_file, [], 1
 
 
 def _service(r: RowReader) -> ScheduledService:
@@ -206,17 +210,17 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
         )
     network, options = _network(doc.get("network"), path.parent, file, problems)
     srows: list[dict[str, Any]] = []
-    sfile = file
+    sfile, sfirst = file, 1
     if network is None or doc.get("services") is not None:
-        sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
-    ofile, orows = _table(doc.get("orders"), path.parent, file, "orders", problems)
+        sfile, srows, sfirst = _table(doc.get("services"), path.parent, file, "services", problems)
+    ofile, orows, ofirst = _table(doc.get("orders"), path.parent, file, "orders", problems)
     services = [
         (r, _service(r))
-        for r in (RowReader(sfile, i, row, problems) for i, row in enumerate(srows, 1))
+        for r in (RowReader(sfile, i, row, problems) for i, row in enumerate(srows, sfirst))
     ]
     orders = [
         (r, _order(r))
-        for r in (RowReader(ofile, i, row, problems) for i, row in enumerate(orows, 1))
+        for r in (RowReader(ofile, i, row, problems) for i, row in enumerate(orows, ofirst))
     ]
     if (srows or network is not None) and orows:
         nodes = frozenset(network.node_by_id) if network is not None else frozenset()
