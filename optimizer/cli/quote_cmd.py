@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from optimizer.quote.engine import Filters, Quoter, QuoteResult
 
 EXIT_INFEASIBLE = 3
+#: ``quote --batch --json`` summary (docs/schemas/quote-batch.schema.json).
+BATCH_FORMAT_VERSION = 1
 
 
 @click.command()
@@ -61,7 +63,18 @@ EXIT_INFEASIBLE = 3
     type=float,
     help="USD per day of P90 lead time for BEST_VALUE (default 1 % of value, ≥ 0.25).",
 )
-@click.option("--hide-dominated", is_flag=True, help="Show only Pareto-optimal options.")
+@click.option(
+    "--hide-dominated",
+    is_flag=True,
+    help="Show only Pareto-optimal options (within each group: ship-now, from-stock).",
+)
+@click.option(
+    "--lead",
+    type=click.Choice(["ship-now", "from-stock"]),
+    default="ship-now",
+    show_default=True,
+    help="Option group listed first (docs/quote.md).",
+)
 @click.option("--batch", type=click.Path(), help="Shipments CSV (one shipment per row).")
 @click.option("-o", "--output", type=click.Path(), help="Quotes CSV to write (with --batch).")
 @click.option(
@@ -140,7 +153,7 @@ def _filters(network: Network, opts: dict[str, Any]) -> Filters:
 def _single(
     quoter: Quoter, network: Network, opts: dict[str, Any], filters: Filters
 ) -> QuoteResult:
-    from optimizer.quote.report import render_table, result_json
+    from optimizer.quote.report import quote_json, render_table
     from optimizer.quote.shipment import parse_shipment
 
     raw = {
@@ -167,11 +180,11 @@ def _single(
         shipment,
         filters=filters,
         hide_dominated=bool(opts["hide_dominated"]),
-        detail=True,
         value_of_day_usd=vod if isinstance(vod, float) else None,
+        lead=str(opts["lead"]),
     )
     if opts["as_json"]:
-        click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(quote_json(result), indent=2, ensure_ascii=False))
     else:
         click.echo(render_table(result))
     return result
@@ -236,6 +249,7 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
 
     write_csv_text(str(opts["output"]), texts())
     summary = {
+        "format_version": BATCH_FORMAT_VERSION,
         **stats,
         "rows": written,
         "output": str(opts["output"]),
