@@ -28,6 +28,10 @@ from optimizer.network.schema import SCHEMA_VERSION, TABLE_ORDER
 
 FORMATS = ("geojson", "gpkg", "csv")
 _GEO_TABLES = ("nodes", "lanes")
+#: ``network show --json`` and ``validate --json`` (docs/schemas/network-show.schema.json,
+#: docs/schemas/validate.schema.json).
+SHOW_FORMAT_VERSION = 1
+VALIDATE_FORMAT_VERSION = 1
 _PATH = click.Path(exists=False, path_type=Path)
 
 
@@ -56,6 +60,7 @@ def validate(path: Path, as_json: bool) -> None:
             click.echo(
                 json.dumps(
                     {
+                        "format_version": VALIDATE_FORMAT_VERSION,
                         "valid": False,
                         "problems": [_problem_json(p) for p in exc.problems],
                         "warnings": [_problem_json(p) for p in exc.warnings],
@@ -69,6 +74,7 @@ def validate(path: Path, as_json: bool) -> None:
         click.echo(
             json.dumps(
                 {
+                    "format_version": VALIDATE_FORMAT_VERSION,
                     "valid": True,
                     "name": network.name,
                     "schema_version": SCHEMA_VERSION,
@@ -156,6 +162,7 @@ def summarize(network: Network) -> dict[str, Any]:
         for _, row in sorted(per_mode.items())
     ]
     return {
+        "format_version": SHOW_FORMAT_VERSION,
         "name": network.name,
         "schema_version": SCHEMA_VERSION,
         "nodes": len(network.nodes),
