@@ -153,3 +153,37 @@ def test_pareto_writes_each_point_plan_and_json_shape(tmp_path: Path) -> None:
     assert not (out / "pareto" / "point_9").exists()
     printed = CliRunner().invoke(main, ["run", sc, "--pareto", "--json"])
     assert json.loads(printed.stdout) == data  # pareto.json has the shape of --json
+
+
+def test_a_sliver_that_a_capacity_needs_is_kept() -> None:
+    """Post can carry 995 of 1,000 orders (capacity 497.5 kg/week): the 0.5 % on express
+    stays, as folding it onto post would break the lane's capacity."""
+    import dataclasses
+    import datetime as dt
+
+    from optimizer.network.reader import read_network
+    from optimizer.scenario.records import Demand, Pattern, Scenario, SolverOptions
+    from optimizer.solve.optimize import optimize
+
+    tiny = read_network(TINY)
+    capped = dataclasses.replace(
+        tiny,
+        lanes=tuple(
+            dataclasses.replace(x, capacity_kg_per_week=497.5) if x.id == "L_POST" else x
+            for x in tiny.lanes
+        ),
+    )
+    d = Demand("d", "O", "M", "apparel", 1000, 0.5, 0.003, 20.0, 30, patterns=(Pattern.DIRECT,))
+    sc = Scenario(
+        "t",
+        DATA / "x.yaml",
+        TINY,
+        dt.date(2026, 3, 1),
+        "USD",
+        (d,),
+        solver=SolverOptions(time_limit_s=20, relative_gap=0.0),
+    )
+    plan = optimize(sc, capped)
+    shares = sorted((a.lanes, round(a.orders, 6)) for a in plan.demands[0].allocations)
+    assert shares == [(("L_EXP",), 5.0), (("L_POST",), 995.0)]
+    assert not any("folded" in n for n in plan.notes)

@@ -15,6 +15,7 @@ import dataclasses
 import math
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.costing import leadtime as lt
@@ -250,7 +251,7 @@ def extract(
     flows = [float(x[v]) for v in model.flow_var]
     containers = {lane: round(float(x[v])) for lane, v in model.container_var.items()}
     folded, fold_notes = fold_small_splits(model, flows, demands=scenario.demands)
-    if fold_notes and _fits(network, model, folded, containers):
+    if fold_notes and _feasible(model, x, folded):
         flows = folded
         base["notes"] = (*cands.notes, *fold_notes)
     lane_uses, container_alloc = _lane_uses(network, model, flows, containers)
@@ -332,9 +333,10 @@ def _lane_uses(
 
 
 #: Reporting rule for tiny splits: an allocation carrying less than this share of its
-#: demand is folded into the demand's largest allocation (docs/outputs.md). Solved to
-#: a relative gap, the MIP may leave a sliver (0.1 % of a demand, a fraction of an order
-#: a week) on a second route; no planner ships that.
+#: demand is folded into the demand's largest allocation when the result still meets
+#: every row of the MIP (docs/outputs.md). Solved to a relative gap, the MIP may leave a
+#: sliver (0.1 % of a demand, a fraction of an order a week) on a second route; no
+#: planner ships that.
 MIN_SHARE = 0.01
 
 
@@ -369,12 +371,18 @@ def fold_small_splits(
     return out, tuple(notes)
 
 
-def _fits(
-    network: Network, model: fm.FlowModel, flows: list[float], containers: dict[str, int]
-) -> bool:
-    """True if ``flows`` keep every lane within its containers and weekly capacity."""
-    uses, _ = _lane_uses(network, model, flows, containers)
-    return all(u.utilization is None or u.utilization <= 1.0 + 1e-9 for u in uses)
+def _feasible(model: fm.FlowModel, values: Iterable[float], flows: list[float]) -> bool:
+    """True if the solution with ``flows`` in place of its flow values meets every row of the
+    MIP (capacities, containers, throughput, clearance, storage, a Pareto time cap)."""
+    x = [float(v) for v in values]
+    for i, var in enumerate(model.flow_var):
+        x[var] = flows[i]
+    for index, coef, lo, hi in model.mip.rows:
+        activity = sum(c * x[j] for j, c in zip(index, coef, strict=True))
+        tol = 1e-6 * max(1.0, abs(activity))
+        if activity < lo - tol or activity > hi + tol:
+            return False
+    return True
 
 
 def _stock_position(
