@@ -57,36 +57,12 @@ def validate(path: Path, as_json: bool) -> None:
         network, warnings = load_network(path)
     except InputError as exc:
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "format_version": VALIDATE_FORMAT_VERSION,
-                        "valid": False,
-                        "problems": [_problem_json(p) for p in exc.problems],
-                        "warnings": [_problem_json(p) for p in exc.warnings],
-                    },
-                    indent=2,
-                )
-            )
+            document = validation_dict(None, exc.problems, exc.warnings)
+            click.echo(json.dumps(document, indent=2))
         raise
     modes = len({lane.mode for lane in network.lanes})
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "format_version": VALIDATE_FORMAT_VERSION,
-                    "valid": True,
-                    "name": network.name,
-                    "schema_version": SCHEMA_VERSION,
-                    "nodes": len(network.nodes),
-                    "lanes": len(network.lanes),
-                    "modes": modes,
-                    "problems": [],
-                    "warnings": [_problem_json(p) for p in warnings],
-                },
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(validation_dict(network, [], warnings), indent=2))
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if not as_json:
@@ -95,6 +71,29 @@ def validate(path: Path, as_json: bool) -> None:
             f"{modes} modes; 0 problems, {len(warnings)} "
             f"warning{'s' if len(warnings) != 1 else ''}"
         )
+
+
+def validation_dict(
+    network: Network | None, problems: list[Problem], warnings: list[Problem]
+) -> dict[str, Any]:
+    """``validate --json``: the verdict, every problem and warning (schema
+    docs/schemas/validate.schema.json). ``network`` is None when it could not be read."""
+    document: dict[str, Any] = {
+        "format_version": VALIDATE_FORMAT_VERSION,
+        "valid": network is not None and not problems,
+    }
+    if network is not None:
+        document |= {
+            "name": network.name,
+            "schema_version": SCHEMA_VERSION,
+            "nodes": len(network.nodes),
+            "lanes": len(network.lanes),
+            "modes": len({lane.mode for lane in network.lanes}),
+        }
+    return document | {
+        "problems": [_problem_json(p) for p in problems],
+        "warnings": [_problem_json(p) for p in warnings],
+    }
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from optimizer.quote.engine import Filters, Quoter, QuoteResult
 
 EXIT_INFEASIBLE = 3
-#: ``quote --batch --json`` summary (docs/schemas/quote-batch.schema.json).
-BATCH_FORMAT_VERSION = 1
 
 
 @click.command()
@@ -211,7 +209,7 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
     from tqdm import tqdm
 
     from optimizer.cpus import usable_cpus
-    from optimizer.quote.batch import quote_csv, read_shipments, write_csv_text
+    from optimizer.quote.batch import batch_summary, quote_csv, read_shipments, write_csv_text
 
     if not opts["output"]:
         raise InputError(
@@ -248,13 +246,13 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
                 yield text
 
     write_csv_text(str(opts["output"]), texts())
-    summary = {
-        "format_version": BATCH_FORMAT_VERSION,
-        **stats,
-        "rows": written,
-        "output": str(opts["output"]),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    summary = batch_summary(
+        shipments=stats["shipments"],
+        without_option=stats["without_option"],
+        rows=written,
+        output=str(opts["output"]),
+        seconds=time.perf_counter() - started,
+    )
     if opts["as_json"]:
         click.echo(json.dumps(summary))
     else:
