@@ -12,6 +12,7 @@ from costing_fixtures import make_network
 from optimizer.cli.main import main
 from optimizer.quote import Filters, Quoter, parse_shipment
 from optimizer.quote.batch import quote_frame
+from optimizer.scenario.records import Pattern
 
 NET = make_network()
 QUOTER = Quoter(NET)
@@ -99,6 +100,18 @@ def test_ship_now_and_from_stock_are_separate_groups():
             "from-stock",
             "ship-now",
         ]
+    # the replenishment lead time is the bulk leg's own distribution (shared prefixes or not)
+    from optimizer.quote.options import route_facts
+    from optimizer.routes.candidates import candidate_routes
+
+    routes = {
+        r.key: r
+        for p in (Pattern.BONDED, Pattern.OVERSEAS)
+        for r in candidate_routes(NET, "SZ_WH", "US_MKT", p, max_legs=QUOTER.max_legs)
+    }
+    for o in result.group("from-stock"):
+        facts = route_facts(NET, routes[o.route], "US_MKT")
+        assert (o.bulk_p50_days, o.bulk_p90_days) == (facts.bulk_p50, facts.bulk_p90)
     stock_first = QUOTER.quote(ship(), lead="from-stock")
     assert stock_first.options[0].group == "from-stock"
     assert {o.route for o in stock_first.options} == {o.route for o in result.options}

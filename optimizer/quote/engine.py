@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.costing import leadtime as lt
 from optimizer.network.records import Lane, Mode, Network
 from optimizer.quote.corridor import Array, Corridor, build_corridor
 from optimizer.quote.labels import EPS, Point, SearchSpace, label_front, nondominated
@@ -22,14 +23,13 @@ from optimizer.quote.options import (
     GROUPS,
     SHIP_NOW,
     Option,
-    RouteFacts,
     build_option,
     group_of,
-    route_facts,
 )
 from optimizer.quote.pricing import HOLDING_RATE_PER_YEAR, STOCK_DAYS, ShipmentPricer
 from optimizer.quote.shipment import Shipment
-from optimizer.routes.candidates import candidate_routes
+from optimizer.routes.candidates import Route, candidate_routes
+from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Pattern
 
 #: How a quote finds its Pareto front: label-setting search, or the priced route table.
@@ -88,7 +88,8 @@ class Quoter:
     _corridors: dict[tuple[str, str, Pattern, Filters], Corridor | None] = field(
         default_factory=dict
     )
-    _times: dict[str, RouteFacts] = field(default_factory=dict)
+    _bulk: dict[str, lt.LeadTime] = field(default_factory=dict)  # route key -> bulk leg
+    _bulk_prefix: dict[tuple[lt.LeadTime, ...], lt.LeadTime] = field(default_factory=dict)
 
     def quote(
         self,
@@ -188,11 +189,27 @@ class Quoter:
     ) -> Option:
         route, times = corridor.routes[i], corridor.times[i]
         if route.pattern.uses_stock:
-            full = self._times.get(route.key)
-            if full is None:
-                full = self._times[route.key] = route_facts(pricer.network, route, corridor.market)
-            times = replace(times, bulk=full.bulk, bulk_p50=full.bulk_p50, bulk_p90=full.bulk_p90)
+            bulk = self._bulk_time(pricer.network, route)
+            times = replace(times, bulk=bulk, bulk_p50=bulk.p50, bulk_p90=bulk.p90)
         return build_option(pricer, corridor, i, times, pareto=pareto, variants=variants)
+
+    def _bulk_time(self, network: Network, route: Route) -> lt.LeadTime:
+        """The bulk leg's lead-time distribution (the parts of :func:`route_timing`, summed as
+        :func:`~optimizer.costing.leadtime.total` does), sharing convolved prefixes: routes
+        out of one origin share their first legs, so a batch convolves each prefix once."""
+        found = self._bulk.get(route.key)
+        if found is not None:
+            return found
+        parts = route_timing(network, route).bulk_parts
+        k = len(parts)
+        while k > 0 and parts[:k] not in self._bulk_prefix:
+            k -= 1
+        dist = self._bulk_prefix[parts[:k]] if k else lt.total(())
+        for j in range(k, len(parts)):
+            dist = dist + parts[j]
+            self._bulk_prefix[parts[: j + 1]] = dist
+        self._bulk[route.key] = dist
+        return dist
 
     def _network(self, filters: Filters) -> Network:
         net = self._nets.get(filters)
