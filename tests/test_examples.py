@@ -6,7 +6,8 @@ edited example is picked up on the next run:
 * ``--help``: every command and subcommand reachable from the ``xborder`` click
   group (``list_commands``, so commands added to ``_COMMANDS`` are included), the
   lines after ``Examples:`` in its help text or epilog, up to the first blank line;
-* README.md and docs/*.md: every fenced code block. Shell lines (``\\``
+* README.md, docs/*.md and every other markdown file of the repository: every fenced
+  code block. Shell lines (``\\``
   continuations joined, ``# comments`` dropped, ``a && b`` split) that start with
   ``xborder``; ``run:`` steps of a GitHub workflow in a YAML block; a YAML block that
   is a whole scenario (``plan_date`` and ``demands``) is written to ``scenarios/`` and
@@ -47,8 +48,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 TIME_LIMIT_S = 5.0
 MAX_TRIALS = 20
-#: Commands whose examples solve or simulate (seconds each): marked slow.
-SLOW_COMMANDS = frozenset({"run", "simulate", "bench", "route", "sweep", "compare"})
+#: Commands whose examples solve, simulate or draw a world map (seconds each): marked slow.
+SLOW_COMMANDS = frozenset({"run", "simulate", "bench", "route", "sweep", "compare", "network map"})
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def collect() -> list[Example]:
         if commands:
             runnable, synopses = split(commands)
             examples.append(Example(" ".join(path) + " --help", tuple(runnable), tuple(synopses)))
-    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+    for doc in markdown_files():
         name = doc.relative_to(REPO).as_posix()
         for k, (lang, body) in enumerate(code_blocks(doc.read_text(encoding="utf-8")), 1):
             source = f"{name} block {k}"
@@ -147,6 +148,15 @@ def collect() -> list[Example]:
                 runnable, synopses = split(commands)
                 examples.append(Example(source, tuple(runnable), tuple(synopses)))
     return examples
+
+
+def markdown_files() -> list[Path]:
+    """README.md, docs/ and every other markdown file of the repository (not .venv/, .git/)."""
+    return sorted(
+        p
+        for p in REPO.rglob("*.md")
+        if not any(part.startswith(".") for part in p.relative_to(REPO).parts)
+    )
 
 
 def yaml_examples(source: str, stem: str, k: int, body: str) -> list[Example]:
@@ -204,7 +214,10 @@ EXAMPLES = collect()
 
 
 def is_slow(example: Example) -> bool:
-    return any(argv and argv[0] in SLOW_COMMANDS for argv in example.commands)
+    return any(
+        argv and (argv[0] in SLOW_COMMANDS or " ".join(argv[:2]) in SLOW_COMMANDS)
+        for argv in example.commands
+    )
 
 
 def params(*, runnable: bool = False) -> list[object]:
