@@ -155,8 +155,12 @@ def test_quote_outputs(tmp_path: Path) -> None:
 
 def test_simulate_output(tmp_path: Path) -> None:
     sc = tiny_scenario(tmp_path)
-    doc = json.loads(cli("simulate", str(sc), "--trials", "3", "--seed", "1", "--json"))
+    out = tmp_path / "sim"
+    doc = json.loads(
+        cli("simulate", str(sc), "--trials", "3", "--seed", "1", "--json", "-o", str(out))
+    )
     check(doc, "simulate.schema.json")
+    check(json.loads((out / "simulation.json").read_text()), "simulate.schema.json")
 
 
 def test_route_outputs(tmp_path: Path) -> None:
