@@ -157,11 +157,9 @@ def render_table(result: QuoteResult) -> str:
     for i, o in enumerate(result.options, 1):
         if o.group != group:
             group = o.group
-            lines += (
-                ["", *_GROUP_HEAD[group].splitlines()]
-                if i > 1
-                else [*_GROUP_HEAD[group].splitlines()]
-            ) + [cols + "pattern / modes / tags (within the group)"]
+            gap = [""] if i > 1 else []
+            lines += [*gap, *_GROUP_HEAD[group].splitlines()]
+            lines.append(cols + "pattern / modes / tags (within the group)")
         star = "*" if o.pareto else ""
         lines.append(
             f"{i:>3} {o.landed_usd:>11,.2f} {o.p50_days:>6.1f} {o.p90_days:>6.1f} "
