@@ -24,7 +24,9 @@ Rules for running them (documented in README.md, "Development"):
   :data:`TIME_LIMIT_S` seconds (appended where the command takes it), ``--trials`` capped
   at :data:`MAX_TRIALS`;
 * exit 0 is expected, or 4 when the example sets a CI gate (``--fail-under/--fail-over``:
-  a gate may fail on shortened runs). Never 1, 2 or 3.
+  a gate may fail on shortened runs). Never 1, 2 or 3;
+* a server (``xborder serve``, which runs until stopped) is parsed, not run: click checks
+  every option, type and path of the example (:data:`SERVERS`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 TIME_LIMIT_S = 5.0
 MAX_TRIALS = 20
+#: Commands that serve until stopped: their examples are parsed (every option, type and
+#: path checked by click), not run.
+SERVERS = frozenset({"serve"})
 #: Commands whose examples solve, simulate or draw a world map (seconds each): marked slow.
 SLOW_COMMANDS = frozenset({"run", "simulate", "bench", "route", "sweep", "compare", "network map"})
 
@@ -213,6 +218,18 @@ def command_of(argv: tuple[str, ...]) -> click.Command | None:
 EXAMPLES = collect()
 
 
+def parse_only(args: list[str]) -> None:
+    """Parse ``args`` as click would (every option, type and path check) without running."""
+    cmd: click.Command = main
+    depth = 0
+    while isinstance(cmd, click.Group) and depth < len(args):
+        sub = cmd.get_command(click.Context(cmd), args[depth])
+        if sub is None:
+            break
+        cmd, depth = sub, depth + 1
+    cmd.make_context(" ".join(["xborder", *args[:depth]]), list(args[depth:]))
+
+
 def is_slow(example: Example) -> bool:
     return any(
         argv and (argv[0] in SLOW_COMMANDS or " ".join(argv[:2]) in SLOW_COMMANDS)
@@ -276,6 +293,9 @@ def test_example_runs(example: Example, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(root)
     for argv in example.commands:
         args = shortened(argv)
+        if argv and argv[0] in SERVERS:
+            parse_only(args)
+            continue
         result = CliRunner().invoke(main, args, catch_exceptions=False)
         gate = any(w in ("--fail-under", "--fail-over") for w in args)
         allowed = {0, 4} if gate else {0}
