@@ -16,8 +16,9 @@ edited example is picked up on the next run:
 Rules for running them (documented in README.md, "Development"):
 
 * each source (one help text, one code block) runs in order in a fresh temporary copy of
-  ``networks/`` and ``scenarios/`` (cwd = that copy), so ``-o out/`` writes there; the
-  ``shared/`` folder beside the repository is linked beside the copy, as in CI;
+  the repository's files (all but the package and hidden folders; cwd = that copy), so
+  ``-o out/`` writes there; the ``shared/`` folder beside the repository is linked beside
+  the copy, as in CI;
 * ``[...]`` optional parts are dropped; a line that still has a placeholder in capitals
   (``SCENARIO``, ``DIR``, ``N``) is a synopsis: its command and options must exist;
 * shortened so that the suite stays fast, never skipped: ``--time-limit`` capped at
@@ -218,6 +219,23 @@ def command_of(argv: tuple[str, ...]) -> click.Command | None:
 EXAMPLES = collect()
 
 
+#: Not copied for the examples: the package (installed) and what is not the user's data.
+NOT_COPIED = ("optimizer", "*.egg-info", "__pycache__", ".*", "out", "build", "dist")
+
+
+def copy_repository(root: Path) -> None:
+    """The repository's data, docs, scenarios, networks, benchmarks and tests into ``root``."""
+    skip = shutil.ignore_patterns(*NOT_COPIED)
+    root.mkdir(parents=True)
+    for child in sorted(REPO.iterdir()):
+        if skip(str(REPO), [child.name]):
+            continue
+        if child.is_dir():
+            shutil.copytree(child, root / child.name, ignore=skip)
+        else:
+            shutil.copy2(child, root / child.name)
+
+
 def parse_only(args: list[str]) -> None:
     """Parse ``args`` as click would (every option, type and path check) without running."""
     cmd: click.Command = main
@@ -281,8 +299,7 @@ def test_synopsis_names_real_options(example: Example) -> None:
 @pytest.mark.parametrize("example", params(runnable=True))
 def test_example_runs(example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "work" / "repo"
-    for folder in ("networks", "scenarios"):
-        shutil.copytree(REPO / folder, root / folder)
+    copy_repository(root)
     needs_shared = any("../shared/" in w for argv in example.commands for w in argv)
     if needs_shared:
         if not SHARED.is_dir():
