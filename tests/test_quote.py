@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -11,6 +12,7 @@ from costing_fixtures import make_network
 from optimizer.cli.main import main
 from optimizer.quote import Filters, Quoter, parse_shipment
 from optimizer.quote.batch import quote_frame
+from optimizer.scenario.records import Pattern
 
 NET = make_network()
 QUOTER = Quoter(NET)
@@ -60,23 +62,72 @@ def test_parcel_to_us_priced_by_hand():
 
 def test_tags_and_pareto_flags():
     result = QUOTER.quote(ship())
-    tags = {t: o.route for o in result.options for t in o.tags}
-    assert tags["CHEAPEST"] == result.options[0].route
-    fastest = min(result.options, key=lambda o: o.p90_days)
-    assert tags["FASTEST"] == fastest.route
-    assert all(
-        o.landed_usd <= p.landed_usd
-        for o, p in zip(result.options, result.options[1:], strict=False)
-    )
-    for o in result.options:
-        beaten = any(
-            p.landed_usd < o.landed_usd - 1e-6 and p.p90_days < o.p90_days - 1e-6
-            for p in result.options
-        )
-        assert not (o.pareto and beaten)
-    assert next(o for o in result.options if "BEST_VALUE" in o.tags).pareto
+    for group in ("ship-now", "from-stock"):
+        options = result.group(group)
+        assert options, group
+        tags = {t: o.route for o in options for t in o.tags}
+        assert tags["CHEAPEST"] == options[0].route
+        fastest = min(options, key=lambda o: o.p90_days)
+        assert tags["FASTEST"] == fastest.route
+        assert all(o.landed_usd <= p.landed_usd for o, p in itertools.pairwise(options))
+        for o in options:
+            beaten = any(
+                p.landed_usd < o.landed_usd - 1e-6 and p.p90_days < o.p90_days - 1e-6
+                for p in options
+            )
+            assert not (o.pareto and beaten)
+        assert next(o for o in options if "BEST_VALUE" in o.tags).pareto
     hidden = QUOTER.quote(ship(), hide_dominated=True)
     assert {o.route for o in hidden.options} == {o.route for o in result.options if o.pareto}
+
+
+def test_ship_now_and_from_stock_are_separate_groups():
+    """Stock options start at the shelf: they are tagged and compared among themselves,
+    listed after the ship-now options by default, and say what the stock takes."""
+    result = QUOTER.quote(ship())
+    groups = [o.group for o in result.options]
+    assert groups == sorted(groups, key=["ship-now", "from-stock"].index)  # ship-now leads
+    assert {o.group for o in result.options} == {"ship-now", "from-stock"}
+    for o in result.options:
+        assert o.group == ("from-stock" if o.pattern.uses_stock else "ship-now")
+        assert (o.bulk_p90_days is not None) == (o.group == "from-stock")  # without detail=
+        if o.group == "from-stock":
+            assert o.bulk_p50_days is not None and o.bulk_p90_days > o.p90_days
+            assert o.stock_usd > 0
+    # each group has its own CHEAPEST / FASTEST / BEST_VALUE, exactly once
+    for tag in ("CHEAPEST", "FASTEST", "BEST_VALUE"):
+        assert sorted(o.group for o in result.options if tag in o.tags) == [
+            "from-stock",
+            "ship-now",
+        ]
+    # the replenishment lead time is the bulk leg's own distribution (shared prefixes or not)
+    from optimizer.quote.options import route_facts
+    from optimizer.routes.candidates import candidate_routes
+
+    routes = {
+        r.key: r
+        for p in (Pattern.BONDED, Pattern.OVERSEAS)
+        for r in candidate_routes(NET, "SZ_WH", "US_MKT", p, max_legs=QUOTER.max_legs)
+    }
+    for o in result.group("from-stock"):
+        facts = route_facts(NET, routes[o.route], "US_MKT")
+        assert (o.bulk_p50_days, o.bulk_p90_days) == (facts.bulk_p50, facts.bulk_p90)
+    stock_first = QUOTER.quote(ship(), lead="from-stock")
+    assert stock_first.options[0].group == "from-stock"
+    assert {o.route for o in stock_first.options} == {o.route for o in result.options}
+
+
+def test_hide_dominated_keeps_the_fastest_ship_now_option():
+    """A cheap, 'fast' from-stock option must not hide express (which ships today)."""
+    full = QUOTER.quote(ship())
+    hidden = QUOTER.quote(ship(), hide_dominated=True)
+    ship_now = full.group("ship-now")
+    fastest = min(ship_now, key=lambda o: (o.p90_days, o.landed_usd))
+    cheapest_stock = full.group("from-stock")[0]
+    assert cheapest_stock.landed_usd < fastest.landed_usd  # the stock option would dominate it
+    assert cheapest_stock.p90_days < fastest.p90_days
+    assert fastest.route in {o.route for o in hidden.group("ship-now")}
+    assert "FASTEST" in next(o for o in hidden.options if o.route == fastest.route).tags
 
 
 def test_us_before_and_after_2025_08_29():
@@ -213,6 +264,13 @@ def test_cli_table_and_json(cli):
     out = cli(*BASE, "--json")
     data = json.loads(out.output)
     assert data["options"][0]["tags"] and data["options"][0]["legs"][0]["chargeable_kg"] > 0
+    assert data["format_version"] == 1 and data["lead"] == "ship-now"
+    groups = [o["group"] for o in data["options"]]
+    assert groups[0] == "ship-now" and set(groups) == {"ship-now", "from-stock"}
+    assert "Ship now: door to door" in table.output and "From stock: only if stock" in table.output
+    assert table.output.index("Ship now") < table.output.index("From stock")
+    lead = json.loads(cli(*BASE, "--json", "--lead", "from-stock").output)
+    assert lead["options"][0]["group"] == "from-stock"
 
 
 @pytest.mark.parametrize(
@@ -251,7 +309,7 @@ def test_cli_batch(cli, tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.strip().splitlines()[-1])
     assert summary["shipments"] == 2 and summary["rows"] > 2
-    assert out.read_text().startswith("shipment,option,pattern")
+    assert out.read_text().startswith("shipment,option,group,pattern")
 
 
 def test_cli_batch_reports_every_bad_row(cli, tmp_path):

@@ -125,6 +125,11 @@ def mcnd(
         sys.exit(EXIT_NO_RESULT)
 
 
+#: ``bench mcnd --json`` (docs/schemas/bench-mcnd.schema.json); a measurement, so it has
+#: its time (``seconds``).
+BENCH_FORMAT_VERSION = 1
+
+
 def _report(result: McndResult, n_arcs: int, n_commodities: int, n_nodes: int) -> dict[str, Any]:
     """The result as a flat JSON-ready dict, with the known value when we ship one."""
     known = known_values().get(result.name)
@@ -132,6 +137,7 @@ def _report(result: McndResult, n_arcs: int, n_commodities: int, n_nodes: int) -
     if known is not None and known.value is not None and result.objective is not None:
         diff = result.objective - known.value
     return {
+        "format_version": BENCH_FORMAT_VERSION,
         "instance": result.name,
         "nodes": n_nodes,
         "arcs": n_arcs,

@@ -23,6 +23,10 @@ from optimizer.network.records import Network
 from optimizer.network.schema import SCHEMA_VERSION
 from optimizer.network.writer import FORMATS, check_output, export_network
 
+#: ``network show --json`` and ``validate --json`` (docs/schemas/network-show.schema.json,
+#: docs/schemas/validate.schema.json).
+SHOW_FORMAT_VERSION = 1
+VALIDATE_FORMAT_VERSION = 1
 _PATH = click.Path(exists=False, path_type=Path)
 
 
@@ -41,40 +45,19 @@ def validate(path: Path, as_json: bool) -> None:
     Examples:
       xborder validate networks/global
       xborder validate networks/global --json
+      xborder network export networks/global --format gpkg my_network.gpkg
       xborder validate my_network.gpkg
     """
     try:
         network, warnings = load_network(path)
     except InputError as exc:
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "valid": False,
-                        "problems": [_problem_json(p) for p in exc.problems],
-                        "warnings": [_problem_json(p) for p in exc.warnings],
-                    },
-                    indent=2,
-                )
-            )
+            document = validation_dict(None, exc.problems, exc.warnings)
+            click.echo(json.dumps(document, indent=2))
         raise
     modes = len({lane.mode for lane in network.lanes})
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "valid": True,
-                    "name": network.name,
-                    "schema_version": SCHEMA_VERSION,
-                    "nodes": len(network.nodes),
-                    "lanes": len(network.lanes),
-                    "modes": modes,
-                    "problems": [],
-                    "warnings": [_problem_json(p) for p in warnings],
-                },
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(validation_dict(network, [], warnings), indent=2))
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if not as_json:
@@ -83,6 +66,29 @@ def validate(path: Path, as_json: bool) -> None:
             f"{modes} modes; 0 problems, {len(warnings)} "
             f"warning{'s' if len(warnings) != 1 else ''}"
         )
+
+
+def validation_dict(
+    network: Network | None, problems: list[Problem], warnings: list[Problem]
+) -> dict[str, Any]:
+    """``validate --json``: the verdict, every problem and warning (schema
+    docs/schemas/validate.schema.json). ``network`` is None when it could not be read."""
+    document: dict[str, Any] = {
+        "format_version": VALIDATE_FORMAT_VERSION,
+        "valid": network is not None and not problems,
+    }
+    if network is not None:
+        document |= {
+            "name": network.name,
+            "schema_version": SCHEMA_VERSION,
+            "nodes": len(network.nodes),
+            "lanes": len(network.lanes),
+            "modes": len({lane.mode for lane in network.lanes}),
+        }
+    return document | {
+        "problems": [_problem_json(p) for p in problems],
+        "warnings": [_problem_json(p) for p in warnings],
+    }
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
@@ -150,6 +156,7 @@ def summarize(network: Network) -> dict[str, Any]:
         for _, row in sorted(per_mode.items())
     ]
     return {
+        "format_version": SHOW_FORMAT_VERSION,
         "name": network.name,
         "schema_version": SCHEMA_VERSION,
         "nodes": len(network.nodes),

@@ -68,7 +68,18 @@ _LIMITS = (
     type=float,
     help="USD per day of P90 lead time for BEST_VALUE (default 1 % of value, ≥ 0.25).",
 )
-@click.option("--hide-dominated", is_flag=True, help="Show only Pareto-optimal options.")
+@click.option(
+    "--hide-dominated",
+    is_flag=True,
+    help="Show only Pareto-optimal options (within each group: ship-now, from-stock).",
+)
+@click.option(
+    "--lead",
+    type=click.Choice(["ship-now", "from-stock"]),
+    default="ship-now",
+    show_default=True,
+    help="Option group listed first (docs/quote.md).",
+)
 @click.option("--batch", type=click.Path(), help="Shipments CSV (one shipment per row).")
 @click.option("-o", "--output", type=click.Path(), help="Quotes CSV to write (with --batch).")
 @click.option(
@@ -82,9 +93,10 @@ def quote(network_path: str, **opts: Any) -> None:
 
     \b
     Examples:
-      xborder quote --network networks/global --from CN_SZX_WH --to US_CHI \\
-          --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel
-      xborder quote --network networks/global --batch shipments.csv -o quotes.csv
+      xborder quote --network networks/global --from CN_SZX_ORIGIN --to M_US_EAST \\
+          --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel \\
+          --ship-date 2026-03-01
+      xborder quote --network networks/global --batch scenarios/shipments.csv -o quotes.csv
     """
     from optimizer.network.reader import read_network
     from optimizer.quote.engine import Quoter
@@ -141,7 +153,7 @@ def _filters(network: Network, opts: dict[str, Any]) -> Filters:
 def _single(
     quoter: Quoter, network: Network, opts: dict[str, Any], filters: Filters
 ) -> QuoteResult:
-    from optimizer.quote.report import render_table, result_json
+    from optimizer.quote.report import quote_json, render_table
     from optimizer.quote.shipment import parse_shipment
 
     raw = {
@@ -168,11 +180,11 @@ def _single(
         shipment,
         filters=filters,
         hide_dominated=bool(opts["hide_dominated"]),
-        detail=True,
         value_of_day_usd=vod if isinstance(vod, float) else None,
+        lead=str(opts["lead"]),
     )
     if opts["as_json"]:
-        click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(quote_json(result), indent=2, ensure_ascii=False))
     else:
         click.echo(render_table(result))
     return result
@@ -199,7 +211,7 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
     from tqdm import tqdm
 
     from optimizer.cpus import usable_cpus
-    from optimizer.quote.batch import quote_csv, read_shipments, write_csv_text
+    from optimizer.quote.batch import batch_summary, quote_csv, read_shipments, write_csv_text
 
     if not opts["output"]:
         raise InputError(
@@ -239,12 +251,13 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
                 yield text
 
     write_csv_text(str(opts["output"]), texts())
-    summary = {
-        **stats,
-        "rows": written,
-        "output": str(opts["output"]),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    summary = batch_summary(
+        shipments=stats["shipments"],
+        without_option=stats["without_option"],
+        rows=written,
+        output=str(opts["output"]),
+        seconds=time.perf_counter() - started,
+    )
     if opts["as_json"]:
         click.echo(json.dumps(summary))
     else:

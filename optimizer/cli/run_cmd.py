@@ -82,7 +82,7 @@ def run(
         solver = dataclasses.replace(solver, seed=seed)
     sc = dataclasses.replace(sc, solver=solver)
     if pareto:
-        _run_pareto(sc, network, points, out_dir, as_json)
+        _run_pareto(sc, network, points, out_dir, as_json, map_png=not no_map)
         return
     _progress(
         talk,
@@ -104,28 +104,46 @@ def run(
         sys.exit(EXIT_INFEASIBLE)
 
 
-def _run_pareto(
-    sc: Scenario, network: Network, points: int, out_dir: Path | None, as_json: bool
-) -> None:
-    from optimizer.io.atomic import write_text
-    from optimizer.solve.pareto import pareto_front, pareto_png, pareto_table
+def _drop_stale_points(out_dir: Path, kept: int) -> None:
+    """Remove point folders an earlier, longer front left behind (pareto/point_K, K > kept)."""
+    import re
+    import shutil
 
-    _progress(not as_json, f"Pareto front with {points} points ...")
+    for folder in (out_dir / "pareto").glob("point_*"):
+        m = re.fullmatch(r"point_(\d+)", folder.name)
+        if m and int(m.group(1)) > kept and folder.is_dir():
+            shutil.rmtree(folder)
+
+
+def _run_pareto(
+    sc: Scenario,
+    network: Network,
+    points: int,
+    out_dir: Path | None,
+    as_json: bool,
+    *,
+    map_png: bool,
+) -> None:
+    """Front, then (with ``-o``) pareto.json (the ``--json`` document), pareto.png and each
+    point's plan files in ``pareto/point_K/``."""
+    from optimizer.io.atomic import write_text
+    from optimizer.plan.writers import write_plan
+    from optimizer.solve.pareto import (
+        front_summary,
+        pareto_dict,
+        pareto_front,
+        pareto_png,
+        pareto_table,
+        point_dir,
+    )
+
+    _progress(not as_json, f"Pareto front on a grid of up to {points} points ...")
     front = pareto_front(sc, network, points=points)
     per_usd = network.from_usd(1.0, sc.currency)
-    rows = [
-        {
-            "mean_p90_days": p.mean_p90_days,
-            "cost_per_week": p.cost * per_usd,
-            "cost_per_order": p.cost_per_order * per_usd,
-            "direct_share": p.direct_share,
-            "status": p.status,
-        }
-        for p in front
-    ]
+    document = json.dumps(pareto_dict(front, currency=sc.currency, per_usd=per_usd), indent=2)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        write_text(out_dir / "pareto.json", json.dumps(rows, indent=2) + "\n")
+        write_text(out_dir / "pareto.json", document + "\n")
         pareto_png(
             front,
             str(out_dir / "pareto.png"),
@@ -133,7 +151,12 @@ def _run_pareto(
             currency=sc.currency,
             title=f"{sc.name}: cost vs P90 lead time",
         )
+        for k, point in enumerate(front, 1):
+            write_plan(point.plan, network, out_dir / point_dir(k), map_png=map_png)
+        _drop_stale_points(out_dir, len(front))
+        _progress(not as_json, f"wrote {out_dir / 'pareto.json'} and {len(front)} plan folder(s)")
     if as_json:
-        click.echo(json.dumps({"currency": sc.currency, "points": rows}, indent=2))
+        click.echo(document)
     else:
+        click.echo(front_summary(front, points))
         click.echo(pareto_table(front, per_usd, sc.currency))

@@ -185,8 +185,12 @@ _ORDER = {f.name: f for f in ORDER_FIELDS}
 
 def _table(
     spec: Any, base: Path, yaml_file: str, key: str, problems: list[Problem]
-) -> tuple[str, list[dict[str, Any]]]:
-    """Rows of the ``services``/``orders`` section: a CSV path or an inline list."""
+) -> tuple[str, list[dict[str, Any]], int]:
+    """Rows of the ``services``/``orders`` section: a CSV path or an inline list.
+
+    The last item is the number of the first row as problems name it: its line in
+    a CSV file (the header is line 1, so 2), its position (1) in an inline list.
+    """
     if isinstance(spec, str):
         path = base / spec
         if not path.is_file():
@@ -200,17 +204,17 @@ def _table(
                     "a CSV path relative to the scenario file",
                 )
             )
-            return str(path), []
+            return str(path), [], 2
         try:
             with path.open(encoding="utf-8-sig", newline="") as fh:
-                return str(path), list(csv.DictReader(fh))
+                return str(path), list(csv.DictReader(fh)), 2
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             problems.append(
                 Problem(str(path), f"cannot read the table: {exc}", expected="a UTF-8 CSV file")
             )
-            return str(path), []
+            return str(path), [], 2
     if isinstance(spec, list) and all(isinstance(r, dict) for r in spec):
-        return f"{yaml_file} [{key}]", spec
+        return f"{yaml_file} [{key}]", spec, 1
     problems.append(
         Problem(
             yaml_file,
@@ -221,7 +225,7 @@ def _table(
             "a CSV path or a list of mappings",
         )
     )
-    return yaml_file, []
+    return yaml_file, [], 1
 
 
 def parse_service(r: Cells) -> ScheduledService:
@@ -345,17 +349,17 @@ def read_orders_scenario(path: str | Path) -> OrdersScenario:
         )
     network, options = _network(doc.get("network"), path.parent, file, problems)
     srows: list[dict[str, Any]] = []
-    sfile = file
+    sfile, sfirst = file, 1
     if network is None or doc.get("services") is not None:
-        sfile, srows = _table(doc.get("services"), path.parent, file, "services", problems)
-    ofile, orows = _table(doc.get("orders"), path.parent, file, "orders", problems)
+        sfile, srows, sfirst = _table(doc.get("services"), path.parent, file, "services", problems)
+    ofile, orows, ofirst = _table(doc.get("orders"), path.parent, file, "orders", problems)
     services = [
         (r, parse_service(r))
-        for r in (Cells(sfile, i, row, problems) for i, row in enumerate(srows, 1))
+        for r in (Cells(sfile, i, row, problems) for i, row in enumerate(srows, sfirst))
     ]
     orders = [
         (r, parse_order(r))
-        for r in (Cells(ofile, i, row, problems) for i, row in enumerate(orows, 1))
+        for r in (Cells(ofile, i, row, problems) for i, row in enumerate(orows, ofirst))
     ]
     if (srows or network is not None) and orows:
         nodes = frozenset(network.node_by_id) if network is not None else frozenset()

@@ -55,16 +55,25 @@ def order_dict(o: OrderPlan) -> dict[str, Any]:
     }
 
 
+#: 2: ``seconds`` moved to timings.json (plan.json is the same bytes for the same run).
+ROUTE_PLAN_FORMAT_VERSION = 2
+TIMINGS_FORMAT_VERSION = 1
+
+
 def plan_dict(plan: RoutePlan) -> dict[str, Any]:
-    """The whole plan as one JSON-ready object (what ``--json`` prints)."""
+    """The whole plan as one JSON-ready object (what ``--json`` prints, and plan.json).
+
+    Schema docs/schemas/route-plan.schema.json. The solve time is not in it (see
+    :func:`write_plan`'s timings.json), so identical runs give identical bytes.
+    """
     return {
+        "format_version": ROUTE_PLAN_FORMAT_VERSION,
         "scenario": plan.scenario,
         "status": str(plan.status),
         "backend": plan.backend,
         "objective": plan.objective,
         "bound": plan.bound,
         "gap": plan.gap,
-        "seconds": round(plan.seconds, 3),
         "model": {
             "variables": plan.variables,
             "rows": plan.rows,
@@ -182,12 +191,14 @@ def _legs_csv(plan: RoutePlan, fh: IO[str]) -> None:
 
 
 def write_plan(plan: RoutePlan, out_dir: str | Path, *, gantt: bool = True) -> list[Path]:
-    """Write ``plan.json``, ``orders.csv``, ``legs.csv`` and ``gantt.png``; return the paths."""
+    """Write ``plan.json``, ``timings.json``, ``orders.csv``, ``legs.csv`` and ``gantt.png``."""
     out = Path(out_dir)
-    paths = [out / "plan.json", out / "orders.csv", out / "legs.csv"]
+    paths = [out / "plan.json", out / "timings.json", out / "orders.csv", out / "legs.csv"]
     write_text(paths[0], json.dumps(plan_dict(plan), indent=2) + "\n")
-    write_with(paths[1], lambda fh: _orders_csv(plan, fh))
-    write_with(paths[2], lambda fh: _legs_csv(plan, fh))
+    timings = {"format_version": TIMINGS_FORMAT_VERSION, "solve_seconds": plan.seconds}
+    write_text(paths[1], json.dumps(timings, indent=2) + "\n")
+    write_with(paths[2], lambda fh: _orders_csv(plan, fh))
+    write_with(paths[3], lambda fh: _legs_csv(plan, fh))
     if gantt and plan.orders:
         from optimizer.orders.gantt import write_gantt  # matplotlib only when asked
 

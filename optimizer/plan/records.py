@@ -9,6 +9,35 @@ from optimizer.solve.settings import SolveStatus
 
 
 @dataclass(frozen=True, slots=True)
+class StockPosition:
+    """The stock a bonded or overseas-warehouse allocation presumes (per week of plan).
+
+    The customer lead time of such an allocation (``Allocation.p50_days``) starts
+    at the warehouse; this is what keeps the warehouse stocked: the bulk leg's
+    replenishment lead time and the stock it ties up, in orders (units) and in
+    declared value (USD).
+    """
+
+    bulk_p50_days: float  # replenishment lead time, origin to stock on shelf
+    bulk_p90_days: float
+    bulk_mean_days: float
+    replenishment_days: float  # interval between bulk shipments (scenario inventory)
+    pipeline_units: float  # orders in transit on the bulk leg
+    cycle_units: float  # half a replenishment on the shelf, on average
+    safety_units: float  # against demand and lead-time noise at the service level
+    unit_value_usd: float  # declared value of one order
+
+    def __post_init__(self) -> None:
+        values = (self.pipeline_units, self.cycle_units, self.safety_units, self.unit_value_usd)
+        if min(values) < 0 or self.bulk_p90_days < self.bulk_p50_days - 1e-9:
+            raise ValueError(f"inconsistent stock position: {self}")
+
+    @property
+    def units(self) -> float:
+        return self.pipeline_units + self.cycle_units + self.safety_units
+
+
+@dataclass(frozen=True, slots=True)
 class Allocation:
     """A share of one demand sent one way."""
 
@@ -25,6 +54,7 @@ class Allocation:
     cost_per_order: CostSplit  # freight includes this flow's share of containers
     co2e_kg_per_order: float
     customs: str
+    stock: StockPosition | None = None  # bonded / overseas-warehouse allocations only
 
 
 @dataclass(frozen=True, slots=True)

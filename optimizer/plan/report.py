@@ -53,12 +53,43 @@ def render(plan: Plan) -> str:
                 f"{d.unmet_orders / d.orders_per_week:>6.1%} {d.unmet_orders:>8,.0f}  "
                 + "; ".join(d.reasons)
             )
+    lines += stock_lines(plan)
     customs = sorted({a.customs for d in plan.demands for a in d.allocations if a.customs})
     if customs:
         lines += ["", "Customs treatment applied:"] + [f"  - {c}" for c in customs]
     if plan.notes:
         lines += ["", "Notes:"] + [f"  - {n}" for n in plan.notes]
     return "\n".join(lines)
+
+
+def stock_lines(plan: Plan) -> list[str]:
+    """What warehouse allocations presume: the bulk leg's lead time and the stock it ties up.
+
+    Their P50/P90 above start at the warehouse shelf; this is what it takes to keep
+    that shelf stocked (per week of plan; value at declared value).
+    """
+    m, cur = plan.per_usd, plan.currency
+    rows = [(d, a, a.stock) for d in plan.demands for a in d.allocations if a.stock is not None]
+    if not rows:
+        return []
+    head = (
+        f"{'demand':<22} {'stock node':<16} {'bulk P50':>8} {'bulk P90':>8} {'pipeline':>9} "
+        f"{'cycle':>8} {'safety':>8} {'units':>9} {'value ' + cur:>14}"
+    )
+    out = [
+        "",
+        "Stock the warehouse allocations presume (their P50/P90 above start at the shelf;",
+        "replenishment lead time = origin to shelf by the bulk leg, stock in orders):",
+        head,
+        "-" * len(head),
+    ]
+    for d, a, s in rows:
+        out.append(
+            f"{d.id[:22]:<22} {(a.stock_node or '')[:16]:<16} {s.bulk_p50_days:>8.1f} "
+            f"{s.bulk_p90_days:>8.1f} {s.pipeline_units:>9,.0f} {s.cycle_units:>8,.0f} "
+            f"{s.safety_units:>8,.0f} {s.units:>9,.0f} {s.units * s.unit_value_usd * m:>14,.2f}"
+        )
+    return out
 
 
 def _m(x: float | None, m: float) -> float | None:

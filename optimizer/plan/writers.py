@@ -1,7 +1,10 @@
-"""Plan outputs: plan.json, allocations.csv, lanes.csv, routes.geojson, map.png.
+"""Plan outputs: plan.json, timings.json, allocations.csv, lanes.csv, routes.geojson, map.png.
 
 Money is written in the scenario's currency (``plan.per_usd`` units per USD);
-every file is written atomically (temporary file + rename).
+every file is written atomically (temporary file + rename). plan.json (and
+``xborder run --json``) holds only what the inputs and seed decide, so identical
+runs give identical bytes; how long the solve took goes to timings.json
+(docs/outputs.md). Schema: docs/schemas/plan.schema.json.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from typing import IO, Any
 
 from optimizer.io.atomic import write_text, write_with
 from optimizer.network.records import Network
-from optimizer.plan.records import Plan
+from optimizer.plan.records import Plan, StockPosition
 
-PLAN_FORMAT_VERSION = 1
+#: 2: solve_seconds moved to timings.json; stock of warehouse allocations added.
+PLAN_FORMAT_VERSION = 2
+TIMINGS_FORMAT_VERSION = 1
 
 
 def _money(plan: Plan, usd: float | None) -> float | None:
@@ -66,6 +71,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
                     },
                     "co2e_kg_per_order": a.co2e_kg_per_order,
                     "customs": a.customs,
+                    "stock": stock_dict(a.stock, m),
                 }
             )
         demands.append(
@@ -90,7 +96,6 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "objective": _money(plan, plan.objective),
         "bound": _money(plan, plan.bound),
         "gap": plan.gap,
-        "solve_seconds": plan.solve_seconds,
         "candidates": plan.candidates,
         "totals": totals,
         "demands": demands,
@@ -111,8 +116,40 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def stock_dict(stock: StockPosition | None, per_usd: float) -> dict[str, Any] | None:
+    """The stock a warehouse allocation presumes: units (orders) and value (currency)."""
+    if stock is None:
+        return None
+    value = stock.unit_value_usd * per_usd
+    return {
+        "replenishment_lead_time_days": {
+            "p50": stock.bulk_p50_days,
+            "p90": stock.bulk_p90_days,
+            "mean": stock.bulk_mean_days,
+        },
+        "replenishment_interval_days": stock.replenishment_days,
+        "units": {
+            "pipeline": stock.pipeline_units,
+            "cycle": stock.cycle_units,
+            "safety": stock.safety_units,
+            "total": stock.units,
+        },
+        "value": {
+            "pipeline": stock.pipeline_units * value,
+            "cycle": stock.cycle_units * value,
+            "safety": stock.safety_units * value,
+            "total": stock.units * value,
+        },
+    }
+
+
 def plan_json(plan: Plan) -> str:
     return json.dumps(plan_dict(plan), indent=2, sort_keys=False) + "\n"
+
+
+def timings_dict(plan: Plan) -> dict[str, Any]:
+    """What varies from run to run (timings.json), kept out of plan.json."""
+    return {"format_version": TIMINGS_FORMAT_VERSION, "solve_seconds": plan.solve_seconds}
 
 
 ALLOCATION_COLUMNS = (
@@ -133,7 +170,28 @@ ALLOCATION_COLUMNS = (
     "cost_per_order",
     "co2e_kg_per_order",
     "customs",
+    "bulk_p50_days",
+    "bulk_p90_days",
+    "pipeline_stock_units",
+    "cycle_stock_units",
+    "safety_stock_units",
+    "pipeline_stock_value",
+    "cycle_stock_value",
+    "safety_stock_value",
 )
+
+
+def _stock_cells(stock: StockPosition | None, per_usd: float) -> list[str]:
+    if stock is None:
+        return [""] * 8
+    value = stock.unit_value_usd * per_usd
+    units = (stock.pipeline_units, stock.cycle_units, stock.safety_units)
+    return [
+        f"{stock.bulk_p50_days:.2f}",
+        f"{stock.bulk_p90_days:.2f}",
+        *(f"{u:.4f}" for u in units),
+        *(f"{u * value:.2f}" for u in units),
+    ]
 
 
 def _write_allocations(plan: Plan, fh: IO[str]) -> None:
@@ -162,6 +220,7 @@ def _write_allocations(plan: Plan, fh: IO[str]) -> None:
                     f"{c.total * m:.4f}",
                     f"{a.co2e_kg_per_order:.4f}",
                     a.customs,
+                    *_stock_cells(a.stock, m),
                 ]
             )
         if d.unmet_orders > 0:
@@ -184,6 +243,7 @@ def _write_allocations(plan: Plan, fh: IO[str]) -> None:
                     "",
                     "",
                     "; ".join(d.reasons),
+                    *_stock_cells(None, m),
                 ]
             )
 
@@ -254,11 +314,17 @@ def routes_geojson(plan: Plan, network: Network) -> dict[str, Any]:
 def write_plan(
     plan: Plan, network: Network, out_dir: str | Path, *, map_png: bool = True
 ) -> list[Path]:
-    """Write every plan file into ``out_dir``; return their paths."""
+    """Write every plan file into ``out_dir``; return their paths.
+
+    Without a map (``map_png`` False, or no lane used) a map.png left by an earlier
+    run is removed, so the folder never mixes this plan with an older picture.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "plan.json", out / "allocations.csv", out / "lanes.csv", out / "routes.geojson"]
     write_text(paths[0], plan_json(plan))
+    paths.append(out / "timings.json")
+    write_text(paths[-1], json.dumps(timings_dict(plan), indent=2) + "\n")
     write_with(paths[1], lambda fh: _write_allocations(plan, fh))
     write_with(paths[2], lambda fh: _write_lanes(plan, network, fh))
     write_text(paths[3], json.dumps(routes_geojson(plan, network)) + "\n")
@@ -277,4 +343,6 @@ def write_plan(
                 title=f"{plan.scenario}: chosen routes (width by weekly kg)",
             )
         )
+    else:
+        (out / "map.png").unlink(missing_ok=True)
     return paths

@@ -205,6 +205,24 @@ def quote_frame(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+#: ``quote --batch --json`` summary (docs/schemas/quote-batch.schema.json).
+BATCH_FORMAT_VERSION = 1
+
+
+def batch_summary(
+    *, shipments: int, without_option: int, rows: int, output: str, seconds: float
+) -> dict[str, Any]:
+    """What ``quote --batch --json`` prints: counts, the CSV written, the time it took."""
+    return {
+        "format_version": BATCH_FORMAT_VERSION,
+        "shipments": shipments,
+        "without_option": without_option,
+        "rows": rows,
+        "output": output,
+        "seconds": round(seconds, 3),
+    }
+
+
 def write_csv_text(path: str | Path, texts: Iterable[str]) -> None:
     """Write the header and then ``texts`` (rows already as CSV, see :func:`quote_csv`)."""
 

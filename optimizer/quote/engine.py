@@ -15,13 +15,15 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.costing import leadtime as lt
 from optimizer.network.records import Lane, Mode, Network
 from optimizer.quote.corridor import Array, Corridor, build_corridor, build_option
 from optimizer.quote.labels import EPS, Point, SearchSpace, label_front, nondominated
-from optimizer.quote.options import Option, RouteFacts, route_facts
+from optimizer.quote.options import GROUPS, SHIP_NOW, Option, group_of
 from optimizer.quote.pricing import STOCK_DAYS, ShipmentPricer
 from optimizer.quote.shipment import Shipment
-from optimizer.routes.candidates import candidate_routes
+from optimizer.routes.candidates import Route, candidate_routes
+from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, MAX_LEGS, Pattern
 
 #: How a quote finds its Pareto front: label-setting search, or the priced route table.
@@ -55,9 +57,14 @@ class Rejection:
 @dataclass(frozen=True, slots=True)
 class QuoteResult:
     shipment: Shipment
-    options: tuple[Option, ...]  # sorted by landed cost, then P90
+    options: tuple[Option, ...]  # the lead group first, then the other; each by landed, P90
     rejections: tuple[Rejection, ...]
     value_of_day_usd: float
+    lead: str = SHIP_NOW  # the group listed first
+
+    def group(self, name: str) -> tuple[Option, ...]:
+        """The options of one group (``ship-now`` or ``from-stock``), cheapest first."""
+        return tuple(o for o in self.options if o.group == name)
 
     @property
     def ok(self) -> bool:
@@ -75,7 +82,8 @@ class Quoter:
     _corridors: dict[tuple[str, str, Pattern, Filters], Corridor | None] = field(
         default_factory=dict
     )
-    _times: dict[str, RouteFacts] = field(default_factory=dict)
+    _bulk: dict[str, lt.LeadTime] = field(default_factory=dict)  # route key -> bulk leg
+    _bulk_prefix: dict[tuple[lt.LeadTime, ...], lt.LeadTime] = field(default_factory=dict)
 
     def quote(
         self,
@@ -86,13 +94,22 @@ class Quoter:
         hide_dominated: bool = False,
         detail: bool = False,
         pareto: ParetoMethod = "search",
+        lead: str = SHIP_NOW,
     ) -> QuoteResult:
-        """Feasible options for ``shipment``, cheapest first, with tags and Pareto flags.
+        """Feasible options for ``shipment`` in two groups, with tags and Pareto flags.
+
+        Options are ``ship-now`` (direct-package: door to door for this shipment)
+        or ``from-stock`` (bonded / overseas warehouse: the lead time starts at the
+        shelf and presumes stock replenished by a bulk leg, whose P50/P90 every
+        such option carries). The groups answer different questions, so tags
+        (CHEAPEST, FASTEST, BEST_VALUE), Pareto flags and ``hide_dominated`` work
+        within each group; ``lead`` names the group listed first.
 
         Every candidate route is priced; shown are the cheapest route of each
-        group (pattern, stock node, main leg's mode and carrier — the rest are
-        minor feeder variants, counted in ``Option.variants``) and every
-        Pareto-optimal route. ``detail`` adds the bulk leg's P50/P90.
+        route group (pattern, stock node, main leg's mode and carrier — the rest
+        are minor feeder variants, counted in ``Option.variants``) and every
+        Pareto-optimal route of its option group. ``detail`` is accepted for
+        compatibility: the bulk leg's P50/P90 is always given now.
 
         ``pareto`` says how the (landed cost, P90) front is found: ``"search"``
         runs the label-setting search (:mod:`optimizer.quote.labels`) on each
@@ -105,8 +122,10 @@ class Quoter:
         space = self._space(lane_filter, network)
         pricer = ShipmentPricer(network, shipment)
         patterns = [shipment.pattern] if shipment.pattern else list(Pattern)
+        if lead not in GROUPS:
+            raise ValueError(f"lead must be one of {GROUPS}, got {lead!r}")
         rejected: Counter[tuple[str, str]] = Counter()
-        front: list[Point] = []
+        fronts: dict[str, list[Point]] = {g: [] for g in GROUPS}
         priced: list[tuple[Corridor, Array, npt.NDArray[np.bool_]]] = []
         for pattern in patterns:
             corridor = self._corridor(shipment.origin, shipment.market, pattern, lane_filter)
@@ -116,6 +135,7 @@ class Quoter:
             landed, feasible = price_corridor(corridor, pricer, filters, rejected)
             if feasible.any():
                 priced.append((corridor, landed, feasible))
+                front = fronts[group_of(pattern)]
                 if pareto == "search":
                     front += label_front(
                         space,
@@ -127,19 +147,20 @@ class Quoter:
                     )
                 else:
                     front += table_front(landed[feasible], corridor.p90[feasible])
-        front = nondominated(front)
+        fronts = {g: nondominated(f) for g, f in fronts.items()}
         options: list[Option] = []
         for corridor, landed, feasible in priced:
+            front = fronts[group_of(corridor.pattern)]
             on_front = _on_front(landed, corridor.p90, front) & feasible
             sizes = np.bincount(corridor.group[feasible], minlength=corridor.groups)
             for i in _shown(corridor, landed, feasible, on_front, hide_dominated):
                 variants = int(sizes[corridor.group[i]]) - 1
-                options.append(
-                    self._option(pricer, corridor, i, bool(on_front[i]), variants, detail)
-                )
+                options.append(self._option(pricer, corridor, i, bool(on_front[i]), variants))
         vod = value_of_day_usd if value_of_day_usd is not None else default_value_of_day(shipment)
         rejections = tuple(Rejection(p, r, n) for (p, r), n in sorted(rejected.items()))
-        return QuoteResult(shipment, tuple(_tag(options, vod)), rejections, vod)
+        order = (lead, *(g for g in GROUPS if g != lead))
+        tagged = [o for g in order for o in _tag([o for o in options if o.group == g], vod)]
+        return QuoteResult(shipment, tuple(tagged), rejections, vod, lead)
 
     def prepare(self, filters: Filters = Filters()) -> None:
         """Build the shipment-independent lane tables for ``filters`` now (before forking).
@@ -159,15 +180,30 @@ class Quoter:
         i: int,
         pareto: bool,
         variants: int,
-        detail: bool,
     ) -> Option:
         route, times = corridor.routes[i], corridor.times[i]
-        if detail and route.pattern.uses_stock:
-            full = self._times.get(route.key)
-            if full is None:
-                full = self._times[route.key] = route_facts(pricer.network, route, corridor.market)
-            times = replace(times, bulk=full.bulk, bulk_p50=full.bulk_p50, bulk_p90=full.bulk_p90)
+        if route.pattern.uses_stock:
+            bulk = self._bulk_time(pricer.network, route)
+            times = replace(times, bulk=bulk, bulk_p50=bulk.p50, bulk_p90=bulk.p90)
         return build_option(pricer, corridor, i, times, pareto=pareto, variants=variants)
+
+    def _bulk_time(self, network: Network, route: Route) -> lt.LeadTime:
+        """The bulk leg's lead-time distribution (the parts of :func:`route_timing`, summed as
+        :func:`~optimizer.costing.leadtime.total` does), sharing convolved prefixes: routes
+        out of one origin share their first legs, so a batch convolves each prefix once."""
+        found = self._bulk.get(route.key)
+        if found is not None:
+            return found
+        parts = route_timing(network, route).bulk_parts
+        k = len(parts)
+        while k > 0 and parts[:k] not in self._bulk_prefix:
+            k -= 1
+        dist = self._bulk_prefix[parts[:k]] if k else lt.total(())
+        for j in range(k, len(parts)):
+            dist = dist + parts[j]
+            self._bulk_prefix[parts[: j + 1]] = dist
+        self._bulk[route.key] = dist
+        return dist
 
     def _network(self, filters: Filters) -> Network:
         net = self._nets.get(filters)
@@ -353,7 +389,11 @@ def _no_route_reason(pattern: Pattern, shipment: Shipment) -> str:
 
 
 def _tag(options: list[Option], value_of_day: float) -> list[Option]:
-    """Sort by landed cost; tag CHEAPEST, FASTEST (P90) and BEST_VALUE (cost + days × value)."""
+    """Sort by landed cost; tag CHEAPEST, FASTEST (P90) and BEST_VALUE (cost + days × value).
+
+    Called once per option group: a from-stock option's days start at the shelf,
+    so comparing them with a ship-now option's door-to-door days would be wrong.
+    """
     if not options:
         return []
     options = sorted(options, key=lambda o: (o.landed_usd, o.p90_days, o.route))

@@ -20,6 +20,18 @@ from optimizer.routes.candidates import Route
 from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Pattern
 
+#: Option groups. ``ship-now``: door to door for this shipment (direct-package).
+#: ``from-stock``: served from bonded or overseas-warehouse stock; its lead time
+#: starts at the shelf and it presumes the stock is there (replenished by a bulk
+#: leg with its own lead time, at the stock cost included in the landed cost).
+SHIP_NOW, FROM_STOCK = "ship-now", "from-stock"
+GROUPS = (SHIP_NOW, FROM_STOCK)
+
+
+def group_of(pattern: Pattern) -> str:
+    """The option group of a fulfilment pattern (tags and dominance are computed within it)."""
+    return FROM_STOCK if pattern.uses_stock else SHIP_NOW
+
 
 @dataclass(frozen=True, slots=True)
 class LegQuote:
@@ -65,6 +77,11 @@ class Option:
     pareto: bool = False
     tags: tuple[str, ...] = ()
     variants: int = 0  # other feasible routes of the same group not shown (feeder variants)
+
+    @property
+    def group(self) -> str:
+        """``ship-now`` or ``from-stock`` (see :data:`GROUPS`)."""
+        return group_of(self.pattern)
 
     @property
     def modes(self) -> str:

@@ -13,6 +13,7 @@ from optimizer.quote.options import Option
 COLUMNS = (
     "shipment",
     "option",
+    "group",
     "pattern",
     "route",
     "modes",
@@ -30,6 +31,7 @@ COLUMNS = (
     "stock_usd",
     "p50_days",
     "p90_days",
+    "bulk_p50_days",
     "bulk_p90_days",
     "co2e_kg",
     "chargeable",
@@ -44,6 +46,7 @@ def option_row(shipment_id: str, rank: int, o: Option) -> dict[str, Any]:
     return {
         "shipment": shipment_id,
         "option": rank,
+        "group": o.group,
         "pattern": o.pattern.value,
         "route": o.route,
         "modes": o.modes,
@@ -61,6 +64,7 @@ def option_row(shipment_id: str, rank: int, o: Option) -> dict[str, Any]:
         "stock_usd": round(o.stock_usd, 2),
         "p50_days": round(o.p50_days, 2),
         "p90_days": round(o.p90_days, 2),
+        "bulk_p50_days": None if o.bulk_p50_days is None else round(o.bulk_p50_days, 2),
         "bulk_p90_days": None if o.bulk_p90_days is None else round(o.bulk_p90_days, 2),
         "co2e_kg": round(o.co2e_kg, 3),
         "chargeable": chargeable,
@@ -81,15 +85,27 @@ def result_rows(result: QuoteResult, shipment_id: str = "") -> list[dict[str, An
     ]
 
 
-def result_json(result: QuoteResult) -> dict[str, Any]:
-    """The full quote (every leg, every rejection) as JSON-ready data."""
+#: 1: first versioned quote JSON (option groups, format_version).
+QUOTE_FORMAT_VERSION = 1
+
+
+def quote_json(result: QuoteResult) -> dict[str, Any]:
+    """The full quote (every leg, every rejection) as JSON-ready data.
+
+    What ``xborder quote --json`` prints (schema docs/schemas/quote.schema.json). Each
+    option carries its ``group``; ``ship-now`` options come first unless the quote
+    was asked to lead with ``from-stock`` (``lead``).
+    """
     s = result.shipment
     options = []
     for o in result.options:
         data = asdict(o)
+        data["group"] = o.group
         data["pattern"] = o.pattern.value
         options.append(data)
     return {
+        "format_version": QUOTE_FORMAT_VERSION,
+        "lead": result.lead,
         "shipment": {
             "id": s.id,
             "from": s.origin,
@@ -109,8 +125,19 @@ def result_json(result: QuoteResult) -> dict[str, Any]:
     }
 
 
+_GROUP_HEAD = {
+    "ship-now": "Ship now: door to door for this shipment (days from pick-up to delivery)",
+    "from-stock": (
+        "From stock: only if stock is already at the warehouse (days from the shelf to the\n"
+        "customer); keeping it there takes the bulk leg's replenishment lead time shown per\n"
+        "option and the stock cost included in landed"
+    ),
+}
+
+
 def render_table(result: QuoteResult) -> str:
-    """A readable table: one line per option, then its legs; reasons when nothing fits."""
+    """A readable table per option group: one line per option, then its legs; reasons when
+    nothing fits."""
     s = result.shipment
     head = (
         f"{s.origin} → {s.market}: {s.piece_count} piece(s), {s.weight_kg:g} kg, "
@@ -126,8 +153,13 @@ def render_table(result: QuoteResult) -> str:
         ]
         return "\n".join(lines)
     cols = f"{'#':>3} {'landed USD':>11} {'P50 d':>6} {'P90 d':>6} {'CO2e kg':>8}  {'pareto':6}  "
-    lines.append(cols + "pattern / modes / tags")
+    group = ""
     for i, o in enumerate(result.options, 1):
+        if o.group != group:
+            group = o.group
+            gap = [""] if i > 1 else []
+            lines += [*gap, *_GROUP_HEAD[group].splitlines()]
+            lines.append(cols + "pattern / modes / tags (within the group)")
         star = "*" if o.pareto else ""
         lines.append(
             f"{i:>3} {o.landed_usd:>11,.2f} {o.p50_days:>6.1f} {o.p90_days:>6.1f} "
@@ -145,7 +177,9 @@ def render_table(result: QuoteResult) -> str:
             )
         if o.bulk_p90_days is not None:
             lines.append(
-                f"{'':>7}bulk leg P50 {o.bulk_p50_days:.1f} d, P90 {o.bulk_p90_days:.1f} d"
+                f"{'':>7}presumes stock on the shelf: replenishment by the bulk leg P50 "
+                f"{o.bulk_p50_days:.1f} d, P90 {o.bulk_p90_days:.1f} d; stock cost "
+                f"{o.stock_usd:,.2f} USD included"
             )
         lines.append(f"{'':>7}customs: {o.treatment}")
     if result.rejections:

@@ -71,6 +71,20 @@ class ContainerUse:
 
 
 @dataclass(frozen=True, slots=True)
+class StockWeeks:
+    """Stock a warehouse route presumes, in weeks of its own flow (× orders/week = units).
+
+    ``pipeline`` is in transit on the bulk leg (its mean lead time), ``cycle`` half
+    a replenishment interval, ``safety`` covers demand and bulk lead-time noise at
+    the scenario's service level (formulas in the module docstring).
+    """
+
+    pipeline: float
+    cycle: float
+    safety: float
+
+
+@dataclass(frozen=True, slots=True)
 class RouteOption:
     """A route evaluated for one demand; ``ok`` False means it cannot serve it (``reason``)."""
 
@@ -90,6 +104,7 @@ class RouteOption:
     clearance_node: str | None  # customs point clearing one declaration per order
     storage_m3: float  # m³ held at the stock node per order/week of flow
     treatment: str
+    stock: StockWeeks | None = None  # stock patterns: the stock this route presumes
 
     def standalone_cost(self) -> float:
         """Cost per order if containers were full: used to rank candidates."""
@@ -314,6 +329,7 @@ class RouteEvaluator:
         )
         duties = charge.duty_usd + charge.tax_usd + fee
         inventory_cost, storage_m3 = 0.0, 0.0
+        stock_weeks: StockWeeks | None = None
         clearance_node: str | None = entry
         if uses_stock:
             stock = st.stock
@@ -336,6 +352,7 @@ class RouteEvaluator:
             storage = storage_m3 * stock.storage_cost_per_m3_day * 7.0
             inventory_cost = holding + storage
             handling += stock.release_cost_per_order
+            stock_weeks = StockWeeks(weeks_l, cycle, safety)
         co2 = sum(co2e_kg(demand.weight_kg, km, f) for km, f in st.co2e_per_kg)
         w, v = demand.weight_kg, demand.volume_m3
         return RouteOption(
@@ -355,6 +372,7 @@ class RouteEvaluator:
             clearance_node=clearance_node,
             storage_m3=storage_m3,
             treatment=charge.treatment,
+            stock=stock_weeks,
         )
 
     def _lane_charge(

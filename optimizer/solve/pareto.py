@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ class ParetoPoint:
     cost_per_order: float
     status: SolveStatus
     direct_share: float  # share of orders shipped direct-package
+    plan: Plan  # the plan behind this point
 
 
 def mean_p90(plan: Plan) -> float:
@@ -52,6 +54,7 @@ def _point(plan: Plan) -> ParetoPoint | None:
         t.cost / t.orders if t.orders else 0.0,
         plan.status,
         direct / t.orders if t.orders else 0.0,
+        plan,
     )
 
 
@@ -98,6 +101,52 @@ def _fastest(scenario: Scenario, network: Network, cands: Candidates) -> float |
     days = sum(cands.options[i].p90 * out.values[v] for i, v in enumerate(model.flow_var))
     days += sum(worst.get(d, 0.0) * out.values[v] for d, v in model.unmet_var.items())
     return float(days / total)
+
+
+PARETO_FORMAT_VERSION = 1
+
+
+def pareto_dict(front: list[ParetoPoint], *, currency: str, per_usd: float) -> dict[str, Any]:
+    """The front as JSON-ready data: what ``run --pareto --json`` prints and pareto.json holds.
+
+    Each point carries its whole plan (the plan.json contract); ``plan_dir`` is where
+    ``-o DIR`` writes that plan's files, relative to DIR.
+    """
+    from optimizer.plan.writers import plan_dict
+
+    return {
+        "format_version": PARETO_FORMAT_VERSION,
+        "currency": currency,
+        "points": [
+            {
+                "mean_p90_days": p.mean_p90_days,
+                "cost_per_week": p.cost * per_usd,
+                "cost_per_order": p.cost_per_order * per_usd,
+                "direct_share": p.direct_share,
+                "status": p.status,
+                "plan_dir": point_dir(k),
+                "plan": plan_dict(p.plan),
+            }
+            for k, p in enumerate(front, 1)
+        ],
+    }
+
+
+def point_dir(k: int) -> str:
+    """Folder (relative to the output folder) of the ``k``-th point's plan files."""
+    return f"pareto/point_{k}"
+
+
+def front_summary(front: list[ParetoPoint], grid: int) -> str:
+    """One line saying what was found, so a single point is not mistaken for a front."""
+    if len(front) == 1:
+        p = front[0]
+        return (
+            f"one non-dominated point (of a {grid}-point grid): the cheapest plan is also the "
+            f"fastest reachable (mean P90 {p.mean_p90_days:.2f} d), so there is no cost vs "
+            f"lead-time trade-off to choose from"
+        )
+    return f"{len(front)} non-dominated points (of a {grid}-point grid)"
 
 
 def pareto_table(front: list[ParetoPoint], per_usd: float, currency: str) -> str:

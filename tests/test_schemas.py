@@ -1,0 +1,213 @@
+"""Every JSON output carries ``format_version`` and validates against its schema in docs/schemas/.
+
+Real outputs are produced through the CLI (tiny networks where one exists) and
+checked against the schema files users read; a command that gains a ``--json``
+option must be added to :data:`JSON_COMMANDS` with a schema (the last test fails
+otherwise, naming it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from optimizer.cli.main import main
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMAS = REPO / "docs" / "schemas"
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "tiny"
+GLOBAL = REPO / "networks" / "global"
+TINY_DOW = """MULTIGEN.DAT:
+ 3 3 1
+ 1 3 5 6 100 1 1
+ 1 2 1 6 10 1 2
+ 2 3 1 6 10 1 3
+ 1 3 8
+"""
+
+#: command path (as typed after ``xborder``) with a --json option -> its schema file.
+JSON_COMMANDS = {
+    "run": "plan.schema.json",  # and pareto.schema.json with --pareto
+    "quote": "quote.schema.json",  # and quote-batch.schema.json with --batch
+    "simulate": "simulate.schema.json",
+    "route": "route-plan.schema.json",
+    "bench mcnd": "bench-mcnd.schema.json",
+    "network show": "network-show.schema.json",
+    "validate": "validate.schema.json",
+}
+
+
+def _registry() -> Registry:
+    resources = []
+    for path in SCHEMAS.glob("*.schema.json"):
+        doc = json.loads(path.read_text())
+        resources.append((doc["$id"], Resource.from_contents(doc)))
+    return Registry().with_resources(resources)
+
+
+REGISTRY = _registry()
+
+
+def check(document: Any, schema_file: str) -> None:
+    schema = json.loads((SCHEMAS / schema_file).read_text())
+    validator = Draft202012Validator(schema, registry=REGISTRY)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(
+        f"{schema_file}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:10]
+    )
+
+
+def cli(*args: str, codes: tuple[int, ...] = (0,)) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code in codes, result.output
+    return result.stdout
+
+
+def tiny_scenario(tmp_path: Path) -> Path:
+    text = (DATA / "tiny_scenario.yaml").read_text().replace("network: tiny", f"network: {TINY}")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.schema.json")), ids=lambda p: p.name)
+def test_schema_files_are_valid_schemas(path: Path) -> None:
+    schema = json.loads(path.read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"].endswith("/" + path.name)
+    assert "format_version" in schema["required"]
+
+
+def test_run_outputs(tmp_path: Path) -> None:
+    sc = tiny_scenario(tmp_path)
+    out = tmp_path / "out"
+    printed = json.loads(cli("run", str(sc), "-o", str(out), "--json", "--no-map"))
+    check(printed, "plan.schema.json")
+    check(json.loads((out / "plan.json").read_text()), "plan.schema.json")
+    check(json.loads((out / "timings.json").read_text()), "timings.schema.json")
+    stock = [a["stock"] for d in printed["demands"] for a in d["allocations"] if a["stock"]]
+    assert stock  # the schema's stock branch is exercised
+
+
+def test_plan_schema_leaves_room_for_what_ifs(tmp_path: Path) -> None:
+    plan = json.loads(cli("run", str(tiny_scenario(tmp_path)), "--json"))
+    check({**plan, "what_ifs": [{"kind": "closed_corridors", "lanes": 3}]}, "plan.schema.json")
+    with pytest.raises(AssertionError):
+        check({**plan, "solve_seconds": 0.1}, "plan.schema.json")  # timings stay out
+
+
+def test_pareto_outputs(tmp_path: Path) -> None:
+    sc = tiny_scenario(tmp_path)
+    out = tmp_path / "out"
+    printed = json.loads(cli("run", str(sc), "--pareto", "--points", "3", "--json", "-o", str(out)))
+    check(printed, "pareto.schema.json")
+    check(json.loads((out / "pareto.json").read_text()), "pareto.schema.json")
+
+
+def test_quote_outputs(tmp_path: Path) -> None:
+    doc = json.loads(
+        cli(
+            "quote",
+            "--network",
+            str(GLOBAL),
+            "--from",
+            "CN_SZX_ORIGIN",
+            "--to",
+            "M_GB",
+            "--weight",
+            "20",
+            "--dims",
+            "60x40x40",
+            "--value",
+            "400",
+            "--currency",
+            "GBP",
+            "--category",
+            "apparel",
+            "--ship-date",
+            "2026-03-01",
+            "--json",
+        )
+    )
+    check(doc, "quote.schema.json")
+    assert {o["group"] for o in doc["options"]} == {"ship-now", "from-stock"}
+    out = tmp_path / "q.csv"
+    summary = cli(
+        "quote",
+        "--network",
+        str(GLOBAL),
+        "--batch",
+        str(REPO / "scenarios" / "shipments.csv"),
+        "-o",
+        str(out),
+        "--json",
+    )
+    check(json.loads(summary.strip().splitlines()[-1]), "quote-batch.schema.json")
+
+
+def test_simulate_output(tmp_path: Path) -> None:
+    sc = tiny_scenario(tmp_path)
+    out = tmp_path / "sim"
+    doc = json.loads(
+        cli("simulate", str(sc), "--trials", "3", "--seed", "1", "--json", "-o", str(out))
+    )
+    check(doc, "simulate.schema.json")
+    check(json.loads((out / "simulation.json").read_text()), "simulate.schema.json")
+
+
+def test_route_outputs(tmp_path: Path) -> None:
+    scenario = REPO / "scenarios" / "orders" / "hzjken" / "scenario.yaml"
+    out = tmp_path / "out"
+    doc = json.loads(cli("route", str(scenario), "--json", "-o", str(out)))
+    check(doc, "route-plan.schema.json")
+    check(json.loads((out / "plan.json").read_text()), "route-plan.schema.json")
+    check(json.loads((out / "timings.json").read_text()), "timings.schema.json")
+
+
+def test_bench_output(tmp_path: Path) -> None:
+    dow = tmp_path / "tiny.dow"
+    dow.write_text(TINY_DOW)
+    check(json.loads(cli("bench", "mcnd", str(dow), "--json")), "bench-mcnd.schema.json")
+
+
+def test_network_outputs(tmp_path: Path) -> None:
+    check(json.loads(cli("network", "show", str(TINY), "--json")), "network-show.schema.json")
+    check(json.loads(cli("validate", str(TINY), "--json")), "validate.schema.json")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in TINY.iterdir():
+        (broken / f.name).write_text(f.read_text())
+    lanes = (broken / "lanes.csv").read_text().replace(",T_EXP,", ",T_NOPE,", 1)
+    (broken / "lanes.csv").write_text(lanes)
+    doc = json.loads(cli("validate", str(broken), "--json", codes=(2,)))
+    check(doc, "validate.schema.json")
+    assert doc["valid"] is False and doc["problems"]
+
+
+def test_every_json_command_has_a_schema() -> None:
+    """New commands with --json (history, sweep, compare, ...) need a schema and a check here."""
+    found = set()
+
+    def walk(cmd: click.Command, path: tuple[str, ...]) -> None:
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                if sub is not None:
+                    walk(sub, (*path, name))
+        elif any("--json" in p.opts for p in cmd.params):
+            found.add(" ".join(path))
+
+    walk(main, ())
+    missing = sorted(found - set(JSON_COMMANDS))
+    assert missing == [], f"commands with --json but no schema check: {missing}"
+    for schema in JSON_COMMANDS.values():
+        assert (SCHEMAS / schema).is_file()
