@@ -32,9 +32,15 @@ def load(path: str | Path) -> tuple[Scenario, r.Network, list[Problem]]:
     """Read scenario + network; return the scenario in USD, the what-if network, warnings."""
     scenario = read_scenario(path)
     network, warnings = load_network(scenario.network_path)
+    scenario, network = prepare(scenario, network)
+    return scenario, network, warnings
+
+
+def prepare(scenario: Scenario, network: r.Network) -> tuple[Scenario, r.Network]:
+    """Check the scenario's ids against ``network``, apply its what-ifs, convert it to USD."""
     check_against_network(scenario, network)
     network = apply_what_if(network, scenario.what_if)
-    return to_usd(scenario, network), network, warnings
+    return to_usd(scenario, network), network
 
 
 def to_usd(scenario: Scenario, network: r.Network) -> Scenario:

@@ -9,6 +9,7 @@ also the format documentation (``docs/scenario.md``).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 from pathlib import Path
 from typing import Any
@@ -281,13 +282,27 @@ def _spec_fields(spec: Spec) -> dict[str, Any]:
 def read_scenario(path: str | Path) -> sr.Scenario:
     """Read a scenario file; raise :class:`InputError` with every problem found."""
     path = Path(path)
-    ctx = _Ctx(str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError([Problem(str(path), "scenario file not found")]) from None
     except UnicodeDecodeError as exc:
         raise InputError([Problem(str(path), f"not UTF-8 ({exc.reason})")]) from None
+    return parse_scenario(text, path=path)
+
+
+#: Fields that name a file; a scenario planned on a given network may use none of them.
+FILE_FIELDS = ("network", "demands_csv", "what_if.customs_rules_csv")
+
+
+def parse_scenario(text: str, *, path: Path, network_path: Path | None = None) -> sr.Scenario:
+    """Parse scenario text; ``path`` names it in messages and anchors its relative paths.
+
+    With ``network_path`` (a server planning on the network it serves) the scenario
+    is planned on that network and may name no file (:data:`FILE_FIELDS`): each one
+    it names is a problem, and nothing is read from disk.
+    """
+    ctx = _Ctx(str(path))
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
@@ -311,7 +326,7 @@ def read_scenario(path: str | Path) -> sr.Scenario:
                 )
             ]
         )
-    top = _section(root, TOP, ctx, "")
+    top = _section(root, TOP if network_path is None else _TOP_GIVEN_NETWORK, ctx, "")
     sections = {
         name: _section(top[name], specs, ctx, name)
         for name, specs in (
@@ -322,6 +337,8 @@ def read_scenario(path: str | Path) -> sr.Scenario:
             ("what_if", WHAT_IF),
         )
     }
+    if network_path is not None:
+        _refuse_files(top, sections["what_if"], ctx)
     demand_rows = _demand_rows(path, top, ctx)
     raise_if_any(ctx.problems)
     base = path.parent
@@ -329,7 +346,7 @@ def read_scenario(path: str | Path) -> sr.Scenario:
     scenario_args = dict(
         name=top["name"],
         path=path,
-        network_path=(base / top["network"]).resolve(),
+        network_path=network_path or (base / top["network"]).resolve(),
         plan_date=top["plan_date"],
         currency=top["currency"],
         inventory=sr.Inventory(**sections["inventory"]),
@@ -344,6 +361,32 @@ def read_scenario(path: str | Path) -> sr.Scenario:
         demand_lines=tuple((row["id"], row["_file"], row["_line"]) for _, row in demand_rows),
         **scenario_args,
     )
+
+
+_TOP_GIVEN_NETWORK = tuple(
+    dataclasses.replace(s, required=False) if s.name == "network" else s for s in TOP
+)
+
+
+def _refuse_files(top: dict[str, Any], what_if: dict[str, Any], ctx: _Ctx) -> None:
+    """A problem for each file the scenario names; clear them so none is read."""
+    for name, section, key in (
+        ("network", top, "network"),
+        ("demands_csv", top, "demands_csv"),
+        ("what_if.customs_rules_csv", what_if, "customs_rules_csv"),
+    ):
+        if section.get(key):
+            ctx.problems.append(
+                Problem(
+                    ctx.file,
+                    "names a file; this scenario is planned on the served network "
+                    "and may not read files",
+                    field=name,
+                    value=str(section[key]),
+                    expected="no file: demands inline, the served network",
+                )
+            )
+            section[key] = None
 
 
 def _what_if(values: dict[str, Any], ctx: _Ctx, base: Path) -> sr.WhatIf:
