@@ -209,3 +209,26 @@ def _version() -> str:
         return version("xborder")
     except PackageNotFoundError:
         return "0"
+
+
+#: Environment variables through which ``xborder serve --workers N`` configures each process.
+ENV = {
+    "network": "XBORDER_SERVE_NETWORK",
+    "db": "XBORDER_SERVE_DB",
+    "api_key": "XBORDER_API_KEY",
+    "limits": "XBORDER_SERVE_LIMITS",
+}
+
+
+def create_app_from_env() -> FastAPI:
+    """The app as configured in :data:`ENV` (uvicorn's factory for several processes)."""
+    import json
+    import os
+
+    limits = Limits(**json.loads(os.environ.get(ENV["limits"], "{}")))
+    return create_app(
+        os.environ[ENV["network"]],
+        db_path=os.environ[ENV["db"]],
+        api_key=os.environ.get(ENV["api_key"]) or None,
+        limits=limits,
+    )

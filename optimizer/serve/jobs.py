@@ -130,10 +130,12 @@ class JobStore:
             if row is None:
                 return None
             started = _now()
-            db.execute(
-                "UPDATE jobs SET status = ?, started_at = ? WHERE id = ?",
-                (JobStatus.RUNNING.value, started, row[0]),
+            cursor = db.execute(
+                "UPDATE jobs SET status = ?, started_at = ? WHERE id = ? AND status = ?",
+                (JobStatus.RUNNING.value, started, row[0], JobStatus.QUEUED.value),
             )
+            if cursor.rowcount != 1:  # another process claimed it first
+                return None
         job = _job(row)
         return Job(
             job.id,

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -139,14 +140,32 @@ class PlanRunner:
         self._stopping = threading.Event()
         self._running: dict[str, _Running] = {}
         self._thread: threading.Thread | None = None
+        self._lock_file: IO[str] | None = None
 
     def start(self) -> None:
-        """Mark jobs left running by an earlier server interrupted; start dispatching."""
+        """Start dispatching (in a thread) once this process holds the store's runner lock."""
+        self._thread = threading.Thread(target=self._loop, name="plan-runner", daemon=True)
+        self._thread.start()
+
+    def _take_lock(self) -> bool:
+        """One runner per job store, even with several server processes: the one holding
+        an exclusive ``flock`` on ``<db>.runner.lock``. The lock dies with its process, so
+        another takes over; jobs the dead one left running are marked interrupted then."""
+        import fcntl
+
+        if self._lock_file is not None:
+            return True
+        fh = open(f"{self.store.path}.runner.lock", "a")  # noqa: SIM115 (held while running)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        self._lock_file = fh
         n = self.store.interrupt_running(INTERRUPTED)
         if n:
             _log.warning("%d plan job(s) were running when the server last stopped", n)
-        self._thread = threading.Thread(target=self._loop, name="plan-runner", daemon=True)
-        self._thread.start()
+        return True
 
     def wake(self) -> None:
         """A job was queued: look now rather than at the next poll."""
@@ -164,10 +183,16 @@ class PlanRunner:
             run.conn.close()
             self.store.interrupt(run.job.id, INTERRUPTED)
         self._running.clear()
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
+                if not self._take_lock():
+                    self._wake.wait(timeout=1.0)
+                    continue
                 self._reap()
                 while len(self._running) < self.workers and not self._stopping.is_set():
                     job = self.store.claim_next()

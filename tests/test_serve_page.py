@@ -1,0 +1,80 @@
+"""The page in a real browser (Debian's chromium, driven by Playwright; nothing downloaded).
+
+The test fills the quote form, gets the options, checks the table (tags, charge lines) and
+the map (basemap land and the chosen route's lanes), and keeps a screenshot in
+tests/artifacts/ (gitignored) to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from serve_fixtures import ARTIFACTS, NETWORK, live_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def test_quote_form_shows_options_table_and_route_map(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from optimizer.serve.app import create_app
+
+    app = create_app(NETWORK, db_path=tmp_path / "jobs.sqlite")
+    with live_server(app) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(url + "/")
+            page.wait_for_selector("#f-from option[value=CN_SZX_ORIGIN]", state="attached")
+            page.select_option("#f-from", "CN_SZX_ORIGIN")
+            page.select_option("#f-to", "M_US_EAST")
+            page.fill("#f-weight", "2.5")
+            page.fill("#f-dims", "40x30x20")
+            page.fill("#f-value", "120")
+            page.select_option("#f-currency", "USD")
+            page.select_option("#f-category", "")
+            page.fill("#f-hs", "8517.62")  # chapter 85: electronics
+            page.fill("#f-date", "2026-03-01")
+            page.click("#quote-go")
+            page.wait_for_selector("#options tbody tr.option")
+            page.wait_for_selector("#quote-map path.lane", state="attached")
+
+            rows = page.locator("#options tbody tr.option")
+            assert rows.count() >= 3
+            tags = page.locator("#options .tag").all_inner_texts()
+            assert {"CHEAPEST", "FASTEST", "BEST_VALUE"} <= set(tags)
+            charges = page.locator("#options tr.charges").first.inner_text()
+            assert "freight" in charges and "customs:" in charges
+            summary = page.inner_text("#quote-summary")
+            assert "CN_SZX_ORIGIN → M_US_EAST" in summary and "electronics" in summary
+            assert page.locator("#quote-map path.land").count() > 100  # the basemap
+            first_lanes = page.locator("#quote-map path.lane").count()
+            assert first_lanes >= 1
+            assert page.locator("#quote-map circle.node").count() == first_lanes + 1
+
+            rows.nth(rows.count() - 1).click()  # choose another option: its route is drawn
+            page.wait_for_selector("#options tr.option.chosen", state="attached")
+            assert "Option" in page.inner_text("#quote-map-caption")
+            assert not errors, errors
+
+            shot = tmp_path / "quote_page.png"
+            rows.first.click()
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shot), full_page=True)
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copy(shot, ARTIFACTS / "quote_page.png")
+
+            page.fill("#f-weight", "-1")  # bad input: problem list and the field marked
+            page.click("#quote-go")
+            page.wait_for_selector("#quote-errors:not([hidden])")
+            assert "must be positive" in page.inner_text("#quote-errors")
+            assert "invalid" in (page.get_attribute("#f-weight", "class") or "")
+        finally:
+            browser.close()
