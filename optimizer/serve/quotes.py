@@ -31,18 +31,30 @@ _API_NAMES = {"weight_kg": "weight", "dims_cm": "dims"}
 _HS_CODE = re.compile(r"^\s*(\d{2})[\d. ]*$")
 
 
+#: Bounds documented in the schema but checked by the CLI's own code (one wording, and every
+#: problem reported at once rather than the type checks first).
+_POSITIVE: dict[str, Any] = {"exclusiveMinimum": 0}
+_NOT_NEGATIVE: dict[str, Any] = {"minimum": 0}
+
+
 class ShipmentIn(BaseModel):
-    """One shipment to quote, with the filters of ``xborder quote``."""
+    """One shipment to quote, with the filters of ``xborder quote``.
+
+    FastAPI checks the types; the values (bounds, ids, codes) go through the
+    CLI's checks, so every problem of a well-typed request comes back at once.
+    """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False)
 
     id: str = Field("", max_length=200, description="Your reference, echoed in the answer.")
     origin: str = Field(alias="from", max_length=200, description="Origin node id.")
     to: str = Field(max_length=200, description="Market node id.")
-    weight: float = Field(gt=0, description="Weight per piece, kg.")
+    weight: float = Field(json_schema_extra=_POSITIVE, description="Weight per piece, kg.")
     dims: str = Field(max_length=100, description="Dimensions per piece LxWxH, cm, e.g. 40x30x20.")
-    pieces: int = Field(1, ge=1, le=100_000, description="Number of equal pieces.")
-    value: float | None = Field(None, ge=0, description="Declared value of the whole shipment.")
+    pieces: int = Field(1, json_schema_extra={"minimum": 1}, description="Number of equal pieces.")
+    value: float | None = Field(
+        None, json_schema_extra=_NOT_NEGATIVE, description="Declared value of the whole shipment."
+    )
     currency: str | None = Field(None, max_length=10, description="ISO 4217 code of value.")
     category: str | None = Field(
         None, max_length=100, description="Product category id or 2-digit HS chapter."
@@ -53,12 +65,18 @@ class ShipmentIn(BaseModel):
     incoterm: Literal["DDP", "DAP"] = Field("DDP", description="Who pays duties and taxes.")
     ship_date: dt.date | None = Field(None, description="Selects the customs rules (today).")
     pattern: Literal["direct-package", "bonded-warehouse", "overseas-warehouse"] | None = None
-    items: int = Field(0, ge=0, le=10_000_000, description="Items for per-item duties.")
+    items: int = Field(0, json_schema_extra=_NOT_NEGATIVE, description="Items for per-item duties.")
     mode: list[str] = Field(default_factory=list, max_length=20, description="Allowed modes.")
     carrier: list[str] = Field(default_factory=list, max_length=50, description="Carriers.")
-    max_days: float | None = Field(None, ge=0, description="Only options with P90 at most.")
-    max_price: float | None = Field(None, ge=0, description="Only options costing at most (USD).")
-    value_of_day: float | None = Field(None, ge=0, description="USD per day for BEST_VALUE.")
+    max_days: float | None = Field(
+        None, json_schema_extra=_NOT_NEGATIVE, description="Only options with P90 at most."
+    )
+    max_price: float | None = Field(
+        None, json_schema_extra=_NOT_NEGATIVE, description="Only options costing at most (USD)."
+    )
+    value_of_day: float | None = Field(
+        None, json_schema_extra=_NOT_NEGATIVE, description="USD per day for BEST_VALUE."
+    )
     hide_dominated: bool = Field(False, description="Only Pareto-optimal options.")
 
 
@@ -123,9 +141,12 @@ def check(
         hide_dominated=body.hide_dominated,
         file=FILE,
     )
+    hs_bad = bool(problems)  # the HS code is already reported: no "category is required"
     for p in found:
         name = _API_NAMES.get(p.field or "", p.field or "")
         if name == "category" and body.hs_code is not None:
+            if hs_bad:
+                continue
             name = "hs_code"
         problems.append(replace(p, field=where + name))
     return (request if not problems else None), problems

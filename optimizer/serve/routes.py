@@ -23,6 +23,7 @@ from optimizer.serve.quotes import FILE, BatchIn, ShipmentIn, check
 
 _PROBLEM = {"content": {pd.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A body that cannot be parsed at all", **_PROBLEM},
     401: {"description": "API key missing or wrong (when the server has one)", **_PROBLEM},
     413: {"description": "Request body over the limit", **_PROBLEM},
     422: {"description": "Invalid fields, each in `errors`", **_PROBLEM},
