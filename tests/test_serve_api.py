@@ -166,20 +166,26 @@ def test_body_limit_is_413(client):
 def test_batch_streams_ndjson_in_input_order(client):
     shipments = [
         {**SHIPMENT, "id": "a"},
-        {**SHIPMENT, "id": "b", "from": "NOWHERE"},
-        {**SHIPMENT, "id": "c", "to": "M_DE", "currency": "EUR"},
+        {**SHIPMENT, "id": "b", "to": "M_DE", "currency": "EUR"},
+        {**SHIPMENT, "id": "c", "weight": 3.5},
     ]
     r = client.post("/v1/quotes/batch", json={"shipments": shipments})
     assert r.status_code == 200 and r.headers["content-type"] == "application/x-ndjson"
     lines = [json.loads(line) for line in r.text.splitlines()]
-    assert [(x["index"], x["id"], x["status"]) for x in lines] == [
-        (0, "a", 200),
-        (1, "b", 422),
-        (2, "c", 200),
+    assert [(x["index"], x["id"]) for x in lines] == [(0, "a"), (1, "b"), (2, "c")]
+    for line, shipment in zip(lines, shipments, strict=True):
+        assert line["quote"] == client.post("/v1/quotes", json=shipment).json()
+    assert lines[1]["quote"]["shipment"]["to"] == "M_DE"
+
+
+def test_batch_with_bad_shipments_is_refused_with_every_problem(client):
+    shipments = [{**SHIPMENT, "from": "NOWHERE"}, SHIPMENT, {**SHIPMENT, "weight": -2}]
+    r = client.post("/v1/quotes/batch", json={"shipments": shipments})
+    assert (r.status_code, r.headers["content-type"]) == (422, PROBLEM)
+    assert [(e["field"], e["pointer"], e["message"]) for e in r.json()["errors"]] == [
+        ("shipments[0].from", "#/shipments/0/from", "unknown node"),
+        ("shipments[2].weight", "#/shipments/2/weight", "must be positive"),
     ]
-    assert lines[0]["quote"] == client.post("/v1/quotes", json=shipments[0]).json()
-    assert lines[1]["errors"][0]["field"] == "shipments[1].from"
-    assert lines[2]["quote"]["shipment"]["to"] == "M_DE"
 
 
 def test_batch_limit(client):

@@ -151,8 +151,11 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(_methods(app, request))
         return problem_response(
-            exc.status_code, str(exc.detail), instance=request.url.path, headers=exc.headers
+            exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
         )
 
     @app.exception_handler(Exception)
@@ -161,6 +164,18 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem_response(
             500, "an internal error; it is logged on the server", instance=request.url.path
         )
+
+
+def _methods(app: FastAPI, request: Request) -> list[str]:
+    from starlette.routing import Match, Route
+
+    found: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                found |= route.methods
+    return sorted(found)
 
 
 def _add_page(app: FastAPI) -> None:

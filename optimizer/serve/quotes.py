@@ -9,7 +9,6 @@ and the command line cannot disagree.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import threading
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from optimizer.errors import Problem
 from optimizer.network.records import Network
@@ -46,38 +45,48 @@ class ShipmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False)
 
-    id: str = Field("", max_length=200, description="Your reference, echoed in the answer.")
-    origin: str = Field(alias="from", max_length=200, description="Origin node id.")
-    to: str = Field(max_length=200, description="Market node id.")
-    weight: float = Field(json_schema_extra=_POSITIVE, description="Weight per piece, kg.")
-    dims: str = Field(max_length=100, description="Dimensions per piece LxWxH, cm, e.g. 40x30x20.")
-    pieces: int = Field(1, json_schema_extra={"minimum": 1}, description="Number of equal pieces.")
-    value: float | None = Field(
+    id: StrictStr = Field("", max_length=200, description="Your reference, echoed in the answer.")
+    origin: StrictStr = Field(alias="from", max_length=200, description="Origin node id.")
+    to: StrictStr = Field(max_length=200, description="Market node id.")
+    weight: StrictFloat = Field(json_schema_extra=_POSITIVE, description="Weight per piece, kg.")
+    dims: StrictStr = Field(
+        max_length=100, description="Dimensions per piece LxWxH, cm, e.g. 40x30x20."
+    )
+    pieces: StrictInt = Field(
+        1, json_schema_extra={"minimum": 1}, description="Number of equal pieces."
+    )
+    value: StrictFloat | None = Field(
         None, json_schema_extra=_NOT_NEGATIVE, description="Declared value of the whole shipment."
     )
-    currency: str | None = Field(None, max_length=10, description="ISO 4217 code of value.")
-    category: str | None = Field(
+    currency: StrictStr | None = Field(None, max_length=10, description="ISO 4217 code of value.")
+    category: StrictStr | None = Field(
         None, max_length=100, description="Product category id or 2-digit HS chapter."
     )
-    hs_code: str | None = Field(
+    hs_code: StrictStr | None = Field(
         None, max_length=20, description="HS code (its chapter picks the category), e.g. 6109.10."
     )
     incoterm: Literal["DDP", "DAP"] = Field("DDP", description="Who pays duties and taxes.")
-    ship_date: dt.date | None = Field(None, description="Selects the customs rules (today).")
+    ship_date: StrictStr | None = Field(
+        None,
+        json_schema_extra={"format": "date"},
+        description="YYYY-MM-DD: the customs rules (today).",
+    )
     pattern: Literal["direct-package", "bonded-warehouse", "overseas-warehouse"] | None = None
-    items: int = Field(0, json_schema_extra=_NOT_NEGATIVE, description="Items for per-item duties.")
-    mode: list[str] = Field(default_factory=list, max_length=20, description="Allowed modes.")
-    carrier: list[str] = Field(default_factory=list, max_length=50, description="Carriers.")
-    max_days: float | None = Field(
+    items: StrictInt = Field(
+        0, json_schema_extra=_NOT_NEGATIVE, description="Items for per-item duties."
+    )
+    mode: list[StrictStr] = Field(default_factory=list, max_length=20, description="Allowed modes.")
+    carrier: list[StrictStr] = Field(default_factory=list, max_length=50, description="Carriers.")
+    max_days: StrictFloat | None = Field(
         None, json_schema_extra=_NOT_NEGATIVE, description="Only options with P90 at most."
     )
-    max_price: float | None = Field(
+    max_price: StrictFloat | None = Field(
         None, json_schema_extra=_NOT_NEGATIVE, description="Only options costing at most (USD)."
     )
-    value_of_day: float | None = Field(
+    value_of_day: StrictFloat | None = Field(
         None, json_schema_extra=_NOT_NEGATIVE, description="USD per day for BEST_VALUE."
     )
-    hide_dominated: bool = Field(False, description="Only Pareto-optimal options.")
+    hide_dominated: StrictBool = Field(False, description="Only Pareto-optimal options.")
 
 
 #: Field names of a shipment in a request, for "did you mean".
@@ -126,7 +135,7 @@ def check(
         "currency": body.currency,
         "category": category,
         "incoterm": body.incoterm,
-        "ship_date": None if body.ship_date is None else body.ship_date.isoformat(),
+        "ship_date": body.ship_date,
         "pattern": body.pattern,
         "items": str(body.items),
     }
@@ -171,15 +180,20 @@ class QuoteService:
             result = run_quote(self._quoter, request)
         return result_json(result)
 
-    def batch_lines(self, shipments: list[ShipmentIn]) -> Iterator[str]:
-        """One NDJSON line per shipment, in input order: its quote or its problems."""
-        from optimizer.serve.problems import problem_entry
-
+    def check_batch(self, shipments: list[ShipmentIn]) -> tuple[list[QuoteRequest], list[Problem]]:
+        """Check every shipment first, as ``xborder quote --batch`` checks every row: any
+        problem refuses the whole batch, with all of them (fields ``shipments[i].name``)."""
+        requests: list[QuoteRequest] = []
+        problems: list[Problem] = []
         for i, body in enumerate(shipments):
-            request, problems = check(self.network, body, where=f"shipments[{i}].")
-            line: dict[str, Any] = {"index": i, "id": body.id}
-            if request is None:
-                line |= {"status": 422, "errors": [problem_entry(p) for p in problems]}
-            else:
-                line |= {"status": 200, "quote": self.quote(request)}
+            request, found = check(self.network, body, where=f"shipments[{i}].")
+            problems += found
+            if request is not None:
+                requests.append(request)
+        return requests, problems
+
+    def batch_lines(self, requests: list[QuoteRequest]) -> Iterator[str]:
+        """One NDJSON line per checked shipment, in input order: ``{index, id, quote}``."""
+        for i, request in enumerate(requests):
+            line = {"index": i, "id": request.shipment.id, "quote": self.quote(request)}
             yield json.dumps(line, ensure_ascii=False) + "\n"

@@ -189,8 +189,9 @@ def v1_router() -> APIRouter:
         responses={
             **_ERRORS,
             200: {
-                "description": "One JSON object per line, in input order: "
-                "`{index, id, status: 200, quote}` or `{index, id, status: 422, errors}`.",
+                "description": "One JSON object per line, in input order: `{index, id, quote}` "
+                "(`quote`: what `xborder quote --json` prints). A bad shipment refuses the whole "
+                "batch with 422, every problem named `shipments[i].field`.",
                 "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
             },
         },
@@ -211,9 +212,10 @@ def v1_router() -> APIRouter:
                     )
                 ]
             )
-        return StreamingResponse(
-            service.batch_lines(body.shipments), media_type="application/x-ndjson"
-        )
+        requests, problems = service.check_batch(body.shipments)
+        if problems:
+            raise InputError(problems)
+        return StreamingResponse(service.batch_lines(requests), media_type="application/x-ndjson")
 
     @router.post(
         "/v1/plans",
