@@ -262,7 +262,8 @@ function drawMap(svg, lanes, nodeIds, chain = true) {
     const c = document.createElementNS(NS, "circle");
     c.setAttribute("cx", px(at[0])); c.setAttribute("cy", py(at[1])); c.setAttribute("r", 5);
     c.setAttribute("class", "node");
-    c.setAttribute("fill", i === 0 ? "#1a7f37" : i === nodeIds.length - 1 ? "#d1242f" : "#1d2733");
+    const kind = nodesById[id] && nodesById[id].kind;
+    c.setAttribute("fill", kind === "origin_warehouse" ? "#1a7f37" : kind === "market" ? "#d1242f" : "#1d2733");
     svg.appendChild(c);
     // label a node unless one labelled nearby already names the spot
     const near = labelled.find(([lx, ly]) => Math.abs(lx - x) < 60 && Math.abs(ly - y) < 14);
