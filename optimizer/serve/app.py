@@ -70,6 +70,7 @@ def create_app(
     server left running are marked interrupted then.
     """
     from optimizer.network.reader import load_network
+    from optimizer.serve.plans import plans_router
     from optimizer.serve.routes import v1_router
 
     limits = limits or Limits()
@@ -108,6 +109,7 @@ def create_app(
     app.state.runner = runner
     app.state.limits = limits
     app.include_router(v1_router())
+    app.include_router(plans_router())
     _document(app, with_key=api_key is not None)
     _add_error_handlers(app)
     _add_page(app)
@@ -152,11 +154,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         headers = dict(exc.headers or {})
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"nothing at {request.url.path}"
         if exc.status_code == 405:  # every method of the path, not only the first route's
             headers["Allow"] = ", ".join(_methods(app, request))
-        return problem_response(
-            exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
-        )
+        return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Response:
