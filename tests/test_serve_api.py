@@ -137,7 +137,8 @@ def test_missing_fields_and_bad_json(client):
     assert r.status_code == 422
     fields = {e["field"]: e["message"] for e in r.json()["errors"]}
     assert fields == {"from": "is required", "to": "is required", "weight": "is required",
-                      "dims": "is required"}  # fmt: skip
+                      "dims": "is required", "value": "is required",
+                      "currency": "is required"}  # fmt: skip
     r = client.post(
         "/v1/quotes", content=b"{not json", headers={"content-type": "application/json"}
     )

@@ -55,10 +55,10 @@ class ShipmentIn(BaseModel):
     pieces: StrictInt = Field(
         1, json_schema_extra={"minimum": 1}, description="Number of equal pieces."
     )
-    value: StrictFloat | None = Field(
-        None, json_schema_extra=_NOT_NEGATIVE, description="Declared value of the whole shipment."
+    value: StrictFloat = Field(
+        json_schema_extra=_NOT_NEGATIVE, description="Declared value of the whole shipment."
     )
-    currency: StrictStr | None = Field(None, max_length=10, description="ISO 4217 code of value.")
+    currency: StrictStr = Field(max_length=10, description="ISO 4217 code of the value.")
     category: StrictStr | None = Field(
         None, max_length=100, description="Product category id or 2-digit HS chapter."
     )
@@ -131,7 +131,7 @@ def check(
         "weight_kg": repr(body.weight),
         "dims_cm": body.dims,
         "pieces": str(body.pieces),
-        "value": None if body.value is None else repr(body.value),
+        "value": repr(body.value),
         "currency": body.currency,
         "category": category,
         "incoterm": body.incoterm,

@@ -111,7 +111,8 @@ function quoteBody() {
     dims: $("#f-dims").value.trim(), pieces: Number($("#f-pieces").value || 1),
     incoterm: $("#f-incoterm").value,
   };
-  if ($("#f-value").value !== "") { body.value = Number($("#f-value").value); body.currency = $("#f-currency").value; }
+  if ($("#f-value").value !== "") body.value = Number($("#f-value").value);  // else: "is required"
+  body.currency = $("#f-currency").value;
   const hs = $("#f-hs").value.trim();
   if (hs) body.hs_code = hs; else if ($("#f-category").value) body.category = $("#f-category").value;
   if ($("#f-date").value) body.ship_date = $("#f-date").value;
