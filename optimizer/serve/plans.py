@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from optimizer.errors import InputError, Problem
@@ -70,8 +71,8 @@ def plans_router() -> APIRouter:
         """Queue a scenario for planning; answer 202 with the job (poll its `links.self`)."""
         state = request.app.state
         text, from_json = await _scenario_text(request)
-        try:
-            scenario, _ = _checked_scenario(request, text)
+        try:  # parsing and checking take milliseconds of CPU: off the event loop
+            scenario, _ = await run_in_threadpool(_checked_scenario, request, text)
         except InputError as exc:
             if not from_json:
                 raise
