@@ -211,7 +211,7 @@ class PlanRunner:
             target=_work,
             args=(child, job.scenario_text, str(self.network_path)),
             name=f"plan-{job.id[:8]}",
-            daemon=True,
+            daemon=False,  # a solve may start its own worker processes; stop() ends it
         )
         process.start()
         child.close()
