@@ -143,7 +143,12 @@ class PlanRunner:
         self._lock_file: IO[str] | None = None
 
     def start(self) -> None:
-        """Start dispatching (in a thread) once this process holds the store's runner lock."""
+        """Start dispatching (in a thread) once this process holds the store's runner lock.
+
+        The lock is tried here first, so a lone server has marked the jobs its
+        predecessor left running as interrupted before it answers any request.
+        """
+        self._take_lock()
         self._thread = threading.Thread(target=self._loop, name="plan-runner", daemon=True)
         self._thread.start()
 
