@@ -115,3 +115,25 @@ def test_plan_viewer_shows_a_finished_job(tmp_path):
             shutil.copy(shot, ARTIFACTS / "plan_page.png")
         finally:
             browser.close()
+
+
+def test_api_docs_render_offline(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from optimizer.serve.app import create_app
+
+    app = create_app(NETWORK, db_path=tmp_path / "jobs.sqlite")
+    with live_server(app) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page()
+            outside: list[str] = []
+            page.on("request", lambda r: outside.append(r.url) if url not in r.url else None)
+            page.goto(url + "/docs")
+            page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+            paths = set(page.locator(".opblock-summary-path").all_inner_texts())
+            assert {"/v1/quotes", "/v1/quotes/batch", "/v1/plans", "/v1/plans/{job_id}"} <= {
+                p.replace("\u200b", "") for p in paths
+            }
+            assert not [u for u in outside if not u.startswith("data:")], outside
+        finally:
+            browser.close()

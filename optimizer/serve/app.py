@@ -113,8 +113,9 @@ def create_app(
     _document(app, with_key=api_key is not None)
     _add_error_handlers(app)
     _add_page(app)
-    app.add_middleware(ApiKey, key=api_key)
+    # the last added runs first: the key is checked before any body is read
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(ApiKey, key=api_key)
     return app
 
 
