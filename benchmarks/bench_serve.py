@@ -77,6 +77,12 @@ def _start_server(port: int, db: Path, max_batch: int) -> subprocess.Popen[bytes
     raise RuntimeError("the server did not start within 60 s")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -152,23 +158,32 @@ def main(argv: list[str] | None = None) -> int:
         server = _start_server(port, Path(tmp) / "jobs.sqlite", args.batch)
         try:
             url = f"http://127.0.0.1:{port}"
+            cpu0 = _cpu_seconds(server.pid)
             single = asyncio.run(_singles(url, args.rate, args.seconds))
+            cpu1 = _cpu_seconds(server.pid)
             batch = _batch(url, args.batch, runs=3)
+            cpu2 = _cpu_seconds(server.pid)
+            warm = len(SHIPMENTS)
+            single["server_cpu_ms_per_request"] = 1000 * (cpu1 - cpu0) / (single["requests"] + warm)
+            batch["server_cpu_ms_per_shipment"] = 1000 * (cpu2 - cpu1) / (batch["shipments"] * 3)
         finally:
             server.terminate()
             server.wait(timeout=30)
     load = os.getloadavg()
     print(f"# xborder serve on 127.0.0.1 ({os.cpu_count()} CPUs, load {load[0]:.2f} "
           f"{load[1]:.2f} {load[2]:.2f} at the end)\n")  # fmt: skip
-    print("| single quotes | rate | requests | errors | p50 ms | p90 ms | p99 ms | max ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| single quotes | rate | requests | errors | p50 ms | p90 ms | p99 ms | max ms "
+          "| server CPU ms/request |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| POST /v1/quotes | {single['achieved_rps']:.0f}/s | {single['requests']} | "
         f"{single['errors']} | {single['p50_ms']:.1f} | {single['p90_ms']:.1f} | "
-        f"{single['p99_ms']:.1f} | {single['max_ms']:.0f} |"
+        f"{single['p99_ms']:.1f} | {single['max_ms']:.0f} | "
+        f"{single['server_cpu_ms_per_request']:.2f} |"
     )
     print(f"\nbatch: {batch['shipments']} shipments in {batch['best_s']:.2f} s "
-          f"(best of {batch['runs']}) = {batch['shipments_per_s']:.0f} shipments/s")  # fmt: skip
+          f"(best of {batch['runs']}) = {batch['shipments_per_s']:.0f} shipments/s; "
+          f"server CPU {batch['server_cpu_ms_per_shipment']:.2f} ms/shipment")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"single": single, "batch": batch, "load": load}, indent=2))
     return 0 if single["errors"] == 0 else 1
