@@ -385,3 +385,16 @@ def test_readme_curl_example_runs_against_a_live_server(tmp_path):
         "--value", "45", "--currency", "USD", "--category", "apparel", "--ship-date", "2026-03-01",
     )  # fmt: skip
     assert answer == expected
+
+
+def test_each_server_process_builds_the_same_app_from_the_environment(tmp_path, monkeypatch):
+    from optimizer.serve.app import ENV, create_app_from_env
+
+    monkeypatch.setenv(ENV["network"], str(NETWORK))
+    monkeypatch.setenv(ENV["db"], str(tmp_path / "jobs.sqlite"))
+    monkeypatch.setenv(ENV["limits"], json.dumps({"max_batch": 7, "max_body_bytes": 4096}))
+    monkeypatch.setenv(ENV["api_key"], "k")
+    c = TestClient(create_app_from_env())
+    assert c.get("/healthz").json()["limits"]["max_batch"] == 7
+    assert c.get("/v1/network").status_code == 401
+    assert c.get("/v1/network", headers={"X-API-Key": "k"}).json()["name"] == "global"
