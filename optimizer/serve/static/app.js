@@ -156,7 +156,7 @@ function renderQuote(q) {
     const legs = o.legs.map((l) => `${esc(l.lane)} (${esc(l.mode)}, ${esc(l.role)}, ${Number(l.chargeable_kg).toFixed(2)} kg ${esc(l.rule)})`).join(" → ");
     const bulk = o.bulk_p90_days != null ? ` · bulk leg P50 ${days(o.bulk_p50_days)} d, P90 ${days(o.bulk_p90_days)} d` : "";
     return `<tr class="option" data-index="${i}">
-        <td>${i + 1}</td><td>${esc(o.pattern)}</td><td>${esc(modes)}</td><td>${esc(carriers)}</td>
+        <td>${i + 1}</td><td>${esc(o.pattern)}${o.group ? `<br><small class="muted">${esc(o.group)}</small>` : ""}</td><td>${esc(modes)}</td><td>${esc(carriers)}</td>
         <td>${tags}</td><td class="num">${money(o.landed_usd)}</td><td class="num">${days(o.p50_days)}</td>
         <td class="num">${days(o.p90_days)}</td><td class="num">${Number(o.co2e_kg).toFixed(2)}</td></tr>
       <tr class="charges"><td></td><td colspan="8">${esc(charges)}<br>${legs}${bulk}<br>customs: ${esc(o.treatment)}</td></tr>`;
