@@ -11,20 +11,12 @@ import click
 
 from optimizer.cli.exits import EXIT_INFEASIBLE
 from optimizer.errors import InputError, Problem
-from optimizer.fields import Field, parse
-from optimizer.network.records import Mode, Network
+from optimizer.network.records import Network
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from optimizer.quote.engine import Filters, Quoter, QuoteResult
-
-#: The numeric filters, with their documented ranges.
-_LIMITS = (
-    Field("max_days", "float", "Most P90 days.", lo=0, hi=3650, unit="d"),
-    Field("max_price", "float", "Most landed cost (USD).", lo=0, hi=1e9),
-    Field("value_of_day", "float", "USD per day of P90 lead time.", lo=0, hi=1e6),
-)
 
 
 @click.command()
@@ -102,59 +94,38 @@ def quote(network_path: str, **opts: Any) -> None:
     from optimizer.quote.engine import Quoter
 
     network = read_network(network_path)
-    filters = _filters(network, opts)
     quoter = Quoter(network)
     if opts["batch"]:
-        _batch(quoter, str(opts["batch"]), opts, filters)
+        _batch(quoter, str(opts["batch"]), opts, _filters(network, opts))
         return
-    result = _single(quoter, network, opts, filters)
+    result = _single(quoter, network, opts)
     if not result.options:
         sys.exit(EXIT_INFEASIBLE)
 
 
 def _filters(network: Network, opts: dict[str, Any]) -> Filters:
-    from optimizer.quote.engine import Filters
+    from optimizer.quote.request import parse_filters
 
-    problems = []
-    modes = tuple(str(m) for m in opts["modes"])
-    known_modes = {m.value for m in Mode}
-    for m in modes:
-        if m not in known_modes:
-            problems.append(
-                Problem(
-                    "quote",
-                    "unknown mode",
-                    field="mode",
-                    value=m,
-                    expected=f"one of {', '.join(sorted(known_modes))}",
-                )
-            )
-    carriers = tuple(str(c) for c in opts["carriers"])
-    known_carriers = {lane.carrier for lane in network.lanes}
-    for c in carriers:
-        if c not in known_carriers:
-            problems.append(
-                Problem(
-                    "quote",
-                    "unknown carrier",
-                    field="carrier",
-                    value=c,
-                    expected=f"one of {', '.join(sorted(known_carriers))}",
-                )
-            )
-    for spec in _LIMITS:
-        option = "--" + spec.name.replace("_", "-")
-        parse(spec, opts[spec.name], "quote", None, problems, name=option)
+    filters, problems = parse_filters(network, **_filter_opts(opts))
     if problems:
-        raise InputError(problems)
-    return Filters(modes, carriers, opts["max_days"], opts["max_price"])
+        raise InputError([_as_option(p) for p in problems])
+    return filters
 
 
-def _single(
-    quoter: Quoter, network: Network, opts: dict[str, Any], filters: Filters
-) -> QuoteResult:
+def _filter_opts(opts: dict[str, Any]) -> dict[str, Any]:
+    """The filter options as :func:`~optimizer.quote.request.parse_filters` takes them."""
+    return {
+        "modes": tuple(str(m) for m in opts["modes"]),
+        "carriers": tuple(str(c) for c in opts["carriers"]),
+        "max_days": opts["max_days"],
+        "max_price": opts["max_price"],
+        "value_of_day": opts["value_of_day"],
+    }
+
+
+def _single(quoter: Quoter, network: Network, opts: dict[str, Any]) -> QuoteResult:
     from optimizer.quote.report import quote_json, render_table
-    from optimizer.quote.shipment import parse_shipment
+    from optimizer.quote.request import parse_request, run_quote
 
     raw = {
         "from": opts["origin"],
@@ -170,19 +141,16 @@ def _single(
         "pattern": opts["pattern"],
         "items": opts["items"],
     }
-    shipment, problems = parse_shipment(
-        network, {k: None if v is None else str(v) for k, v in raw.items()}, file="quote"
-    )
-    if shipment is None:
-        raise InputError([_as_option(p) for p in problems])
-    vod = opts["value_of_day"]
-    result = quoter.quote(
-        shipment,
-        filters=filters,
+    request, problems = parse_request(
+        network,
+        {k: None if v is None else str(v) for k, v in raw.items()},
         hide_dominated=bool(opts["hide_dominated"]),
-        value_of_day_usd=vod if isinstance(vod, float) else None,
         lead=str(opts["lead"]),
+        **_filter_opts(opts),
     )
+    if request is None:
+        raise InputError([_as_option(p) for p in problems])
+    result = run_quote(quoter, request)
     if opts["as_json"]:
         click.echo(json.dumps(quote_json(result), indent=2, ensure_ascii=False))
     else:

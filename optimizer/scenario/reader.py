@@ -8,6 +8,7 @@ also the format documentation (``docs/scenario.md``).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from pathlib import Path
 from typing import Any
@@ -436,9 +437,28 @@ def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]
     so whichever command reads a scenario refuses the same bad files.
     """
     path = Path(path)
+    return _build(_compose(path), path)
+
+
+#: Fields that name a file; a scenario planned on a given network may use none of them.
+FILE_FIELDS = ("network", "demands_csv", "what_if.customs_rules_csv")
+
+
+def parse_scenario(text: str, *, path: Path, network: Network, network_path: Path) -> sr.Scenario:
+    """Parse scenario text planned on a given ``network`` (a server planning on the network
+    it serves): the scenario may name no file (:data:`FILE_FIELDS`); each one it names is a
+    problem, and nothing is read from disk. ``path`` names the text in messages."""
+    scenario, _, _ = _build(_compose_text(text, str(path)), path, given=(network_path, network))
+    return scenario
+
+
+def _build(
+    root: yaml.MappingNode, path: Path, given: tuple[Path, Network] | None = None
+) -> tuple[sr.Scenario, Network, list[Problem]]:
+    """The scenario records of a composed YAML tree, with its network (read from the
+    scenario's ``network:`` field, or ``given``) and the network's warnings."""
     ctx = _Ctx(str(path))
-    root = _compose(path)
-    top = _section(root, TOP, ctx, "")
+    top = _section(root, TOP if given is None else _TOP_GIVEN_NETWORK, ctx, "")
     sections = {
         name: _section(top[name], specs, ctx, name)
         for name, specs in (
@@ -449,13 +469,19 @@ def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]
             ("what_if", WHAT_IF),
         )
     }
+    if given is not None:
+        _refuse_files(top, sections["what_if"], ctx)
     demand_rows = _demand_rows(path, top, ctx)
     base = path.parent
     what_if = _what_if(sections["what_if"], ctx, base)
     simulation, simulation_lines = _simulation(top["simulation"], ctx)
     raise_if_any(ctx.problems)
-    network_path = (base / top["network"]).resolve()
-    network, warnings = load_network(network_path)
+    warnings: list[Problem] = []
+    if given is None:
+        network_path = (base / top["network"]).resolve()
+        network, warnings = load_network(network_path)
+    else:
+        network_path, network = given
     # An unknown currency is reported by check_against_network below, before any record
     # built with the placeholder rate leaves this function.
     per_usd = dict(network.fx_per_usd).get(top["currency"], 1.0)
@@ -488,7 +514,6 @@ def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]
 def _compose(path: Path) -> yaml.MappingNode:
     """The YAML node tree of a scenario file, or one problem saying why there is none."""
     file = str(path)
-    expected = "a YAML mapping with name, network, plan_date, demands"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -497,6 +522,12 @@ def _compose(path: Path) -> yaml.MappingNode:
         raise InputError([Problem(file, f"not UTF-8 ({exc.reason})")]) from None
     except OSError as exc:
         raise InputError([Problem(file, f"cannot read the scenario: {exc.strerror}")]) from None
+    return _compose_text(text, file)
+
+
+def _compose_text(text: str, file: str) -> yaml.MappingNode:
+    """The YAML node tree of scenario text, or one problem saying why there is none."""
+    expected = "a YAML mapping with name, network, plan_date, demands"
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
@@ -589,6 +620,32 @@ def _disruption(item: yaml.Node, i: int, ctx: _Ctx) -> sr.Disruption | None:
         extra_delay_days=v["extra_delay_days"],
         **{kind: str(v[kind])},
     )
+
+
+_TOP_GIVEN_NETWORK = tuple(
+    dataclasses.replace(s, required=False) if s.name == "network" else s for s in TOP
+)
+
+
+def _refuse_files(top: dict[str, Any], what_if: dict[str, Any], ctx: _Ctx) -> None:
+    """A problem for each file the scenario names; clear them so none is read."""
+    for name, section, key in (
+        ("network", top, "network"),
+        ("demands_csv", top, "demands_csv"),
+        ("what_if.customs_rules_csv", what_if, "customs_rules_csv"),
+    ):
+        if section.get(key):
+            ctx.problems.append(
+                Problem(
+                    ctx.file,
+                    "names a file; this scenario is planned on the served network "
+                    "and may not read files",
+                    field=name,
+                    value=str(section[key]),
+                    expected="no file: demands inline, the served network",
+                )
+            )
+            section[key] = None
 
 
 def _what_if(values: dict[str, Any], ctx: _Ctx, base: Path) -> sr.WhatIf:
