@@ -26,6 +26,7 @@ _COMMANDS = {
     "simulate": "optimizer.cli.simulate_cmd:simulate",
     "bench": "optimizer.cli.bench_cmd:bench",
     "route": "optimizer.cli.route_cmd:route",
+    "history": "optimizer.cli.history_cmd:history",
 }
 
 
