@@ -211,7 +211,7 @@ def load_events(
     rows, usable, shipments, first, last = con.execute(
         "SELECT (SELECT count(*) FROM ev_all), count(*), count(DISTINCT sid), min(t), max(t) "
         "FROM ev"
-    ).fetchone()
+    ).fetchall()[0]
     reasons = _reasons(con)
     files = sum(len(g.files) for g in groups)
     return EventLoad(
@@ -280,7 +280,7 @@ def sample_reason(
     con: Any, code: str, unit: str, table: str, where: str, example: str
 ) -> Reason | None:
     """Count and first examples (SQL ``example``) of the samples in ``table`` matching ``where``."""
-    count = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+    count = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchall()[0][0]
     if not count:
         return None
     rows = con.execute(

@@ -139,8 +139,8 @@ def lane_samples(con: Any, as_of: float) -> tuple[list[LaneSample], list[Reason]
         "WHERE status = 'observed' GROUP BY lane) o WHERE legs.lane = o.lane "
         f"AND legs.status = 'censored' AND legs.days > {STALE_FACTOR} * o.longest"
     )
-    codes = ("out_of_order", "ambiguous_lane", "no_lane", "lane_node_mismatch", "missing_arrival")
-    codes += ("stale",)
+    codes: tuple[str, ...] = ("out_of_order", "ambiguous_lane", "no_lane", "lane_node_mismatch")
+    codes += ("missing_arrival", "stale")
     found = (sample_reason(con, c, "legs", "legs", f"status = '{c}'", _LEG_EXAMPLE) for c in codes)
     reasons = [r for r in found if r is not None]
     stats = con.execute(
