@@ -67,6 +67,11 @@ def run_pandas(events: Path) -> dict[str, Any]:
     for c in ("shipment_id", "event", "node", "lane", "mode"):
         df[c] = df[c].astype(object)
     df["t"] = df["time"].astype("int64") / 1e6
+    # moves (scans of any node, even unknown ones) say a shipment is no longer in transit
+    moving = df["event"].isin(["departed", "arrived", "delivered"]) | df["event"].str.startswith(
+        "customs"
+    )
+    last = df[moving & df["shipment_id"].notna()].groupby("shipment_id")["t"].max()
     nodes = {n.id for n in network.nodes}
     df = df[df["node"].isin(nodes) & df["shipment_id"].notna()]
     df = df.drop_duplicates(["shipment_id", "event", "t", "node", "lane"])
@@ -74,27 +79,31 @@ def run_pandas(events: Path) -> dict[str, Any]:
     df = df[~df["shipment_id"].isin(bad)]
     as_of = df["t"].max()
     lanes = pd.DataFrame(
-        {"lane": [x.id for x in network.lanes], "head": [x.dest for x in network.lanes]}
+        {
+            "lane": [x.id for x in network.lanes],
+            "tail": [x.origin for x in network.lanes],
+            "head": [x.dest for x in network.lanes],
+        }
     )
     markets = {n.id for n in network.nodes if n.kind.value == "market"}
-    dep = df[df["event"] == "departed"][["shipment_id", "lane", "t"]].merge(lanes, on="lane")
-    dep = dep.reset_index(drop=True)
+    dep = df[df["event"] == "departed"][["shipment_id", "node", "lane", "t"]].merge(
+        lanes, on="lane"
+    )
+    dep = dep[dep["node"] == dep["tail"]].reset_index(drop=True)
     dep["did"] = np.arange(len(dep))
     arr = df[(df["event"] == "arrived") | ((df["event"] == "delivered") & df["node"].isin(markets))]
-    arr = arr[["shipment_id", "node", "lane", "t"]].rename(columns={"node": "head", "t": "t_arr"})
-    m = dep.merge(arr.drop(columns="lane"), on=["shipment_id", "head"], how="left")
-    m = m[m["t_arr"].isna() | (m["t_arr"] > m["t"])]
-    first = m.groupby("did")["t_arr"].min()
-    dep["t_arr"] = dep["did"].map(first)
-    moves = df[
-        df["event"].isin(["departed", "arrived", "delivered"])
-        | df["event"].str.startswith("customs")
-    ]
-    last = moves.groupby("shipment_id")["t"].max()
+    arr = arr[["shipment_id", "node", "lane", "t"]].rename(
+        columns={"node": "head", "t": "t_arr", "lane": "a_lane"}
+    )
+    m = dep.merge(arr, on=["shipment_id", "head"], how="inner")
+    m = m[m["a_lane"].isna() | (m["a_lane"] == m["lane"])]
+    dep["t_arr"] = dep["did"].map(m[m["t_arr"] > m["t"]].groupby("did")["t_arr"].min())
+    before = set(m.loc[m["t_arr"] <= m["t"], "did"])
     dep["t_move"] = dep["shipment_id"].map(last)
     obs = dep[dep["t_arr"].notna()].copy()
     obs["ld"] = np.log((obs["t_arr"] - obs["t"]) / 86400.0)
-    cen = dep[dep["t_arr"].isna() & ~(dep["t_move"] > dep["t"])].copy()
+    open_ = dep["t_arr"].isna() & ~dep["did"].isin(before)
+    cen = dep[open_ & ~(dep["t_move"] > dep["t"])].copy()
     cen["days"] = (as_of - cen["t"]) / 86400.0
     longest = obs.groupby("lane")["ld"].max().map(np.exp)
     cen = cen[~(cen["days"] > 3.0 * cen["lane"].map(longest))]
@@ -148,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=10_000_000)
     ap.add_argument("--quick", action="store_true", help="CI: --events 300000")
     ap.add_argument("--skip-pandas", action="store_true")
-    ap.add_argument("--keep", type=Path, default=None, help="Write the history here and keep it.")
+    ap.add_argument(
+        "--keep", type=Path, default=None, help="Write the history here and keep it (reused)."
+    )
     ap.add_argument("--stage", choices=["duckdb", "pandas"], help=argparse.SUPPRESS)
     ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -165,18 +176,29 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep or Path(tmp)
         t = time.perf_counter()
         spec = GenerateSpec(shipments=shipments, seed=1)
-        drawn = generate(read_network(NETWORK), spec)
-        write(drawn, spec, folder)
-        gen_s = time.perf_counter() - t
         events = folder / "events.parquet"
+        truth = folder / "truth.json"
+        reuse = (
+            args.keep is not None
+            and truth.exists()
+            and json.loads(truth.read_text())["shipments"] == shipments
+        )
+        if reuse:  # the same history, drawn before: --keep DIR again
+            n_drawn = int(json.loads(truth.read_text())["injected"]["events"])
+        else:
+            drawn = generate(read_network(NETWORK), spec)
+            write(drawn, spec, folder)
+            n_drawn = drawn.injected["events"]
+        gen_s = time.perf_counter() - t
         size_mb = events.stat().st_size / 1e6
         duck = _child("duckdb", events)
         pand = {} if args.skip_pandas else _child("pandas", events)
     load = os.getloadavg()
-    print(f"## history calibrate: {drawn.injected['events']:,} events ({shipments:,} shipments)\n")
+    print(f"## history calibrate: {n_drawn:,} events ({shipments:,} shipments)\n")
     print(f"Command: `python benchmarks/bench_history.py --events {n_events}`  ")
     print(
-        f"Parquet {size_mb:.0f} MB, generated in {gen_s:.1f} s; load average at the end "
+        f"Parquet {size_mb:.0f} MB, {'reused' if reuse else f'generated in {gen_s:.1f} s'}; "
+        "load average at the end "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} CPUs\n"
     )
     print("| engine | wall s | peak RSS MB | ratio |")
