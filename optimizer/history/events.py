@@ -64,6 +64,10 @@ _TIME_RE = (
     r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"  # offset
 )
 _EXAMPLES = 3
+#: Events that show a shipment moving (out_for_delivery and bookings do not).
+MOVES = (
+    "('departed', 'arrived', 'delivered', 'customs_submitted', 'customs_hold', 'customs_released')"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,26 +233,38 @@ def load_events(
         f"{_enum('node_raw', 'node_t')} AS node, {_enum('lane_raw', 'lane_t')} AS lane, "
         f"{_enum('mode_raw', 'mode_t', True)} AS mode FROM (" + " UNION ALL ".join(selects) + ")))"
     )
-    # Duplicates collapse in a hash aggregate (faster than a window); `copies` counts them.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ev_distinct AS SELECT sid, event, node, lane, t, "
-        "any_value(mode) AS mode, any_value(carrier) AS carrier, count(*) AS copies "
-        "FROM ev_all WHERE reason IS NULL GROUP BY sid, event, node, lane, t"
-    )
+    # Whole shipments set aside: returned or hit an exception.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE ev_aside AS SELECT sid, CASE WHEN bool_or(event = "
-        "'exception') THEN 'exception' ELSE 'returned' END AS why, count(*) AS n FROM ev_distinct "
-        "WHERE sid IN (SELECT sid FROM ev_distinct WHERE event IN ('returned', 'exception')) "
-        "GROUP BY sid"
+        "'exception') THEN 'exception' ELSE 'returned' END AS why FROM ev_all "
+        "WHERE reason IS NULL AND event IN ('returned', 'exception') GROUP BY sid"
+    )
+    # Duplicates collapse in one hash aggregate (faster than a window); `copies` counts them.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ev AS SELECT sid, event, node, lane, t, "
+        "any_value(mode) AS mode, any_value(carrier) AS carrier, count(*) AS copies "
+        "FROM ev_all WHERE reason IS NULL AND sid NOT IN (SELECT sid FROM ev_aside) "
+        "GROUP BY sid, event, node, lane, t"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE ev AS SELECT sid, event, node, lane, mode, carrier, t "
-        "FROM ev_distinct WHERE sid NOT IN (SELECT sid FROM ev_aside)"
+        "CREATE OR REPLACE TEMP TABLE ev_aside_rows AS SELECT e.sid, any_value(a.why) AS why, "
+        "event, node, lane, t, count(*) AS copies FROM ev_all e JOIN ev_aside a USING (sid) "
+        "WHERE e.reason IS NULL GROUP BY e.sid, event, node, lane, t"
     )
-    rows, usable, shipments, first, last = con.execute(
-        "SELECT (SELECT count(*) FROM ev_all), count(*), count(DISTINCT sid), min(t), max(t) "
-        "FROM ev"
+    # Per shipment: the last scan that shows it moving (any node, even a misspelt one: such a
+    # shipment is no longer in transit) and whether it has usable rows at all.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE moved AS SELECT sid, "
+        f"max(t) FILTER (WHERE event IN {MOVES}) AS t_move, bool_or(reason IS NULL) AS usable "
+        "FROM ev_all WHERE sid IS NOT NULL AND t IS NOT NULL "
+        "AND COALESCE(reason, '') <> 'after_as_of' GROUP BY sid"
+    )
+    rows, usable, first, last = con.execute(
+        "SELECT (SELECT count(*) FROM ev_all), count(*), min(t), max(t) FROM ev"
     ).fetchall()[0]
+    shipments = con.execute(
+        "SELECT count(*) FILTER (WHERE usable) - (SELECT count(*) FROM ev_aside) FROM moved"
+    ).fetchall()[0][0]
     reasons = _reasons(con)
     files = sum(len(g.files) for g in groups)
     return EventLoad(
@@ -260,8 +276,9 @@ def _reasons(con: Any) -> tuple[Reason, ...]:
     counts = dict(
         con.execute(
             "SELECT reason, count(*) FROM ev_all WHERE reason IS NOT NULL GROUP BY reason "
-            "UNION ALL SELECT 'duplicate', sum(copies - 1) FROM ev_distinct HAVING sum(copies) > "
-            "count(*) UNION ALL SELECT why, sum(n) FROM ev_aside GROUP BY why"
+            "UNION ALL SELECT 'duplicate', sum(copies - 1) FROM (SELECT copies FROM ev "
+            "UNION ALL SELECT copies FROM ev_aside_rows) HAVING sum(copies) > count(*) "
+            "UNION ALL SELECT why, count(*) FROM ev_aside_rows GROUP BY why"
         ).fetchall()
     )
     hints = _node_hints(con) if "unknown_node" in counts else {}
@@ -278,10 +295,11 @@ def _reasons(con: Any) -> tuple[Reason, ...]:
 _EXAMPLE_SQL = {
     "*": "SELECT file, sid, event_raw, node_raw, lane_raw, t_raw FROM ev_all WHERE reason = ? "
     "ORDER BY file, sid, event_raw, t, node_raw LIMIT ?",
-    "duplicate": "SELECT '' AS file, sid, event, node, lane, NULL FROM ev_distinct "
+    "duplicate": "SELECT '' AS file, sid, event, node, lane, NULL FROM (SELECT * EXCLUDE (why) "
+    "FROM ev_aside_rows UNION ALL BY NAME SELECT * EXCLUDE (mode, carrier) FROM ev) "
     "WHERE copies > 1 AND ? <> '' ORDER BY sid, event, t, node LIMIT ?",
-    "returned": "SELECT '' AS file, e.sid, e.event, e.node, e.lane, NULL FROM ev_distinct e "
-    "JOIN ev_aside a ON a.sid = e.sid AND a.why = ? ORDER BY e.sid, e.t, e.event LIMIT ?",
+    "returned": "SELECT '' AS file, sid, event, node, lane, NULL FROM ev_aside_rows "
+    "WHERE why = ? ORDER BY sid, t, event LIMIT ?",
 }
 _EXAMPLE_SQL["exception"] = _EXAMPLE_SQL["returned"]
 
