@@ -204,3 +204,27 @@ def test_drift_spec_slows_only_later_departures() -> None:
     assert before and after
     assert all(b[s][1] == pytest.approx(a[s][1]) for s in before)
     assert all(b[s][1] == pytest.approx(1.5 * a[s][1]) for s in after)
+
+
+def test_demand_output_plans_as_a_scenario_demands_csv(tmp_path: Path) -> None:
+    """history demand -> demands_csv: the scenario reader accepts it and run plans it."""
+    runner = CliRunner()
+    hist = tmp_path / "h"
+    args = ["history", "generate", str(TINY), "-o", str(hist), "--shipments", "3000"]
+    assert runner.invoke(main, [*args, "--seed", "9"]).exit_code == 0
+    demands = tmp_path / "demands.csv"
+    orders = str(hist / "orders.csv")
+    opts = ["-o", str(demands), "--network", str(TINY), "--sla-days", "20"]
+    r = runner.invoke(main, ["history", "demand", orders, *opts])
+    assert r.exit_code == 0, r.output
+    scenario = (TINY.parent / "tiny_scenario.yaml").read_text()
+    head, _, tail = scenario.partition("demands:")
+    tail = tail[tail.index("inventory:") :]
+    text = head.replace("network: tiny", f"network: {TINY}") + "demands_csv: demands.csv\n" + tail
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    r = runner.invoke(main, ["run", str(path), "--json"])
+    assert r.exit_code == 0, r.output
+    plan = json.loads(r.stdout[r.stdout.index("{") :])
+    weekly = sum(d["orders_per_week"] for d in plan["demands"])
+    assert weekly == pytest.approx(3000 / (270 / 7), rel=0.15)  # 3,000 orders over 270 days
