@@ -125,8 +125,8 @@ def test_reasons_match_what_the_generator_injected(global_case: Any) -> None:
 
 
 def test_heavier_censoring_shows_the_bias_dropping_would_cause(tmp_path: Path) -> None:
-    # a 30-day window on the tiny network: about 40 % of the sea shipments that left
-    # port are still at sea at the cut-off
+    # a 30-day window on the tiny network: about two thirds of the sea shipments that left
+    # port are still at sea at the cut-off (dropping them: P90 -11 %; censored fit: -0.6 %)
     net = read_network(TINY)
     spec = GenerateSpec(shipments=40_000, seed=3, days=30.0, mess=0.0)
     write(generate(net, spec), spec, tmp_path)
