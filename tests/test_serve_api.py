@@ -323,9 +323,7 @@ def test_plan_job_gives_the_plan_json_of_xborder_run(tmp_path):
         assert job["status"] == "finished", job["message"]
         text = c.get(f"/v1/plans/{job['id']}/plan.json").text
     network, _ = load_network(NETWORK)
-    sc = parse_scenario(
-        SCENARIO, path=Path("request body"), network=network, network_path=NETWORK
-    )
+    sc = parse_scenario(SCENARIO, path=Path("request body"), network=network, network_path=NETWORK)
     direct = plan_json(optimize(sc, apply_what_if(network, sc.what_if)))
     strip = re.compile(r'"solve_seconds": [0-9.e-]+')
     assert strip.sub("", text) == strip.sub("", direct)

@@ -25,6 +25,7 @@ _COMMANDS = {
     "bench": "optimizer.cli.bench_cmd:bench",
     "route": "optimizer.cli.route_cmd:route",
     "serve": "optimizer.cli.serve_cmd:serve",
+    "history": "optimizer.cli.history_cmd:history",
 }
 
 
