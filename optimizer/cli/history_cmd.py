@@ -36,7 +36,7 @@ def history(ctx: click.Context) -> None:
 
     \b
     Examples:
-      xborder history generate networks/global -o hist/ --shipments 200000 --seed 1
+      xborder history generate networks/global -o hist/ --shipments 20000 --seed 1
       xborder history calibrate hist/events.parquet --network networks/global -o calibrated/
       xborder history demand hist/orders.csv -o demands.csv --weeks 8
     """
@@ -145,10 +145,12 @@ def calibrate(
 
     \b
     Examples:
-      xborder history calibrate events.parquet --network networks/global -o calibrated/
-      xborder history calibrate 'tracking/*.csv' --network networks/global -o cal/ --json
-      xborder history calibrate ev/ --network NET -o cal/ --holdout-after 2026-06-30
-      xborder history calibrate SCMS_Delivery_History.csv --format scms -o scms_out/
+      xborder history generate networks/global -o hist/ --shipments 20000 --seed 1
+      xborder history calibrate hist/events.parquet --network networks/global -o calibrated/
+      xborder history calibrate 'hist/*.parquet' --network networks/global -o cal/ --json
+      xborder history calibrate hist/events.parquet --network networks/global -o cal/ \
+          --holdout-after 2026-03-15
+      xborder history calibrate tests/data/scms/scms_excerpt.csv --format scms -o scms_out/
     """
     say = _progress(True)
     if fmt == "scms":
@@ -224,8 +226,9 @@ def demand(
 
     \b
     Examples:
-      xborder history demand orders.csv -o demands.csv
-      xborder history demand 'orders/*.parquet' -o demands.csv --weeks 8 --sla-days 10
+      xborder history generate networks/global -o hist/ --shipments 20000 --seed 1
+      xborder history demand hist/orders.csv -o demands.csv
+      xborder history demand 'hist/orders*.csv' -o demands.csv --weeks 8 --sla-days 10
     """
     from optimizer.history import demand as dm
 
@@ -298,7 +301,7 @@ def generate(
 
     \b
     Examples:
-      xborder history generate networks/global -o hist/ --shipments 200000 --seed 1
+      xborder history generate networks/global -o hist/ --shipments 20000 --seed 1
       xborder history generate tests/data/tiny -o h/ --shipments 5000 --format csv
       xborder history generate networks/global -o h/ --shipments 100000 \\
           --drift-lane FCL-CNSHA-GBFXT-SUEZ:2026-05-01:1.3

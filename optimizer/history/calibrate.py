@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optimizer.history.events import EventLoad, Reason, load_events
+from optimizer.history.events import load_events
 from optimizer.history.fit import LogNormal, censored_fit, naive_fit
-from optimizer.history.pool import PRIOR_STRENGTH, LaneFit, Pooled, pool
+from optimizer.history.pool import LaneFit, pool
+from optimizer.history.records import (
+    CalibrateOptions,
+    Calibration,
+    LaneResult,
+    NodeResult,
+)
 from optimizer.history.samples import LaneSample, NodeSample, lane_samples, node_samples
 from optimizer.network.reader import load_network
-from optimizer.network.records import Lane, Network, Node
+from optimizer.network.records import Network
 
-#: Default --min-n: lanes and nodes with fewer observed samples keep the network's value.
-MIN_N = 3
 #: A lane's own fit "dominates" (source = history) from this pooling weight up.
 HISTORY_WEIGHT = 0.9
 #: Departures per week are learned from at least this many days of departures.
@@ -30,69 +33,6 @@ MIN_SPAN_DAYS = 28.0
 #: Busiest lanes drawn in calibration.png.
 PLOT_LANES = 4
 SEA_RAIL = ("sea_fcl", "sea_lcl", "rail")
-
-
-@dataclass(frozen=True, slots=True)
-class CalibrateOptions:
-    """Options of one calibration; validates itself."""
-
-    min_n: int = MIN_N
-    prior_strength: float = PRIOR_STRENGTH
-    assume_utc: bool = False
-    as_of: float | None = None  # UTC epoch seconds; None = the latest event
-    holdout_after: float | None = None  # UTC epoch seconds
-    plot: bool = True
-
-    def __post_init__(self) -> None:
-        if self.min_n < 1:
-            raise ValueError("min_n must be >= 1")
-        if not self.prior_strength > 0:
-            raise ValueError("prior_strength must be > 0")
-
-
-@dataclass(frozen=True, slots=True)
-class LaneResult:
-    lane: Lane
-    n: int
-    n_censored: int
-    fit: LogNormal | None
-    naive: LogNormal | None
-    pooled: Pooled | None
-    result: LogNormal  # what the network plans with (the default when source = default)
-    source: str
-    departures_per_week: float | None
-    first_t: float | None
-    last_t: float | None
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class NodeResult:
-    node: Node
-    n: int
-    n_censored: int
-    n_total: int
-    n_held: int
-    fit: LogNormal | None
-    customs_days: float
-    inspection_rate: float
-    inspection_delay_days: float
-    source: str
-    first_t: float | None
-    last_t: float | None
-    note: str
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Everything a calibration learned; :func:`write_folder` and the summary read it."""
-
-    network: Network
-    load: EventLoad
-    reasons: tuple[Reason, ...]
-    lanes: tuple[LaneResult, ...]
-    nodes: tuple[NodeResult, ...]
-    holdout: tuple[dict[str, Any], ...] = ()
 
 
 def calibrate(

@@ -19,7 +19,7 @@ from optimizer.history.samples import lane_samples
 from optimizer.network.records import Network
 
 if TYPE_CHECKING:
-    from optimizer.history.calibrate import CalibrateOptions, LaneResult
+    from optimizer.history.records import CalibrateOptions, LaneResult
 
 #: Lanes need this many held-out deliveries to be scored.
 MIN_HELD_OUT = 10
