@@ -1,0 +1,185 @@
+"""Change detectors for ``xborder history watch``: CUSUM, EWMA and a Bernoulli CUSUM.
+
+Pure numpy on one series at a time (or on a matrix of simulated series, one per
+row, for the benchmark); no I/O. Every recursion is vectorised:
+
+* a one-sided (upper) CUSUM ``C_t = max(0, C_{t-1} + x_t)`` equals
+  ``S_t - min(0, min_{s<=t} S_s)`` with ``S`` the running sum of ``x`` — a
+  cumulative sum and a running minimum, no Python loop;
+* an EWMA is a first-order linear filter (:func:`scipy.signal.lfilter`).
+
+Why these charts: transit residuals ``z = (ln days - mu) / sigma`` against the
+baseline lognormal are N(0, 1) while the lane is in control, so a CUSUM with
+reference ``k = shift_sd / 2`` is the optimal (likelihood-ratio) detector of a
+shift of ``shift_sd`` standard deviations, and the EWMA of daily mean residuals
+catches shifts a little too small for the CUSUM's reference while requiring a
+practically relevant effect (``min_effect``), so that a lane carrying
+thousands of parcels a day does not alert on a 1 % slowdown. The hold-rate
+chart is the likelihood-ratio CUSUM of ``p0`` (baseline) against
+``hold_ratio * p0``.
+
+Thresholds are set per series from its own volume so that every series has the
+same in-control false-alarm rate *per year* (``alarms_per_year``), whatever its
+number of shipments: the in-control average run length (ARL0) in observations
+is ``observations_per_year / alarms_per_year``. The CUSUM threshold comes from
+Siegmund's approximation of the ARL, the Bernoulli CUSUM's from Wald's bound
+``ARL0 >= exp(h)`` (conservative); the EWMA works on daily means and has a
+fixed limit in days. The rates these give are measured by simulation in
+``benchmarks/bench_watch.py`` (table in BENCHMARKS.md and docs/watch.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.signal import lfilter
+
+FloatArray = npt.NDArray[np.float64]
+#: Siegmund's correction of the CUSUM threshold for the overshoot of a normal walk.
+SIEGMUND_OVERSHOOT = 1.166
+#: Hold-rate baselines below this are raised to it: a rate of 0 would make any hold "infinitely"
+#: unlikely, and the network's defaults leave many inspection rates empty.
+MIN_HOLD_RATE = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSettings:
+    """Parameters of the three charts (docs/watch.md, Detectors); validates itself."""
+
+    #: CUSUM design shift in standard deviations of log transit (reference k = shift_sd / 2).
+    shift_sd: float = 0.5
+    #: In-control false alarms per series per year aimed at by each of the CUSUM charts.
+    alarms_per_year: float = 0.02
+    #: EWMA smoothing weight of each day's mean residual.
+    ewma_lambda: float = 0.1
+    #: EWMA limit in standard deviations of the statistic (exact, time-varying variance).
+    ewma_limit: float = 3.5
+    #: The EWMA alarms only when the median transit has also moved by at least this much.
+    min_effect: float = 0.10
+    #: Hold-rate CUSUM design: detect the hold rate multiplied by this.
+    hold_ratio: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not self.shift_sd > 0:
+            raise ValueError("shift_sd must be > 0")
+        if not 0 < self.alarms_per_year < 365:
+            raise ValueError("alarms_per_year must be in (0, 365)")
+        if not 0 < self.ewma_lambda <= 1:
+            raise ValueError("ewma_lambda must be in (0, 1]")
+        if not self.ewma_limit > 0:
+            raise ValueError("ewma_limit must be > 0")
+        if self.min_effect < 0:
+            raise ValueError("min_effect must be >= 0")
+        if not self.hold_ratio > 1:
+            raise ValueError("hold_ratio must be > 1")
+
+    @property
+    def k(self) -> float:
+        """CUSUM reference value (standard deviations)."""
+        return self.shift_sd / 2
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """One chart over one series: statistic, limit, first alarm and estimated change point."""
+
+    name: str  # "cusum", "ewma" or "hold_cusum"
+    stat: FloatArray
+    limit: FloatArray
+    alarm: int | None  # index of the first step whose statistic exceeds its limit
+    start: int | None  # CUSUM: index after the last zero before the alarm (change point)
+
+
+def cusum_arl0(k: float, h: float) -> float:
+    """Siegmund's approximation of the in-control ARL of an upper CUSUM on N(0, 1) data."""
+    b = h + SIEGMUND_OVERSHOOT
+    return (math.exp(2 * k * b) - 2 * k * b - 1) / (2 * k * k)
+
+
+def cusum_threshold(k: float, arl0: float) -> float:
+    """The threshold h whose Siegmund ARL0 equals ``arl0`` (bisection; h >= 0)."""
+    lo, hi = 0.0, 1.0
+    while cusum_arl0(k, hi) < arl0:
+        hi *= 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cusum_arl0(k, mid) < arl0 else (lo, mid)
+    return hi
+
+
+def target_arl0(per_year: float, settings: ChartSettings) -> float:
+    """In-control run length, in observations, for ``alarms_per_year`` at ``per_year`` a year."""
+    return max(per_year, 1.0) / settings.alarms_per_year
+
+
+def upper_cusum(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``C_t = max(0, C_{t-1} + x_t)`` along the last axis, and the running minimum used.
+
+    Vectorised: ``C = S - min(0, running min of S)``; the change point of an alarm
+    at t is the step after the last t' <= t where ``S`` reached that minimum.
+    """
+    s = np.cumsum(x, axis=-1)
+    floor = np.minimum(np.minimum.accumulate(s, axis=-1), 0.0)
+    return s - floor, floor
+
+
+def first_alarm(stat: FloatArray, limit: FloatArray | float) -> int | None:
+    hit = np.flatnonzero(stat > limit)
+    return int(hit[0]) if hit.size else None
+
+
+def _change_point(stat: FloatArray, alarm: int | None) -> int | None:
+    if alarm is None:
+        return None
+    zeros = np.flatnonzero(stat[: alarm + 1] <= 0)
+    return int(zeros[-1]) + 1 if zeros.size else 0
+
+
+def transit_cusum(z: FloatArray, per_year: float, settings: ChartSettings) -> Chart:
+    """Upper CUSUM of standardized log-transit residuals ``z`` (one per delivery, in order)."""
+    h = cusum_threshold(settings.k, target_arl0(per_year, settings))
+    stat, _ = upper_cusum(z - settings.k)
+    alarm = first_alarm(stat, h)
+    return Chart("cusum", stat, np.full(stat.size, h), alarm, _change_point(stat, alarm))
+
+
+def ewma_daily(
+    day_sum: FloatArray, day_n: FloatArray, settings: ChartSettings, min_shift: float
+) -> Chart:
+    """EWMA of daily mean residuals (sums and counts per day with data) with exact limits.
+
+    The limit of day t is ``max(L * sd_t, min_shift)``: ``sd_t`` from the recursion
+    ``V_t = lambda^2 / n_t + (1 - lambda)^2 V_{t-1}``, ``min_shift`` the practical
+    effect in residual units.
+    """
+    lam = settings.ewma_lambda
+    mean = day_sum / day_n
+    stat = lfilter([lam], [1.0, lam - 1.0], mean, axis=-1)
+    var = lfilter([lam * lam], [1.0, -((1.0 - lam) ** 2)], 1.0 / day_n, axis=-1)
+    limit = np.maximum(settings.ewma_limit * np.sqrt(var), min_shift)
+    alarm = first_alarm(stat, limit)
+    return Chart("ewma", stat, limit, alarm, alarm)
+
+
+def hold_llr(p0: float, ratio: float) -> tuple[float, float]:
+    """Log-likelihood ratios of a held and of a cleared clearance, p1 = ratio * p0 against p0."""
+    p0 = min(max(p0, MIN_HOLD_RATE), 0.99 / ratio)
+    p1 = ratio * p0
+    return math.log(p1 / p0), math.log((1 - p1) / (1 - p0))
+
+
+def hold_cusum(held: npt.NDArray[np.bool_], p0: float, per_year: float, s: ChartSettings) -> Chart:
+    """Bernoulli likelihood-ratio CUSUM of holds (one flag per clearance, in order).
+
+    Threshold ``h = ln(ARL0)``: Wald's bound makes the in-control run length at
+    least ``exp(h)`` clearances (measured in the benchmark).
+    """
+    up, down = hold_llr(p0, s.hold_ratio)
+    x = np.where(held, up, down)
+    stat, _ = upper_cusum(x)
+    h = math.log(target_arl0(per_year, s))
+    alarm = first_alarm(stat, h)
+    return Chart("hold_cusum", stat, np.full(stat.size, h), alarm, _change_point(stat, alarm))

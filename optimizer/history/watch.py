@@ -1,0 +1,474 @@
+"""``xborder history watch``: recent tracking events against a calibrated baseline.
+
+Pipeline: read and classify the events exactly as calibration does
+(:mod:`.events`, :mod:`.samples`: same reasons, same censoring) → one series
+per lane (transit), per clearing node × category (clearance time, hold rate)
+→ the charts of :mod:`.drift` → alerts with what moved (P50/P90 or hold rate
+now against the baseline), since when, on how much evidence, how severe.
+
+The baseline is a network folder, usually the output of ``history
+calibrate``: lanes are watched against the lognormal the plan uses
+(``transit_mean_days`` / ``transit_p90_days`` of lanes.csv), hold rates
+against nodes.csv's ``inspection_rate``, clearance times against the node fit
+in calibration.csv (when there is one). Categories of clearances come from the
+order lines (``--orders``: ``order_id`` = ``shipment_id``); without them a node
+is watched over all categories (``*``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.history.drift import Chart, ChartSettings, ewma_daily, hold_cusum, transit_cusum
+from optimizer.history.events import EventLoad, Reason, load_events
+from optimizer.history.fit import LogNormal, censored_fit
+from optimizer.history.samples import LogSample, lane_samples, node_samples
+from optimizer.history.sources import open_sources
+from optimizer.network.reader import read_network
+from optimizer.network.records import Network
+
+FloatArray = npt.NDArray[np.float64]
+DAY = 86400.0
+YEAR_DAYS = 365.25
+#: Series with fewer observations in the window are not watched (counted in the summary).
+MIN_N = 30
+#: Baseline transit spreads below this are raised to it: a lane typed in as mean = P90 would
+#: otherwise turn minutes of noise into "standard deviations".
+SIGMA_FLOOR = 0.05
+#: A lane alert is critical when its P90 moved by this much (or both charts alarm).
+CRITICAL_EFFECT = 0.25
+#: Exposure below this (days) is stretched to it when turning counts into yearly rates.
+MIN_WINDOW_DAYS = 7.0
+ALL = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchOptions:
+    """Options of one watch run; validates itself."""
+
+    since: float | None = None  # UTC epoch seconds; None: end of the baseline's data, else all
+    assume_utc: bool = False
+    min_n: int = MIN_N
+    settings: ChartSettings = field(default_factory=ChartSettings)
+
+    def __post_init__(self) -> None:
+        if self.min_n < 2:
+            raise ValueError("min_n must be >= 2")
+
+
+@dataclass(frozen=True, eq=False)
+class Series:
+    """One watched series: its observations in time order and its charts."""
+
+    kind: str  # "lane" or "node"
+    id: str
+    category: str
+    metric: str  # "transit_days", "clearance_days" or "hold_rate"
+    t: FloatArray  # information time of each observation (arrival, release or submission)
+    value: FloatArray  # days (transit/clearance) or 1.0/0.0 (held)
+    t_start: FloatArray  # departure or submission time of each observation
+    baseline: LogNormal | None  # None for hold rates
+    rate: float | None  # baseline hold rate
+    charts: tuple[Chart, ...]
+    chart_t: tuple[FloatArray, ...]  # time axis of each chart
+    censored: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))  # (t_start, days)
+
+    @property
+    def alarmed(self) -> tuple[Chart, ...]:
+        return tuple(c for c in self.charts if c.alarm is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What moved on one series (docs/watch.md, Alerts)."""
+
+    kind: str
+    id: str
+    category: str
+    metric: str
+    baseline: dict[str, float]
+    now: dict[str, float]
+    since: float  # first observation of the evidence (UTC epoch seconds)
+    detected: float  # the observation that raised the alarm
+    n: int  # observations since `since`
+    severity: str  # "critical" or "warning"
+    charts: tuple[str, ...]
+    effect: float  # relative change of the headline figure (P90 or hold rate)
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    """Everything a watch run found; the CLI renders it, replan reads it."""
+
+    network: Network
+    load: EventLoad
+    reasons: tuple[Reason, ...]
+    start: float
+    end: float
+    series: tuple[Series, ...]
+    alerts: tuple[Alert, ...]
+    skipped: dict[str, int]  # series not watched, by why
+
+    @property
+    def lane_years(self) -> float:
+        days = (self.end - self.start) / DAY
+        lanes = sum(1 for s in self.series if s.kind == "lane")
+        return lanes * days / YEAR_DAYS
+
+    def alerting(self) -> list[Series]:
+        keys = {(a.kind, a.id, a.category, a.metric) for a in self.alerts}
+        return [s for s in self.series if (s.kind, s.id, s.category, s.metric) in keys]
+
+
+def watch(
+    paths: tuple[str, ...],
+    baseline_path: Path,
+    options: WatchOptions,
+    *,
+    orders: tuple[str, ...] = (),
+    con: Any = None,
+    say: Callable[[str], None] | None = None,
+) -> WatchResult:
+    """Read the events, build the series, run the charts, collect the alerts."""
+    from optimizer.history.calibrate import connect
+
+    say = say or (lambda _: None)
+    network = read_network(baseline_path)
+    node_fits, baseline_end = read_calibration(baseline_path / "calibration.csv")
+    con = con if con is not None else connect()
+    load = load_events(con, paths, network, assume_utc=options.assume_utc)
+    say(f"{load.rows:,} events read, {load.usable:,} usable")
+    end = load.as_of if load.as_of is not None else 0.0
+    _, lane_reasons = lane_samples(con, end)
+    _, node_reasons = node_samples(con, end)
+    reasons = [*load.reasons, *lane_reasons, *node_reasons]
+    if orders:
+        reasons += _categories(con, orders)
+    start = _start(options.since, baseline_end, load)
+    say(f"watching from {stamp(start)} to {stamp(end)}")
+    skipped: dict[str, int] = {}
+    series = [
+        *_lane_series(con, network, start, end, options, skipped),
+        *_node_series(con, network, node_fits, start, end, options, skipped, bool(orders)),
+    ]
+    alerts = [a for s in series if (a := _alert(s, options.settings)) is not None]
+    alerts.sort(key=lambda a: (a.severity != "critical", a.kind, a.id, a.category, a.metric))
+    return WatchResult(
+        network, load, tuple(reasons), start, end, tuple(series), tuple(alerts), skipped
+    )
+
+
+def read_calibration(path: Path) -> tuple[dict[str, LogNormal], float | None]:
+    """Node clearance fits and the end of the baseline's data, from calibration.csv (if any)."""
+    if not path.exists():
+        return {}, None
+    fits: dict[str, LogNormal] = {}
+    last: float | None = None
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            when = row.get("last_time") or ""
+            if when:
+                t = dt.datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
+                last = t if last is None else max(last, t)
+            if row.get("kind") == "node" and row.get("mu") and row.get("sigma"):
+                try:
+                    fits[row["id"]] = LogNormal(float(row["mu"]), float(row["sigma"]))
+                except ValueError:
+                    continue
+    return fits, last
+
+
+def _start(since: float | None, baseline_end: float | None, load: EventLoad) -> float:
+    """--since, else the end of the baseline's data when the events go beyond it, else all."""
+    first = load.first_time if load.first_time is not None else 0.0
+    end = load.as_of if load.as_of is not None else first
+    if since is not None:
+        return since
+    if baseline_end is not None and first < baseline_end < end:
+        return baseline_end
+    return first
+
+
+def _categories(con: Any, paths: tuple[str, ...]) -> list[Reason]:
+    """Table ``cat`` (sid, category) from order lines; orders without a category are counted."""
+    wanted = ("order_id", "category")
+    groups = open_sources(con, paths, wanted, wanted)
+    selects = [
+        f"SELECT {g.text('order_id')} AS sid, {g.text('category')} AS category FROM {g.scan()}"
+        for g in groups
+    ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cat AS SELECT sid, min(category) AS category, "
+        f"count(DISTINCT category) AS n FROM ({' UNION ALL '.join(selects)}) "
+        "WHERE sid IS NOT NULL AND category IS NOT NULL GROUP BY sid"
+    )
+    missing = con.execute(
+        "SELECT count(*), list(sid ORDER BY sid)[1:3] FROM (SELECT DISTINCT sid FROM clr "
+        "WHERE status IN ('observed', 'censored') AND sid NOT IN (SELECT sid FROM cat))"
+    ).fetchone()
+    if not missing[0]:
+        return []
+    examples = tuple(f"shipment {s}: no order line with its id" for s in missing[1])
+    return [Reason("no_category", "clearances", int(missing[0]), examples)]
+
+
+def _split(keys: npt.NDArray[Any]) -> list[tuple[int, int]]:
+    if keys.size == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], keys.size]
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _per_year(n: int, start: float, end: float) -> float:
+    return n / max((end - start) / DAY, MIN_WINDOW_DAYS) * YEAR_DAYS
+
+
+def _duration_series(
+    kind: str,
+    ident: str,
+    category: str,
+    metric: str,
+    t: FloatArray,
+    days: FloatArray,
+    t_start: FloatArray,
+    base: LogNormal,
+    window: tuple[float, float],
+    settings: ChartSettings,
+    censored: FloatArray,
+) -> Series:
+    """CUSUM and EWMA on standardized log residuals of durations."""
+    sigma = max(base.sigma, SIGMA_FLOOR)
+    z = (np.log(days) - base.mu) / sigma
+    cusum = transit_cusum(z, _per_year(t.size, *window), settings)
+    day, inverse = np.unique(np.floor(t / DAY), return_inverse=True)
+    day_sum = np.bincount(inverse, weights=z).astype(np.float64)
+    day_n = np.bincount(inverse).astype(np.float64)
+    ewma = ewma_daily(day_sum, day_n, settings, math.log1p(settings.min_effect) / sigma)
+    return Series(
+        kind,
+        ident,
+        category,
+        metric,
+        t,
+        days,
+        t_start,
+        base,
+        None,
+        (cusum, ewma),
+        (t, (day + 1) * DAY),
+        censored,
+    )
+
+
+def _lane_series(
+    con: Any,
+    network: Network,
+    start: float,
+    end: float,
+    options: WatchOptions,
+    skipped: dict[str, int],
+) -> list[Series]:
+    data = con.execute(
+        "SELECT lane, t_dep, days, t_dep + days * 86400 AS t_arr FROM legs "
+        f"WHERE status = 'observed' AND t_dep + days * 86400 >= {start!r} "
+        "ORDER BY lane, t_arr, t_dep"
+    ).fetchnumpy()
+    cens = con.execute(
+        f"SELECT lane, t_dep, days FROM legs WHERE status = 'censored' AND t_dep >= {start!r} "
+        "ORDER BY lane, t_dep"
+    ).fetchnumpy()
+    cens_by = {
+        str(cens["lane"][a]): np.column_stack([cens["t_dep"][a:b], cens["days"][a:b]])
+        for a, b in _split(np.asarray(cens["lane"]).astype(str))
+    }
+    lanes = {lane.id: lane for lane in network.lanes}
+    keys = np.asarray(data["lane"]).astype(str)
+    out = []
+    for a, b in _split(keys):
+        lane = lanes[str(keys[a])]
+        if b - a < options.min_n:
+            skipped["lanes_below_min_n"] = skipped.get("lanes_below_min_n", 0) + 1
+            continue
+        base = LogNormal.from_mean_p90(lane.transit_mean_days, lane.transit_p90_days)
+        days = np.maximum(np.asarray(data["days"][a:b], dtype=np.float64), 1e-6)
+        out.append(
+            _duration_series(
+                "lane",
+                lane.id,
+                ALL,
+                "transit_days",
+                np.asarray(data["t_arr"][a:b], dtype=np.float64),
+                days,
+                np.asarray(data["t_dep"][a:b], dtype=np.float64),
+                base,
+                (start, end),
+                options.settings,
+                cens_by.get(lane.id, np.zeros((0, 2))),
+            )
+        )
+    return out
+
+
+def _node_series(
+    con: Any,
+    network: Network,
+    fits: dict[str, LogNormal],
+    start: float,
+    end: float,
+    options: WatchOptions,
+    skipped: dict[str, int],
+    with_categories: bool,
+) -> list[Series]:
+    category = "c.category" if with_categories else f"'{ALL}'"
+    join = "JOIN cat c ON c.sid = r.sid" if with_categories else ""
+    data = con.execute(
+        f"SELECT r.node, {category} AS category, r.t0, r.held, r.status, r.days "
+        f"FROM clr r {join} WHERE r.status IN ('observed', 'censored') AND r.t0 >= {start!r} "
+        "ORDER BY r.node, category, r.t0, r.sid"
+    ).fetchnumpy()
+    nodes = network.node_by_id
+    keys = np.char.add(
+        np.asarray(data["node"]).astype(str), np.char.add("|", np.asarray(data["category"]))
+    )
+    out: list[Series] = []
+    for a, b in _split(keys):
+        node_id, cat = str(keys[a]).split("|", 1)
+        if b - a < options.min_n:
+            skipped["nodes_below_min_n"] = skipped.get("nodes_below_min_n", 0) + 1
+            continue
+        t0 = np.asarray(data["t0"][a:b], dtype=np.float64)
+        held = np.asarray(data["held"][a:b], dtype=bool)
+        window = (start, end)
+        p0 = nodes[node_id].inspection_rate
+        chart = hold_cusum(held, p0, _per_year(b - a, *window), options.settings)
+        out.append(
+            Series(
+                "node",
+                node_id,
+                cat,
+                "hold_rate",
+                t0,
+                held.astype(np.float64),
+                t0,
+                None,
+                p0,
+                (chart,),
+                (t0,),
+            )
+        )
+        fit = fits.get(node_id)
+        status = np.asarray(data["status"][a:b]).astype(str)
+        clean = (status == "observed") & ~held
+        if fit is None or clean.sum() < options.min_n:
+            continue
+        days = np.maximum(np.asarray(data["days"][a:b], dtype=np.float64)[clean], 1e-6)
+        t_rel = t0[clean] + days * DAY
+        order = np.argsort(t_rel, kind="stable")
+        open_ = (status == "censored") & ~held
+        censored = np.column_stack([t0[open_], np.asarray(data["days"][a:b])[open_]])
+        out.append(
+            _duration_series(
+                "node",
+                node_id,
+                cat,
+                "clearance_days",
+                t_rel[order],
+                days[order],
+                t0[clean][order],
+                fit,
+                window,
+                options.settings,
+                censored,
+            )
+        )
+    return out
+
+
+def recent_fit(s: Series, since: float) -> LogNormal | None:
+    """Censored lognormal fit of a duration series from ``since`` (the calibrator's fit)."""
+    keep = s.t >= since
+    logs = np.log(s.value[keep])
+    first = float(s.t_start[keep].min()) if keep.any() else since
+    censored = s.censored[s.censored[:, 0] >= first, 1] if s.censored.size else np.zeros(0)
+    sample = LogSample(int(logs.size), float(logs.sum()), float((logs * logs).sum()), censored)
+    return censored_fit(sample)
+
+
+def _alert(s: Series, settings: ChartSettings) -> Alert | None:
+    """An alert for a series whose charts alarmed, with what moved since the change point."""
+    fired = s.alarmed
+    if not fired:
+        return None
+    first = min(fired, key=lambda c: _chart_time(s, c, c.alarm))
+    detected = _chart_time(s, first, first.alarm)
+    since = min(_chart_time(s, c, c.start, since=True) for c in fired)
+    keep = s.t >= since
+    n = int(keep.sum())
+    names = tuple(c.name for c in fired)
+    if s.metric == "hold_rate":
+        rate = float(s.value[keep].mean()) if n else 0.0
+        base = max(s.rate or 0.0, 0.0)
+        effect = rate / base - 1 if base > 0 else math.inf
+        severity = "critical" if rate >= settings.hold_ratio * base else "warning"
+        return Alert(
+            s.kind,
+            s.id,
+            s.category,
+            s.metric,
+            {"hold_rate": base},
+            {"hold_rate": rate},
+            since,
+            detected,
+            n,
+            severity,
+            names,
+            effect,
+        )
+    assert s.baseline is not None
+    now = recent_fit(s, since)
+    if now is None:
+        return None
+    effect = now.p90 / s.baseline.p90 - 1
+    critical = len(fired) == len(s.charts) or effect >= CRITICAL_EFFECT
+    return Alert(
+        s.kind,
+        s.id,
+        s.category,
+        s.metric,
+        {"p50_days": s.baseline.p50, "p90_days": s.baseline.p90},
+        {"p50_days": now.p50, "p90_days": now.p90},
+        since,
+        detected,
+        n,
+        "critical" if critical else "warning",
+        names,
+        effect,
+    )
+
+
+def _chart_time(s: Series, chart: Chart, index: int | None, *, since: bool = False) -> float:
+    """Time of step ``index`` of ``chart``; for a daily chart's change point, that day's start."""
+    k = s.charts.index(chart)
+    axis = s.chart_t[k]
+    i = 0 if index is None else min(index, axis.size - 1)
+    t = float(axis[i])
+    if since and chart.name == "ewma":
+        return t - DAY
+    return t
+
+
+def stamp(t: float | None) -> str:
+    """UTC date-time text of epoch seconds."""
+    if t is None or not math.isfinite(t):
+        return ""
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
