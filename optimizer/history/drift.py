@@ -36,8 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.signal import lfilter
+from scipy.special import ndtr, ndtri
 
 FloatArray = npt.NDArray[np.float64]
+DAY = 86400.0
 #: Siegmund's correction of the CUSUM threshold for the overshoot of a normal walk.
 SIEGMUND_OVERSHOOT = 1.166
 #: Hold-rate baselines below this are raised to it: a rate of 0 would make any hold "infinitely"
@@ -61,6 +63,9 @@ class ChartSettings:
     min_effect: float = 0.10
     #: Hold-rate CUSUM design: detect the hold rate multiplied by this.
     hold_ratio: float = 2.0
+    #: A shipment enters the transit charts at departure + this baseline quantile of transit,
+    #: with its residual capped there (docs/watch.md, Why not in arrival order).
+    cap_quantile: float = 0.9
 
     def __post_init__(self) -> None:
         if not self.shift_sd > 0:
@@ -75,6 +80,8 @@ class ChartSettings:
             raise ValueError("min_effect must be >= 0")
         if not self.hold_ratio > 1:
             raise ValueError("hold_ratio must be > 1")
+        if not 0.5 <= self.cap_quantile < 1:
+            raise ValueError("cap_quantile must be in [0.5, 1)")
 
     @property
     def k(self) -> float:
@@ -91,6 +98,51 @@ class Chart:
     limit: FloatArray
     alarm: int | None  # index of the first step whose statistic exceeds its limit
     start: int | None  # CUSUM: index after the last zero before the alarm (change point)
+
+
+def capped_residuals(
+    t_start: FloatArray,
+    days: FloatArray,
+    t_open: FloatArray,
+    mu: float,
+    sigma: float,
+    end: float,
+    cap_quantile: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Standardized capped residuals in chart order, and the time each becomes known.
+
+    Each shipment enters the chart at ``t_start + H`` with ``H`` the baseline's
+    ``cap_quantile`` of the duration: by then it has either arrived (its residual,
+    capped at ``c = Phi^-1(cap_quantile)``) or is still open (exactly ``c``). Shipments
+    of ``t_open`` are still open at ``end``; only those whose entry time has passed
+    count. Capped N(0, 1) residuals are re-standardized with the capped normal's exact
+    mean and standard deviation, so the in-control series is i.i.d. mean 0, sd 1 whatever
+    the departure schedule. Why not in arrival order: the shipments of one sailing arrive
+    sorted by transit time (short first), which a CUSUM reads as a drift.
+    """
+    c = float(ndtri(cap_quantile))
+    horizon = horizon_days(mu, sigma, cap_quantile) * DAY
+    z = np.minimum((np.log(days) - mu) / sigma, c)
+    t = t_start + horizon
+    t_late = t_open + horizon
+    late = t_late <= end
+    z = np.concatenate([z, np.full(int(late.sum()), c)])
+    t = np.concatenate([t, t_late[late]])
+    keep = t <= end
+    order = np.argsort(t[keep], kind="stable")  # never by value: ties keep input order
+    mean = -_phi(c) + c * (1 - ndtr(c))
+    second = ndtr(c) - c * _phi(c) + c * c * (1 - ndtr(c))
+    sd = math.sqrt(second - mean * mean)
+    return (z[keep][order] - mean) / sd, t[keep][order]
+
+
+def horizon_days(mu: float, sigma: float, cap_quantile: float) -> float:
+    """Days after its start at which a shipment enters the charts (the baseline quantile)."""
+    return math.exp(mu + float(ndtri(cap_quantile)) * sigma)
+
+
+def _phi(x: float) -> float:
+    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
 
 
 def cusum_arl0(k: float, h: float) -> float:

@@ -28,7 +28,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.history.drift import Chart, ChartSettings, ewma_daily, hold_cusum, transit_cusum
+from optimizer.history.drift import (
+    Chart,
+    ChartSettings,
+    capped_residuals,
+    ewma_daily,
+    hold_cusum,
+    horizon_days,
+    transit_cusum,
+)
 from optimizer.history.events import EventLoad, Reason, load_events
 from optimizer.history.fit import LogNormal, censored_fit
 from optimizer.history.samples import LogSample, lane_samples, node_samples
@@ -238,28 +246,31 @@ def _duration_series(
     ident: str,
     category: str,
     metric: str,
-    t: FloatArray,
-    days: FloatArray,
     t_start: FloatArray,
+    days: FloatArray,
+    censored: FloatArray,
     base: LogNormal,
     window: tuple[float, float],
     settings: ChartSettings,
-    censored: FloatArray,
 ) -> Series:
-    """CUSUM and EWMA on standardized log residuals of durations."""
+    """CUSUM and EWMA on standardized, capped log residuals of durations (in start order)."""
     sigma = max(base.sigma, SIGMA_FLOOR)
-    z = (np.log(days) - base.mu) / sigma
+    open_starts = censored[:, 0] if censored.size else np.zeros(0)
+    z, t = capped_residuals(
+        t_start, days, open_starts, base.mu, sigma, window[1], settings.cap_quantile
+    )
     cusum = transit_cusum(z, _per_year(t.size, *window), settings)
     day, inverse = np.unique(np.floor(t / DAY), return_inverse=True)
     day_sum = np.bincount(inverse, weights=z).astype(np.float64)
     day_n = np.bincount(inverse).astype(np.float64)
     ewma = ewma_daily(day_sum, day_n, settings, math.log1p(settings.min_effect) / sigma)
+    entered = t_start + horizon_days(base.mu, sigma, settings.cap_quantile) * DAY
     return Series(
         kind,
         ident,
         category,
         metric,
-        t,
+        entered,
         days,
         t_start,
         base,
@@ -279,9 +290,8 @@ def _lane_series(
     skipped: dict[str, int],
 ) -> list[Series]:
     data = con.execute(
-        "SELECT lane, t_dep, days, t_dep + days * 86400 AS t_arr FROM legs "
-        f"WHERE status = 'observed' AND t_dep + days * 86400 >= {start!r} "
-        "ORDER BY lane, t_arr, t_dep"
+        "SELECT lane, t_dep, days FROM legs "
+        f"WHERE status = 'observed' AND t_dep >= {start!r} ORDER BY lane, t_dep, sid"
     ).fetchnumpy()
     cens = con.execute(
         f"SELECT lane, t_dep, days FROM legs WHERE status = 'censored' AND t_dep >= {start!r} "
@@ -307,13 +317,12 @@ def _lane_series(
                 lane.id,
                 ALL,
                 "transit_days",
-                np.asarray(data["t_arr"][a:b], dtype=np.float64),
-                days,
                 np.asarray(data["t_dep"][a:b], dtype=np.float64),
+                days,
+                cens_by.get(lane.id, np.zeros((0, 2))),
                 base,
                 (start, end),
                 options.settings,
-                cens_by.get(lane.id, np.zeros((0, 2))),
             )
         )
     return out
@@ -372,8 +381,6 @@ def _node_series(
         if fit is None or clean.sum() < options.min_n:
             continue
         days = np.maximum(np.asarray(data["days"][a:b], dtype=np.float64)[clean], 1e-6)
-        t_rel = t0[clean] + days * DAY
-        order = np.argsort(t_rel, kind="stable")
         open_ = (status == "censored") & ~held
         censored = np.column_stack([t0[open_], np.asarray(data["days"][a:b])[open_]])
         out.append(
@@ -382,13 +389,12 @@ def _node_series(
                 node_id,
                 cat,
                 "clearance_days",
-                t_rel[order],
-                days[order],
-                t0[clean][order],
+                t0[clean],
+                days,
+                censored,
                 fit,
                 window,
                 options.settings,
-                censored,
             )
         )
     return out
