@@ -346,3 +346,23 @@ def test_calibrate_refuses_a_gpkg_network_with_a_hint(tmp_path: Path) -> None:
         main, ["history", "calibrate", str(path), "--network", str(net), "-o", str(tmp_path / "o")]
     )
     assert r.exit_code == 2 and "lanes.csv" in r.output
+
+
+def test_calibration_is_deterministic_and_as_of_cuts_the_window(tmp_path: Path) -> None:
+    from optimizer.history.generate import GenerateSpec, generate, write
+
+    net = read_network(TINY)
+    spec = GenerateSpec(shipments=2000, seed=6)
+    write(generate(net, spec), spec, tmp_path / "h")
+    runner = CliRunner()
+    events = str(tmp_path / "h" / "events.parquet")
+    for out in ("a", "b"):
+        args = ["--network", str(TINY), "-o", str(tmp_path / out), "--as-of", "2026-06-30"]
+        r = runner.invoke(main, ["history", "calibrate", events, *args])
+        assert r.exit_code == 0, r.output
+    for name in ("lanes.csv", "nodes.csv", "calibration.csv", "calibration.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    rows = (tmp_path / "a" / "calibration.csv").read_text().splitlines()
+    last = [row.split(",")[20] for row in rows[1:] if row.startswith("lane,")]
+    assert max(last) <= "2026-06-30T23:59:59Z"
+    assert "after_as_of" in r.output

@@ -117,8 +117,8 @@ def calibrate(
     lane_s, lane_reasons = lane_samples(con, end)
     node_s, node_reasons = node_samples(con, end)
     say(f"fitting {len(lane_s)} lanes and {len(node_s)} clearing nodes")
-    lanes = _lane_results(network, lane_s, options)
-    nodes = _node_results(network, node_s, options)
+    lanes = lane_results(network, lane_s, options)
+    nodes = node_results(network, node_s, options)
     holdout: tuple[dict[str, Any], ...] = ()
     if options.holdout_after is not None:
         from optimizer.history.holdout import evaluate
@@ -146,9 +146,10 @@ def connect() -> Any:
     return con
 
 
-def _lane_results(
+def lane_results(
     network: Network, samples: list[LaneSample], options: CalibrateOptions
 ) -> list[LaneResult]:
+    """Fit, pool and choose the source of every lane of ``network``."""
     by_lane = {s.lane: s for s in samples}
     fits = {}
     inputs = []
@@ -211,9 +212,10 @@ def _departures_per_week(s: LaneSample) -> float | None:
     return round(per_week, 2) if per_week < 6.5 else None
 
 
-def _node_results(
+def node_results(
     network: Network, samples: list[NodeSample], options: CalibrateOptions
 ) -> list[NodeResult]:
+    """Customs days, inspection rate and delay of every node with clearances."""
     out = []
     for s in samples:
         node = network.node_by_id[s.node]
@@ -259,8 +261,8 @@ def _node_results(
                 rate,
                 delay,
                 "history",
-                min(t for t in (s.clear.first_t, s.held.first_t) if t is not None),
-                max(t for t in (s.clear.last_t, s.held.last_t) if t is not None),
+                min((t for t in (s.clear.first_t, s.held.first_t) if t is not None), default=None),
+                max((t for t in (s.clear.last_t, s.held.last_t) if t is not None), default=None),
                 note,
             )
         )

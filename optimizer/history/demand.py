@@ -112,7 +112,7 @@ def aggregate(
     w0, w1 = con.execute(
         "SELECT min(floor((t - 345600) / 604800)), max(floor((t - 345600) / 604800)) "
         "FROM o WHERE reason IS NULL"
-    ).fetchone()
+    ).fetchall()[0]
     # week index: (t - 4 days) / 7 days, since 1970-01-05 was a Monday
     if w0 is None:
         return DemandResult((), 0, 0, 0, "", "", _reasons(con))
@@ -159,7 +159,7 @@ def aggregate(
         )
     total, usable = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE reason IS NULL) FROM o"
-    ).fetchone()
+    ).fetchall()[0]
     return DemandResult(
         tuple(rows),
         int(total),

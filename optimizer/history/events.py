@@ -21,7 +21,7 @@ from typing import Any
 
 from optimizer.history.formats import columns, required_columns
 from optimizer.history.sources import FileGroup, lit, open_sources
-from optimizer.network.records import Network, NodeKind
+from optimizer.network.records import Mode, Network, NodeKind
 
 EVENTS = (
     "booked",
@@ -129,9 +129,25 @@ def time_sql(group: FileGroup, *, assume_utc: bool, column: str = "time") -> tup
 
 
 def register_network(con: Any, network: Network) -> None:
-    """The network's nodes and lanes as small DuckDB tables (``net_nodes``, ``net_lanes``)."""
+    """The network's ids as DuckDB ENUM types and its nodes and lanes as small tables.
+
+    Why ENUMs: event, node, lane and mode become one- or two-byte codes, so the
+    de-duplication, joins and group-bys over millions of events compare small
+    integers instead of strings, and ``TRY_CAST`` to the type finds unknown ids
+    for free. Created once per connection (one network per connection).
+    """
     import pandas as pd
 
+    known = {row[0] for row in con.execute("SELECT type_name FROM duckdb_types()").fetchall()}
+    enums = {
+        "event_t": EVENTS,
+        "node_t": tuple(n.id for n in network.nodes),
+        "lane_t": tuple(lane.id for lane in network.lanes),
+        "mode_t": tuple(m.value for m in Mode),
+    }
+    for name, values in enums.items():
+        if name not in known:
+            con.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(lit(v) for v in values)})")
     nodes = pd.DataFrame(
         {
             "id": [n.id for n in network.nodes],
@@ -149,8 +165,15 @@ def register_network(con: Any, network: Network) -> None:
     )
     con.register("net_nodes_df", nodes)
     con.register("net_lanes_df", lanes)
-    con.execute("CREATE OR REPLACE TABLE net_nodes AS SELECT * FROM net_nodes_df")
-    con.execute("CREATE OR REPLACE TABLE net_lanes AS SELECT * FROM net_lanes_df")
+    con.execute(
+        "CREATE OR REPLACE TABLE net_nodes AS SELECT CAST(id AS node_t) AS id, is_market "
+        "FROM net_nodes_df"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE net_lanes AS SELECT CAST(id AS lane_t) AS id, "
+        "CAST(tail AS node_t) AS tail, CAST(head AS node_t) AS head, "
+        "CAST(mode AS mode_t) AS mode, carrier FROM net_lanes_df"
+    )
     con.unregister("net_nodes_df")
     con.unregister("net_lanes_df")
 
@@ -170,27 +193,32 @@ def load_events(
     for g in groups:
         t, status, raw = time_sql(g, assume_utc=assume_utc)
         selects.append(
-            f"SELECT {g.text('shipment_id')} AS sid, lower({g.text('event')}) AS event, "
-            f"{g.text('node')} AS node, {g.text('lane')} AS lane, "
-            f"lower({g.text('mode')}) AS mode, {g.text('carrier')} AS carrier, "
+            f"SELECT {g.text('shipment_id')} AS sid, lower({g.text('event')}) AS event_raw, "
+            f"{g.text('node')} AS node_raw, {g.text('lane')} AS lane_raw, "
+            f"lower({g.text('mode')}) AS mode_raw, {g.text('carrier')} AS carrier, "
             f"CAST({t} AS DOUBLE) AS t, {status} AS t_status, {raw} AS t_raw, "
             f"filename AS file FROM {g.scan()}"
         )
-    events = ", ".join(lit(e) for e in EVENTS)
     after = f"WHEN t > {as_of!r} THEN 'after_as_of' " if as_of is not None else ""
+    # Raw text and the file name are kept for the rows set aside only (the examples).
     con.execute(
         "CREATE OR REPLACE TEMP TABLE ev_all AS SELECT sid, event, node, lane, mode, carrier, "
-        "t, file, CASE WHEN reason IN ('unparseable_time', 'time_without_offset') "
-        "THEN t_raw END AS t_raw, reason FROM ("
-        "SELECT *, CASE "
-        "WHEN sid IS NULL OR event IS NULL OR node IS NULL OR t_status = 'missing' "
+        "t, reason, CASE WHEN reason IS NOT NULL THEN file END AS file, "
+        "CASE WHEN reason IS NOT NULL THEN event_raw END AS event_raw, "
+        "CASE WHEN reason IS NOT NULL THEN node_raw END AS node_raw, "
+        "CASE WHEN reason IS NOT NULL THEN lane_raw END AS lane_raw, "
+        "CASE WHEN reason IN ('unparseable_time', 'time_without_offset') "
+        "THEN t_raw END AS t_raw FROM (SELECT *, CASE "
+        "WHEN sid IS NULL OR event_raw IS NULL OR node_raw IS NULL OR t_status = 'missing' "
         "THEN 'missing_value' "
-        f"WHEN event NOT IN ({events}) THEN 'unknown_event' "
+        "WHEN event IS NULL THEN 'unknown_event' "
         "WHEN t_status = 'bad' THEN 'unparseable_time' "
         "WHEN t_status = 'no_offset' THEN 'time_without_offset' "
-        "WHEN node NOT IN (SELECT id FROM net_nodes) THEN 'unknown_node' "
-        "WHEN lane IS NOT NULL AND lane NOT IN (SELECT id FROM net_lanes) THEN 'unknown_lane' "
-        f"{after}END AS reason FROM (" + " UNION ALL ".join(selects) + "))"
+        "WHEN node IS NULL THEN 'unknown_node' "
+        "WHEN lane_raw IS NOT NULL AND lane IS NULL THEN 'unknown_lane' "
+        f"{after}END AS reason FROM (SELECT *, TRY_CAST(event_raw AS event_t) AS event, "
+        "TRY_CAST(node_raw AS node_t) AS node, TRY_CAST(lane_raw AS lane_t) AS lane, "
+        "TRY_CAST(mode_raw AS mode_t) AS mode FROM (" + " UNION ALL ".join(selects) + ")))"
     )
     # Duplicates collapse in a hash aggregate (faster than a window); `copies` counts them.
     con.execute(
@@ -211,7 +239,7 @@ def load_events(
     rows, usable, shipments, first, last = con.execute(
         "SELECT (SELECT count(*) FROM ev_all), count(*), count(DISTINCT sid), min(t), max(t) "
         "FROM ev"
-    ).fetchone()
+    ).fetchall()[0]
     reasons = _reasons(con)
     files = sum(len(g.files) for g in groups)
     return EventLoad(
@@ -239,8 +267,8 @@ def _reasons(con: Any) -> tuple[Reason, ...]:
 
 
 _EXAMPLE_SQL = {
-    "*": "SELECT file, sid, event, node, lane, t_raw FROM ev_all WHERE reason = ? "
-    "ORDER BY file, sid, event, t, node LIMIT ?",
+    "*": "SELECT file, sid, event_raw, node_raw, lane_raw, t_raw FROM ev_all WHERE reason = ? "
+    "ORDER BY file, sid, event_raw, t, node_raw LIMIT ?",
     "duplicate": "SELECT '' AS file, sid, event, node, lane, NULL FROM ev_distinct "
     "WHERE copies > 1 AND ? <> '' ORDER BY sid, event, t, node LIMIT ?",
     "returned": "SELECT '' AS file, e.sid, e.event, e.node, e.lane, NULL FROM ev_distinct e "
@@ -252,8 +280,8 @@ _EXAMPLE_SQL["exception"] = _EXAMPLE_SQL["returned"]
 def _node_hints(con: Any) -> dict[str, str]:
     known = [row[0] for row in con.execute("SELECT id FROM net_nodes ORDER BY id").fetchall()]
     unknown = con.execute(
-        "SELECT node FROM ev_all WHERE reason = 'unknown_node' GROUP BY node "
-        "ORDER BY count(*) DESC, node LIMIT 20"
+        "SELECT node_raw FROM ev_all WHERE reason = 'unknown_node' GROUP BY node_raw "
+        "ORDER BY count(*) DESC, node_raw LIMIT 20"
     ).fetchall()
     hints = {}
     for (node,) in unknown:
@@ -280,7 +308,7 @@ def sample_reason(
     con: Any, code: str, unit: str, table: str, where: str, example: str
 ) -> Reason | None:
     """Count and first examples (SQL ``example``) of the samples in ``table`` matching ``where``."""
-    count = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+    count = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchall()[0][0]
     if not count:
         return None
     rows = con.execute(

@@ -10,7 +10,7 @@ The observed part enters through its sufficient statistics (n, Σ ln x,
 Σ ln² x), so a lane with a million deliveries costs no more than one with ten;
 only the censoring times are kept one by one. The result equals scipy's
 ``stats.lognorm.fit(CensoredData(...), floc=0)`` (a test checks it) at a
-fraction of the time, because the gradient is analytic.
+fraction of the time (Newton with the analytic Hessian).
 """
 
 from __future__ import annotations
@@ -86,36 +86,75 @@ def naive_fit(sample: LogSample) -> LogNormal | None:
 def censored_fit(sample: LogSample) -> LogNormal | None:
     """Maximum-likelihood lognormal of observed + right-censored durations (None if < 2 observed).
 
-    Minimises the negative log-likelihood over (mu, ln sigma) with L-BFGS and the
-    analytic gradient, starting from the naive fit.
+    Newton's method on (mu, ln sigma) with the analytic gradient and Hessian and
+    step halving, from the naive fit: a handful of iterations, each one pass over
+    the censoring times. (scipy's L-BFGS-B took 20–50 ms per lane here, Newton
+    well under 1 ms, which matters for a network of hundreds of lanes.)
     """
-    from scipy.optimize import minimize
-    from scipy.special import log_ndtr
-
     start = naive_fit(sample)
     if start is None:
         return None
     if sample.n_censored == 0:
         return start
-    n, s1, s2 = sample.n, sample.sum_log, sample.sum_log2
     logc = np.log(sample.censored)
+    x = np.array([start.mu, math.log(start.sigma)])
+    value, grad, hess = _nll(x, sample, logc)
+    for _ in range(100):
+        step = _newton_step(grad, hess)
+        t = 1.0
+        while t > 1e-10:
+            trial = x - t * step
+            trial_value, trial_grad, trial_hess = _nll(trial, sample, logc)
+            if trial_value <= value + 1e-12 * abs(value):
+                break
+            t /= 2
+        else:
+            break
+        converged = float(np.abs(trial - x).max()) < 1e-10
+        x, value, grad, hess = trial, trial_value, trial_grad, trial_hess
+        if converged:
+            break
+    return LogNormal(float(x[0]), max(math.exp(float(x[1])), SIGMA_FLOOR))
 
-    def objective(x: FloatArray) -> tuple[float, FloatArray]:
-        mu, log_s = float(x[0]), float(x[1])
-        s = math.exp(log_s)
-        ss = s2 - 2 * mu * s1 + n * mu * mu  # Σ (ln x − mu)²
-        z = (logc - mu) / s
-        log_surv = log_ndtr(-z)
-        hazard = np.exp(_log_phi(z) - log_surv)  # φ(z) / (1 − Φ(z)), stable in the tail
-        nll = n * log_s + ss / (2 * s * s) - float(log_surv.sum())
-        d_mu = -(s1 - n * mu) / (s * s) - float(hazard.sum()) / s
-        d_log_s = n - ss / (s * s) - float((hazard * z).sum())
-        return nll, np.array([d_mu, d_log_s])
 
-    x0 = np.array([start.mu, math.log(start.sigma)])
-    result = minimize(objective, x0, jac=True, method="L-BFGS-B")
-    mu, log_s = (float(v) for v in result.x)
-    return LogNormal(mu, max(math.exp(log_s), SIGMA_FLOOR))
+def _newton_step(grad: FloatArray, hess: FloatArray) -> FloatArray:
+    """Newton direction, or the gradient when the Hessian is not positive definite."""
+    det = hess[0, 0] * hess[1, 1] - hess[0, 1] ** 2
+    if hess[0, 0] > 0 and det > 0:
+        return np.asarray(np.linalg.solve(hess, grad), dtype=np.float64)
+    return grad / max(float(np.abs(grad).max()), 1.0)
+
+
+def _nll(
+    x: FloatArray, sample: LogSample, logc: FloatArray
+) -> tuple[float, FloatArray, FloatArray]:
+    """Negative log-likelihood with gradient and Hessian in (mu, tau = ln sigma).
+
+    Observed: n·tau + Σ(ln x − mu)² / (2 sigma²). Censored at c: −ln S(z),
+    z = (ln c − mu) / sigma, whose derivatives in z are the hazard h = φ/S and
+    h·(h − z).
+    """
+    from scipy.special import log_ndtr
+
+    mu, tau = float(x[0]), float(x[1])
+    s = math.exp(tau)
+    n, s1, s2 = sample.n, sample.sum_log, sample.sum_log2
+    ss = s2 - 2 * mu * s1 + n * mu * mu
+    z = (logc - mu) / s
+    log_surv = log_ndtr(-z)
+    h = np.exp(_log_phi(z) - log_surv)
+    f2 = h * (h - z)
+    value = n * tau + ss / (2 * s * s) - float(log_surv.sum())
+    grad = np.array(
+        [
+            -(s1 - n * mu) / (s * s) - float(h.sum()) / s,
+            n - ss / (s * s) - float((h * z).sum()),
+        ]
+    )
+    h_mm = n / (s * s) + float(f2.sum()) / (s * s)
+    h_mt = 2 * (s1 - n * mu) / (s * s) + float((h + z * f2).sum()) / s
+    h_tt = 2 * ss / (s * s) + float((f2 * z * z + h * z).sum())
+    return value, grad, np.array([[h_mm, h_mt], [h_mt, h_tt]])
 
 
 def _log_phi(z: FloatArray) -> FloatArray:

@@ -44,7 +44,8 @@ def evaluate(
     load = load_events(con, paths, network, assume_utc=options.assume_utc, as_of=options.as_of)
     lane_samples(con, load.as_of if load.as_of is not None else 0.0)
     data = con.execute(
-        "SELECT lane, days FROM legs WHERE status = 'observed' AND t_dep > ? ORDER BY lane, days",
+        "SELECT CAST(lane AS VARCHAR) AS lane, days FROM legs WHERE status = 'observed' "
+        "AND t_dep > ? ORDER BY lane, days",
         [options.holdout_after],
     ).fetchnumpy()
     keys = np.asarray(data["lane"]).astype(str)

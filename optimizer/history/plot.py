@@ -29,7 +29,9 @@ def write_plot(cal: Calibration, con: Any, target: Path) -> Path:
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
     colours = ["#2166ac", "#b2182b", "#5aae61", "#762a83"]
+    right_edge = 1.0
     for colour, r in zip(colours, plot_quantities(cal), strict=False):
+        right_edge = max(right_edge, 1.3 * r.result.quantile(0.995))
         observed, censored = observed_days(con, r.lane.id)
         times, cdf = kaplan_meier(observed, censored)
         left.step(times, cdf, where="post", color=colour, lw=1.2, label=f"{r.lane.id} (KM)")
@@ -38,6 +40,7 @@ def write_plot(cal: Calibration, con: Any, target: Path) -> Path:
         default = LogNormal.from_mean_p90(r.lane.transit_mean_days, r.lane.transit_p90_days)
         left.plot(grid, default.cdf(grid), color=colour, ls=":", lw=1.0, label="default")
     left.axhline(0.9, color="#cccccc", lw=0.8)
+    left.set_xlim(0.0, right_edge)
     left.set_xlabel("transit days")
     left.set_ylabel("P(transit <= days)")
     left.set_title("busiest lanes: Kaplan-Meier vs calibrated lognormal vs default")
@@ -53,6 +56,7 @@ def write_plot(cal: Calibration, con: Any, target: Path) -> Path:
         color="#4393c3",
     )
     right.set_xscale("log")
+    right.set_xlim(left=1.0)
     right.set_yticks(y, [r.lane.id for r in lanes], fontsize=6)
     right.set_xlabel("deliveries (colour: source) + in transit (blue), log scale")
     with_history = sum(1 for r in cal.lanes if r.n + r.n_censored)

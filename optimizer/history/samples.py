@@ -40,7 +40,12 @@ _STAMP = "strftime(make_timestamp(CAST({} * 1e6 AS BIGINT)), '%Y-%m-%dT%H:%M:%SZ
 _LEG_EXAMPLE = "'departed ' || tail || COALESCE(' on ' || lane, '') || ' at ' || " + _STAMP.format(
     "t_dep"
 )
-_CLEAR_EXAMPLE = "'customs at ' || node || COALESCE(' from ' || " + _STAMP.format("t0") + ", '')"
+_CLEAR_EXAMPLE = (
+    "'customs at ' || CAST(node AS VARCHAR) || COALESCE(' from ' || "
+    + _STAMP.format("t0")
+    + ", '')"
+)
+_CUSTOMS = "('customs_submitted', 'customs_hold', 'customs_released')"
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,8 +144,8 @@ def lane_samples(con: Any, as_of: float) -> tuple[list[LaneSample], list[Reason]
         "WHERE status = 'observed' GROUP BY lane) o WHERE legs.lane = o.lane "
         f"AND legs.status = 'censored' AND legs.days > {STALE_FACTOR} * o.longest"
     )
-    codes = ("out_of_order", "ambiguous_lane", "no_lane", "lane_node_mismatch", "missing_arrival")
-    codes += ("stale",)
+    codes: tuple[str, ...] = ("out_of_order", "ambiguous_lane", "no_lane", "lane_node_mismatch")
+    codes += ("missing_arrival", "stale")
     found = (sample_reason(con, c, "legs", "legs", f"status = '{c}'", _LEG_EXAMPLE) for c in codes)
     reasons = [r for r in found if r is not None]
     stats = con.execute(
@@ -150,7 +155,11 @@ def lane_samples(con: Any, as_of: float) -> tuple[list[LaneSample], list[Reason]
         "min(t_dep), max(t_dep), count(DISTINCT floor(t_dep / 86400)) "
         "FROM legs WHERE status IN ('observed', 'censored') GROUP BY lane ORDER BY lane"
     ).fetchall()
-    censored = _split(con, "SELECT lane, days FROM legs WHERE status = 'censored'", "lane")
+    censored = _split(
+        con,
+        "SELECT CAST(lane AS VARCHAR) AS lane, days FROM legs WHERE status = 'censored'",
+        "lane",
+    )
     samples = [
         LaneSample(
             lane,
@@ -162,15 +171,19 @@ def lane_samples(con: Any, as_of: float) -> tuple[list[LaneSample], list[Reason]
     return samples, reasons
 
 
-def observed_days(con: Any, lane: str, limit: int = 20000) -> tuple[FloatArray, FloatArray]:
-    """(observed, censored) transit days of one lane, for plots (at most ``limit`` each)."""
+def observed_days(con: Any, lane: str, limit: int = 50000) -> tuple[FloatArray, FloatArray]:
+    """(observed, censored) transit days of one lane, for plots.
+
+    At most ``limit`` of each, picked by a hash of the leg (deterministic and
+    unrelated to the duration, so the picked ones are a fair sample).
+    """
     out = []
     for status in ("observed", "censored"):
         rows = con.execute(
-            "SELECT days FROM legs WHERE lane = ? AND status = ? ORDER BY days LIMIT ?",
+            "SELECT days FROM legs WHERE lane = ? AND status = ? ORDER BY hash(did) LIMIT ?",
             [lane, status, limit],
         ).fetchnumpy()
-        out.append(np.asarray(rows["days"], dtype=np.float64))
+        out.append(np.sort(np.asarray(rows["days"], dtype=np.float64)))
     return out[0], out[1]
 
 
@@ -187,10 +200,10 @@ def node_samples(con: Any, as_of: float) -> tuple[list[NodeSample], list[Reason]
         "SELECT sid, node, COALESCE(min(t) FILTER (WHERE event = 'customs_submitted'), "
         "min(t) FILTER (WHERE event = 'arrived')) AS t0, "
         "min(t) FILTER (WHERE event = 'customs_released') AS t_rel, "
-        "max(t) FILTER (WHERE event LIKE 'customs_%') AS t_end, "
+        f"max(t) FILTER (WHERE event IN {_CUSTOMS}) AS t_end, "
         "bool_or(event = 'customs_hold') AS held FROM ev "
-        "WHERE node IN (SELECT DISTINCT node FROM ev WHERE event LIKE 'customs_%') "
-        "GROUP BY sid, node HAVING count(*) FILTER (WHERE event LIKE 'customs_%') > 0) c "
+        f"WHERE node IN (SELECT DISTINCT node FROM ev WHERE event IN {_CUSTOMS}) "
+        f"GROUP BY sid, node HAVING count(*) FILTER (WHERE event IN {_CUSTOMS}) > 0) c "
         "LEFT JOIN moved mv ON mv.sid = c.sid"
     )
     codes = ("missing_start", "out_of_order", "missing_release")
@@ -207,7 +220,8 @@ def node_samples(con: Any, as_of: float) -> tuple[list[NodeSample], list[Reason]
     ).fetchall()
     censored = _split(
         con,
-        "SELECT node || '|' || CAST(held AS VARCHAR) AS k, days FROM clr WHERE status = 'censored'",
+        "SELECT CAST(node AS VARCHAR) || '|' || CAST(held AS VARCHAR) AS k, days FROM clr "
+        "WHERE status = 'censored'",
         "k",
     )
     parts: dict[str, dict[bool, tuple[LogSample, int]]] = {}

@@ -169,7 +169,7 @@ def analyse(paths: tuple[str, ...], *, say: Callable[[str], None] | None = None)
         f"TRY_CAST({col('Freight Cost (USD)')} AS DOUBLE) AS freight FROM {scan}"
     )
     say("SCMS rows read; computing lanes")
-    rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     con.execute(
         "CREATE TABLE ok AS SELECT *, date_diff('day', sched, delivered) AS late, "
         "date_diff('day', po, delivered) AS lead, "
@@ -185,7 +185,7 @@ def analyse(paths: tuple[str, ...], *, say: Callable[[str], None] | None = None)
     fulfilment = _table(con, "via, mode", "ORDER BY via, mode")
     reasons = []
     for figure, code, cond, text in REASONS:
-        count = con.execute(f"SELECT count(*) FROM raw WHERE {cond}").fetchone()[0]
+        count = con.execute(f"SELECT count(*) FROM raw WHERE {cond}").fetchall()[0][0]
         if not count:
             continue
         ex = con.execute(
@@ -204,7 +204,7 @@ def analyse(paths: tuple[str, ...], *, say: Callable[[str], None] | None = None)
                 ],
             }
         )
-    first, last = con.execute("SELECT min(delivered), max(delivered) FROM raw").fetchone()
+    first, last = con.execute("SELECT min(delivered), max(delivered) FROM raw").fetchall()[0]
     return ScmsResult(
         int(rows),
         tuple(f for f, _ in files),
