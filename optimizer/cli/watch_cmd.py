@@ -49,6 +49,7 @@ def parse_since(value: str | None) -> float | None:
     default=None,
     help="Watch from this date [end of the baseline's data when the events go beyond it].",
 )
+@click.option("--as-of", default=None, help="End of the data (date or date-time) [latest event].")
 @click.option(
     "--orders",
     multiple=True,
@@ -82,6 +83,7 @@ def watch(
     events: tuple[str, ...],
     baseline: Path,
     since: str | None,
+    as_of: str | None,
     orders: tuple[str, ...],
     out: Path | None,
     assume_utc: bool,
@@ -122,6 +124,7 @@ def watch(
         )
     options = WatchOptions(
         since=parse_since(since),
+        as_of=parse_when(as_of, "--as-of"),
         assume_utc=assume_utc,
         min_n=min_n,
         settings=ChartSettings(alarms_per_year=alarms_per_year),

@@ -64,6 +64,7 @@ class WatchOptions:
     """Options of one watch run; validates itself."""
 
     since: float | None = None  # UTC epoch seconds; None: end of the baseline's data, else all
+    as_of: float | None = None  # end of the data (UTC epoch seconds); None: the latest event
     assume_utc: bool = False
     min_n: int = MIN_N
     settings: ChartSettings = field(default_factory=ChartSettings)
@@ -153,7 +154,7 @@ def watch(
     network = read_network(baseline_path)
     node_fits, baseline_end = read_calibration(baseline_path / "calibration.csv")
     con = con if con is not None else connect()
-    load = load_events(con, paths, network, assume_utc=options.assume_utc)
+    load = load_events(con, paths, network, assume_utc=options.assume_utc, as_of=options.as_of)
     say(f"{load.rows:,} events read, {load.usable:,} usable")
     end = load.as_of if load.as_of is not None else 0.0
     _, lane_reasons = lane_samples(con, end)
