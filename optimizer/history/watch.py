@@ -108,7 +108,7 @@ class Alert:
     now: dict[str, float]
     since: float  # first observation of the evidence (UTC epoch seconds)
     detected: float  # the observation that raised the alarm
-    n: int  # observations since `since`
+    n: int  # observations from `since` to `detected` (the evidence)
     severity: str  # "critical" or "warning"
     charts: tuple[str, ...]
     effect: float  # relative change of the headline figure (P90 or hold rate)
@@ -169,7 +169,7 @@ def watch(
         *_lane_series(con, network, start, end, options, skipped),
         *_node_series(con, network, node_fits, start, end, options, skipped, bool(orders)),
     ]
-    alerts = [a for s in series if (a := _alert(s, options.settings)) is not None]
+    alerts = [a for s in series if (a := alert_for(s, options.settings)) is not None]
     alerts.sort(key=lambda a: (a.severity != "critical", a.kind, a.id, a.category, a.metric))
     return WatchResult(
         network, load, tuple(reasons), start, end, tuple(series), tuple(alerts), skipped
@@ -242,7 +242,7 @@ def _per_year(n: int, start: float, end: float) -> float:
     return n / max((end - start) / DAY, MIN_WINDOW_DAYS) * YEAR_DAYS
 
 
-def _duration_series(
+def duration_series(
     kind: str,
     ident: str,
     category: str,
@@ -313,7 +313,7 @@ def _lane_series(
         base = LogNormal.from_mean_p90(lane.transit_mean_days, lane.transit_p90_days)
         days = np.maximum(np.asarray(data["days"][a:b], dtype=np.float64), 1e-6)
         out.append(
-            _duration_series(
+            duration_series(
                 "lane",
                 lane.id,
                 ALL,
@@ -385,7 +385,7 @@ def _node_series(
         open_ = (status == "censored") & ~held
         censored = np.column_stack([t0[open_], np.asarray(data["days"][a:b])[open_]])
         out.append(
-            _duration_series(
+            duration_series(
                 "node",
                 node_id,
                 cat,
@@ -401,17 +401,27 @@ def _node_series(
     return out
 
 
-def recent_fit(s: Series, since: float) -> LogNormal | None:
-    """Censored lognormal fit of a duration series from ``since`` (the calibrator's fit)."""
+def recent_fit(s: Series, since: float, until: float | None = None) -> LogNormal | None:
+    """Censored lognormal fit of a duration series from ``since`` (to ``until``, else the end).
+
+    The calibrator's fit (:func:`optimizer.history.fit.censored_fit`); shipments still
+    open at the end of the data that started in the window count as censored.
+    """
     keep = s.t >= since
+    if until is not None:
+        keep &= s.t <= until
     logs = np.log(s.value[keep])
-    first = float(s.t_start[keep].min()) if keep.any() else since
-    censored = s.censored[s.censored[:, 0] >= first, 1] if s.censored.size else np.zeros(0)
+    if not keep.any():
+        return None
+    first, last = float(s.t_start[keep].min()), float(s.t_start[keep].max())
+    starts = s.censored[:, 0] if s.censored.size else np.zeros(0)
+    inside = (starts >= first) & ((starts <= last) if until is not None else True)
+    censored = s.censored[inside, 1] if s.censored.size else np.zeros(0)
     sample = LogSample(int(logs.size), float(logs.sum()), float((logs * logs).sum()), censored)
     return censored_fit(sample)
 
 
-def _alert(s: Series, settings: ChartSettings) -> Alert | None:
+def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
     """An alert for a series whose charts alarmed, with what moved since the change point."""
     fired = s.alarmed
     if not fired:
@@ -419,7 +429,7 @@ def _alert(s: Series, settings: ChartSettings) -> Alert | None:
     first = min(fired, key=lambda c: _chart_time(s, c, c.alarm))
     detected = _chart_time(s, first, first.alarm)
     since = min(_chart_time(s, c, c.start, since=True) for c in fired)
-    keep = s.t >= since
+    keep = (s.t >= since) & (s.t <= detected)  # the evidence the alarm stands on
     n = int(keep.sum())
     names = tuple(c.name for c in fired)
     if s.metric == "hold_rate":
@@ -442,7 +452,7 @@ def _alert(s: Series, settings: ChartSettings) -> Alert | None:
             effect,
         )
     assert s.baseline is not None
-    now = recent_fit(s, since)
+    now = recent_fit(s, since, detected)
     if now is None:
         return None
     effect = now.p90 / s.baseline.p90 - 1
