@@ -108,9 +108,8 @@ def run(baseline_months: int = 2, min_per_week: float = 40.0) -> dict[str, Any]:
                     "per_week": round(per_week, 1),
                     "baseline_p50_min": round(alert.baseline["p50_days"] * 1440),
                     "baseline_p90_min": round(alert.baseline["p90_days"] * 1440),
-                    "now_p50_min": round(alert.now["p50_days"] * 1440),
-                    "now_p90_min": round(alert.now["p90_days"] * 1440),
-                    "n": alert.n,
+                    "now_p50_min": round(alert.evidence["p50_days"] * 1440),
+                    "now_p90_min": round(alert.evidence["p90_days"] * 1440),
                     "since": stamp(alert.since)[:10],
                     "detected": stamp(alert.detected)[:10],
                     "charts": "+".join(alert.charts),
@@ -139,7 +138,9 @@ def main() -> None:
         f"{len(r['alerts'])} alarm episodes; set aside: {r['set_aside']}"
     )
     print("alarms by month:", r["alerts_by_month"])
-    print("| route | flights/week | baseline P50/P90 min | now P50/P90 min | since | detected |")
+    print(
+        "| route | flights/week | baseline P50/P90 min | episode P50/P90 min | since | detected |"
+    )
     print("|---|---:|---:|---:|---|---|")
     for a in r["alerts"]:
         print(

@@ -105,10 +105,11 @@ class Alert:
     category: str
     metric: str
     baseline: dict[str, float]
-    now: dict[str, float]
+    now: dict[str, float]  # from `since` to the end of the data
+    evidence: dict[str, float]  # from `since` to `detected`: what the alarm stood on
     since: float  # first observation of the evidence (UTC epoch seconds)
     detected: float  # the observation that raised the alarm
-    n: int  # observations from `since` to `detected` (the evidence)
+    n: int  # observations from `since` to the end of the data
     severity: str  # "critical" or "warning"
     charts: tuple[str, ...]
     effect: float  # relative change of the headline figure (P90 or hold rate)
@@ -429,11 +430,13 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
     first = min(fired, key=lambda c: _chart_time(s, c, c.alarm))
     detected = _chart_time(s, first, first.alarm)
     since = min(_chart_time(s, c, c.start, since=True) for c in fired)
-    keep = (s.t >= since) & (s.t <= detected)  # the evidence the alarm stands on
+    keep = s.t >= since
     n = int(keep.sum())
     names = tuple(c.name for c in fired)
     if s.metric == "hold_rate":
         rate = float(s.value[keep].mean()) if n else 0.0
+        upto = keep & (s.t <= detected)
+        at_alarm = float(s.value[upto].mean()) if upto.any() else rate
         base = max(s.rate or 0.0, 0.0)
         effect = rate / base - 1 if base > 0 else math.inf
         severity = "critical" if rate >= settings.hold_ratio * base else "warning"
@@ -444,6 +447,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
             s.metric,
             {"hold_rate": base},
             {"hold_rate": rate},
+            {"hold_rate": at_alarm},
             since,
             detected,
             n,
@@ -452,9 +456,10 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
             effect,
         )
     assert s.baseline is not None
-    now = recent_fit(s, since, detected)
+    now = recent_fit(s, since)
     if now is None:
         return None
+    ev = recent_fit(s, since, detected) or now
     effect = now.p90 / s.baseline.p90 - 1
     critical = len(fired) == len(s.charts) or effect >= CRITICAL_EFFECT
     return Alert(
@@ -464,6 +469,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         s.metric,
         {"p50_days": s.baseline.p50, "p90_days": s.baseline.p90},
         {"p50_days": now.p50, "p90_days": now.p90},
+        {"p50_days": ev.p50, "p90_days": ev.p90},
         since,
         detected,
         n,

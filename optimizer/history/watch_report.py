@@ -50,6 +50,7 @@ def alert_dict(a: Alert) -> dict[str, Any]:
         "metric": a.metric,
         "baseline": {k: _round(v) for k, v in a.baseline.items()},
         "now": {k: _round(v) for k, v in a.now.items()},
+        "evidence": {k: _round(v) for k, v in a.evidence.items()},
         "since": stamp(a.since),
         "detected": stamp(a.detected),
         "n": a.n,
