@@ -58,7 +58,7 @@ class ChartSettings:
     #: EWMA smoothing weight of each day's mean residual.
     ewma_lambda: float = 0.1
     #: EWMA limit in standard deviations of the statistic (exact, time-varying variance).
-    ewma_limit: float = 3.5
+    ewma_limit: float = 3.7
     #: The EWMA alarms only when the median transit has also moved by at least this much.
     min_effect: float = 0.10
     #: Hold-rate CUSUM design: detect the hold rate multiplied by this.

@@ -62,7 +62,7 @@ def drifted_network(network: Network, result: WatchResult) -> tuple[Network, tup
     for a in result.alerts:
         s = by_key[(a.kind, a.id, a.category, a.metric)]
         if a.metric == "transit_days":
-            fit = recent_fit(s, a.since)
+            fit = recent_fit(s, a.since_entry)
             lane = lanes[a.id]
             if fit is None or fit.mean <= lane.transit_mean_days:
                 continue
@@ -75,7 +75,7 @@ def drifted_network(network: Network, result: WatchResult) -> tuple[Network, tup
                 lane, transit_mean_days=fit.mean, transit_p90_days=p90
             )
         elif a.metric == "clearance_days":
-            fit = recent_fit(s, a.since)
+            fit = recent_fit(s, a.since_entry)
             node = nodes[a.id]
             if fit is None or fit.mean <= node.customs_days:
                 continue
@@ -83,7 +83,7 @@ def drifted_network(network: Network, result: WatchResult) -> tuple[Network, tup
             nodes[a.id] = dataclasses.replace(node, customs_days=fit.mean)
         else:
             node = nodes[a.id]
-            rate = _node_rate(result.series, a.id, a.since)
+            rate = _node_rate(result.series, a.id, a.since_entry)
             if rate <= node.inspection_rate:
                 continue
             changes.append(Change("node", a.id, "inspection_rate", node.inspection_rate, rate))

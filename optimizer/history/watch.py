@@ -107,7 +107,8 @@ class Alert:
     baseline: dict[str, float]
     now: dict[str, float]  # from `since` to the end of the data
     evidence: dict[str, float]  # from `since` to `detected`: what the alarm stood on
-    since: float  # first observation of the evidence (UTC epoch seconds)
+    since: float  # departure (submission) of the first observation of the evidence, UTC epoch s
+    since_entry: float  # when that observation entered the charts (windows are cut on this)
     detected: float  # the observation that raised the alarm
     n: int  # observations from `since` to the end of the data
     severity: str  # "critical" or "warning"
@@ -448,6 +449,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
             {"hold_rate": base},
             {"hold_rate": rate},
             {"hold_rate": at_alarm},
+            _start_of(s, since),
             since,
             detected,
             n,
@@ -470,6 +472,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         {"p50_days": s.baseline.p50, "p90_days": s.baseline.p90},
         {"p50_days": now.p50, "p90_days": now.p90},
         {"p50_days": ev.p50, "p90_days": ev.p90},
+        _start_of(s, since),
         since,
         detected,
         n,
@@ -477,6 +480,12 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         names,
         effect,
     )
+
+
+def _start_of(s: Series, entry: float) -> float:
+    """Departure (submission) time of the first observation entering at or after ``entry``."""
+    after = np.flatnonzero(s.t >= entry)
+    return float(s.t_start[after].min()) if after.size else entry
 
 
 def _chart_time(s: Series, chart: Chart, index: int | None, *, since: bool = False) -> float:
