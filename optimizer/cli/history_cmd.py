@@ -300,7 +300,8 @@ def generate(
     Examples:
       xborder history generate networks/global -o hist/ --shipments 200000 --seed 1
       xborder history generate tests/data/tiny -o h/ --shipments 5000 --format csv
-      xborder history generate NET -o h/ --shipments 1e5 --drift-lane SEA-X:2026-05-01:1.3
+      xborder history generate networks/global -o h/ --shipments 100000 \\
+          --drift-lane FCL-CNSHA-GBFXT-SUEZ:2026-05-01:1.3
     """
     from optimizer.history import generate as gen
     from optimizer.network.reader import read_network

@@ -64,6 +64,10 @@ _TIME_RE = (
     r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"  # offset
 )
 _EXAMPLES = 3
+#: Events that show a shipment moving (out_for_delivery and bookings do not).
+MOVES = (
+    "('departed', 'arrived', 'delivered', 'customs_submitted', 'customs_hold', 'customs_released')"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +182,13 @@ def register_network(con: Any, network: Network) -> None:
     con.unregister("net_lanes_df")
 
 
+def _enum(column: str, enum: str, lower: bool = False) -> str:
+    """Cast text to an ENUM; only cells that do not match as they are get trimmed (and
+    lower-cased): a cast per row on clean data instead of string functions on every cell."""
+    cleaned = f"lower(trim({column}))" if lower else f"trim({column})"
+    return f"COALESCE(TRY_CAST({column} AS {enum}), TRY_CAST({cleaned} AS {enum}))"
+
+
 def load_events(
     con: Any,
     paths: tuple[str, ...],
@@ -192,10 +203,11 @@ def load_events(
     selects = []
     for g in groups:
         t, status, raw = time_sql(g, assume_utc=assume_utc)
+        sid = g.text("shipment_id") if g.kind == "csv" else f"NULLIF({g.raw('shipment_id')}, '')"
         selects.append(
-            f"SELECT {g.text('shipment_id')} AS sid, lower({g.text('event')}) AS event_raw, "
-            f"{g.text('node')} AS node_raw, {g.text('lane')} AS lane_raw, "
-            f"lower({g.text('mode')}) AS mode_raw, {g.text('carrier')} AS carrier, "
+            f"SELECT {sid} AS sid, {g.raw('event')} AS event_raw, "
+            f"{g.raw('node')} AS node_raw, {g.raw('lane')} AS lane_raw, "
+            f"{g.raw('mode')} AS mode_raw, NULLIF({g.raw('carrier')}, '') AS carrier, "
             f"CAST({t} AS DOUBLE) AS t, {status} AS t_status, {raw} AS t_raw, "
             f"filename AS file FROM {g.scan()}"
         )
@@ -209,37 +221,50 @@ def load_events(
         "CASE WHEN reason IS NOT NULL THEN lane_raw END AS lane_raw, "
         "CASE WHEN reason IN ('unparseable_time', 'time_without_offset') "
         "THEN t_raw END AS t_raw FROM (SELECT *, CASE "
-        "WHEN sid IS NULL OR event_raw IS NULL OR node_raw IS NULL OR t_status = 'missing' "
-        "THEN 'missing_value' "
+        "WHEN sid IS NULL OR t_status = 'missing' "
+        "OR (event IS NULL AND NULLIF(trim(event_raw), '') IS NULL) "
+        "OR (node IS NULL AND NULLIF(trim(node_raw), '') IS NULL) THEN 'missing_value' "
         "WHEN event IS NULL THEN 'unknown_event' "
         "WHEN t_status = 'bad' THEN 'unparseable_time' "
         "WHEN t_status = 'no_offset' THEN 'time_without_offset' "
         "WHEN node IS NULL THEN 'unknown_node' "
-        "WHEN lane_raw IS NOT NULL AND lane IS NULL THEN 'unknown_lane' "
-        f"{after}END AS reason FROM (SELECT *, TRY_CAST(event_raw AS event_t) AS event, "
-        "TRY_CAST(node_raw AS node_t) AS node, TRY_CAST(lane_raw AS lane_t) AS lane, "
-        "TRY_CAST(mode_raw AS mode_t) AS mode FROM (" + " UNION ALL ".join(selects) + ")))"
+        "WHEN lane IS NULL AND NULLIF(trim(lane_raw), '') IS NOT NULL THEN 'unknown_lane' "
+        f"{after}END AS reason FROM (SELECT *, {_enum('event_raw', 'event_t', True)} AS event, "
+        f"{_enum('node_raw', 'node_t')} AS node, {_enum('lane_raw', 'lane_t')} AS lane, "
+        f"{_enum('mode_raw', 'mode_t', True)} AS mode FROM (" + " UNION ALL ".join(selects) + ")))"
     )
-    # Duplicates collapse in a hash aggregate (faster than a window); `copies` counts them.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ev_distinct AS SELECT sid, event, node, lane, t, "
-        "any_value(mode) AS mode, any_value(carrier) AS carrier, count(*) AS copies "
-        "FROM ev_all WHERE reason IS NULL GROUP BY sid, event, node, lane, t"
-    )
+    # Whole shipments set aside: returned or hit an exception.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE ev_aside AS SELECT sid, CASE WHEN bool_or(event = "
-        "'exception') THEN 'exception' ELSE 'returned' END AS why, count(*) AS n FROM ev_distinct "
-        "WHERE sid IN (SELECT sid FROM ev_distinct WHERE event IN ('returned', 'exception')) "
-        "GROUP BY sid"
+        "'exception') THEN 'exception' ELSE 'returned' END AS why FROM ev_all "
+        "WHERE reason IS NULL AND event IN ('returned', 'exception') GROUP BY sid"
+    )
+    # Duplicates collapse in one hash aggregate (faster than a window); `copies` counts them.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ev AS SELECT sid, event, node, lane, t, "
+        "any_value(mode) AS mode, any_value(carrier) AS carrier, count(*) AS copies "
+        "FROM ev_all WHERE reason IS NULL AND sid NOT IN (SELECT sid FROM ev_aside) "
+        "GROUP BY sid, event, node, lane, t"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE ev AS SELECT sid, event, node, lane, mode, carrier, t "
-        "FROM ev_distinct WHERE sid NOT IN (SELECT sid FROM ev_aside)"
+        "CREATE OR REPLACE TEMP TABLE ev_aside_rows AS SELECT e.sid, any_value(a.why) AS why, "
+        "event, node, lane, t, count(*) AS copies FROM ev_all e JOIN ev_aside a USING (sid) "
+        "WHERE e.reason IS NULL GROUP BY e.sid, event, node, lane, t"
     )
-    rows, usable, shipments, first, last = con.execute(
-        "SELECT (SELECT count(*) FROM ev_all), count(*), count(DISTINCT sid), min(t), max(t) "
-        "FROM ev"
+    # Per shipment: the last scan that shows it moving (any node, even a misspelt one: such a
+    # shipment is no longer in transit) and whether it has usable rows at all.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE moved AS SELECT sid, "
+        f"max(t) FILTER (WHERE event IN {MOVES}) AS t_move, bool_or(reason IS NULL) AS usable "
+        "FROM ev_all WHERE sid IS NOT NULL AND t IS NOT NULL "
+        "AND COALESCE(reason, '') <> 'after_as_of' GROUP BY sid"
+    )
+    rows, usable, first, last = con.execute(
+        "SELECT (SELECT count(*) FROM ev_all), count(*), min(t), max(t) FROM ev"
     ).fetchall()[0]
+    shipments = con.execute(
+        "SELECT count(*) FILTER (WHERE usable) - (SELECT count(*) FROM ev_aside) FROM moved"
+    ).fetchall()[0][0]
     reasons = _reasons(con)
     files = sum(len(g.files) for g in groups)
     return EventLoad(
@@ -251,8 +276,9 @@ def _reasons(con: Any) -> tuple[Reason, ...]:
     counts = dict(
         con.execute(
             "SELECT reason, count(*) FROM ev_all WHERE reason IS NOT NULL GROUP BY reason "
-            "UNION ALL SELECT 'duplicate', sum(copies - 1) FROM ev_distinct HAVING sum(copies) > "
-            "count(*) UNION ALL SELECT why, sum(n) FROM ev_aside GROUP BY why"
+            "UNION ALL SELECT 'duplicate', sum(copies - 1) FROM (SELECT copies FROM ev "
+            "UNION ALL SELECT copies FROM ev_aside_rows) HAVING sum(copies) > count(*) "
+            "UNION ALL SELECT why, count(*) FROM ev_aside_rows GROUP BY why"
         ).fetchall()
     )
     hints = _node_hints(con) if "unknown_node" in counts else {}
@@ -269,10 +295,11 @@ def _reasons(con: Any) -> tuple[Reason, ...]:
 _EXAMPLE_SQL = {
     "*": "SELECT file, sid, event_raw, node_raw, lane_raw, t_raw FROM ev_all WHERE reason = ? "
     "ORDER BY file, sid, event_raw, t, node_raw LIMIT ?",
-    "duplicate": "SELECT '' AS file, sid, event, node, lane, NULL FROM ev_distinct "
+    "duplicate": "SELECT '' AS file, sid, event, node, lane, NULL FROM (SELECT * EXCLUDE (why) "
+    "FROM ev_aside_rows UNION ALL BY NAME SELECT * EXCLUDE (mode, carrier) FROM ev) "
     "WHERE copies > 1 AND ? <> '' ORDER BY sid, event, t, node LIMIT ?",
-    "returned": "SELECT '' AS file, e.sid, e.event, e.node, e.lane, NULL FROM ev_distinct e "
-    "JOIN ev_aside a ON a.sid = e.sid AND a.why = ? ORDER BY e.sid, e.t, e.event LIMIT ?",
+    "returned": "SELECT '' AS file, sid, event, node, lane, NULL FROM ev_aside_rows "
+    "WHERE why = ? ORDER BY sid, t, event LIMIT ?",
 }
 _EXAMPLE_SQL["exception"] = _EXAMPLE_SQL["returned"]
 

@@ -33,9 +33,6 @@ FloatArray = npt.NDArray[np.float64]
 #: lost or never scanned on arrival (reason ``stale``), not as a censored sample: one such
 #: "still in transit after half a year" on a two-day lane would stretch the fitted tail.
 STALE_FACTOR = 3.0
-_MOVES = "('departed', 'arrived', 'delivered', 'customs_submitted', 'customs_hold', " + (
-    "'customs_released')"
-)
 _STAMP = "strftime(make_timestamp(CAST({} * 1e6 AS BIGINT)), '%Y-%m-%dT%H:%M:%SZ')"
 _LEG_EXAMPLE = "'departed ' || tail || COALESCE(' on ' || lane, '') || ' at ' || " + _STAMP.format(
     "t_dep"
@@ -90,13 +87,6 @@ def lane_samples(con: Any, as_of: float) -> tuple[list[LaneSample], list[Reason]
         "CREATE OR REPLACE TEMP TABLE arr AS SELECT sid, node AS head, lane, t FROM ev "
         "WHERE event = 'arrived' OR (event = 'delivered' "
         "AND node IN (SELECT id FROM net_nodes WHERE is_market))"
-    )
-    # Rows set aside count here too: a delivery scanned at a misspelt node still shows that the
-    # shipment is no longer in transit (it must not become a censored sample).
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE moved AS SELECT sid, max(t) AS t_move FROM ev_all "
-        f"WHERE event IN {_MOVES} AND t IS NOT NULL AND COALESCE(reason, '') <> 'after_as_of' "
-        "GROUP BY sid"
     )
     # Lanes that fit a departure without a lane cell; `seen`: the shipment reaches the head.
     con.execute(
@@ -202,7 +192,8 @@ def node_samples(con: Any, as_of: float) -> tuple[list[NodeSample], list[Reason]
         "min(t) FILTER (WHERE event = 'customs_released') AS t_rel, "
         f"max(t) FILTER (WHERE event IN {_CUSTOMS}) AS t_end, "
         "bool_or(event = 'customs_hold') AS held FROM ev "
-        f"WHERE node IN (SELECT DISTINCT node FROM ev WHERE event IN {_CUSTOMS}) "
+        f"WHERE event IN {_CUSTOMS[:-1]}, 'arrived') "
+        f"AND node IN (SELECT DISTINCT node FROM ev WHERE event IN {_CUSTOMS}) "
         f"GROUP BY sid, node HAVING count(*) FILTER (WHERE event IN {_CUSTOMS}) > 0) c "
         "LEFT JOIN moved mv ON mv.sid = c.sid"
     )

@@ -49,6 +49,14 @@ class FileGroup:
             return "NULL::VARCHAR"
         return f"NULLIF(trim(CAST({found[0]} AS VARCHAR)), '')"
 
+    def raw(self, name: str) -> str:
+        """SQL for a column as text as it is (NULL when absent): the fast path for ids that
+        are cast to an ENUM first and trimmed only when that fails (see ``events``)."""
+        found = self.column(name)
+        if found is None:
+            return "NULL::VARCHAR"
+        return f"CAST({found[0]} AS VARCHAR)"
+
 
 def lit(text: str) -> str:
     """A SQL string literal."""
