@@ -261,13 +261,13 @@ def render(c: dict[str, Any]) -> str:
     )
     lines.append(f"pattern shares {b['pattern_shares']} -> {a['pattern_shares']}")
     lines.append(
-        f"  {'demand':<20} {'SLA d':>6} {'cost/order':>18} {'P90 d':>16} {'on-time':>16}  routes"
+        f"  {'demand':<24} {'SLA d':>6} {'cost/order':>18} {'P90 d':>16} {'on-time':>16}  routes"
     )
     for d in c["demands"]:
         flag = "  SLA NOW FAILS" if d["sla_now_fails"] else ""
         routes = " | ".join(d["routes"][1]) if d["routes_switch"] else "(unchanged)"
         lines.append(
-            f"  {d['id']:<20} {d['sla_days']:>6g} {pair(d['cost_per_order'], '.2f'):>18} "
+            f"  {d['id']:<24} {d['sla_days']:>6g} {pair(d['cost_per_order'], '.2f'):>18} "
             f"{pair(d['p90_days'], '.1f'):>16} {pair(d['on_time'], '.3f'):>16}  {routes}{flag}"
         )
     lines.append(

@@ -22,6 +22,8 @@ from optimizer.io.atomic import atomic_path, write_text
 
 #: Alerting series drawn in watch.png (the most severe first).
 PLOT_SERIES = 8
+#: watch.png shows statistic / limit up to this (the alarm is the crossing of 1).
+CLIP = 3.0
 ALERT_COLUMNS = (
     "kind",
     "id",
@@ -185,6 +187,7 @@ def write_plot(result: WatchResult, target: Path) -> Path:
             if chart.alarm is not None:
                 ax.axvline(days[chart.alarm], color=line.get_color(), ls=":", lw=1)
         ax.axhline(1.0, color="#b2182b", lw=1, ls="--", label="limit")
+        ax.set_ylim(-0.1, CLIP)  # after an alarm a CUSUM keeps climbing; the crossing matters
         ax.set_title(f"{s.kind} {s.id} {s.category} {s.metric}", fontsize=9, loc="left")
         ax.set_ylabel("statistic / limit")
         ax.legend(fontsize=7, loc="upper left")
