@@ -74,12 +74,12 @@ def _lane_charts(dep, transit, mu_base, sigma, end, days):
     z, t = capped_residuals(
         dep[done], transit[done], dep[~done], mu_base, sigma, end, SETTINGS.cap_quantile
     )
-    cusum = transit_cusum(z, t.size / days * 365.25, SETTINGS)
+    cusum = transit_cusum(z, t.size / days * 365.25, SETTINGS, t)
     day, inv = np.unique(np.floor(t / DAY), return_inverse=True)
     s = np.bincount(inv, weights=z).astype(np.float64)
     n = np.bincount(inv).astype(np.float64)
     ewma = ewma_daily(s, n, SETTINGS, math.log1p(SETTINGS.min_effect) / sigma)
-    return cusum, ewma, t, (day + 1) * DAY
+    return cusum, ewma, np.unique(t), (day + 1) * DAY
 
 
 def false_alarms(years: int, per_week: float, p50_error: float, seed: int) -> dict[str, float]:

@@ -67,7 +67,7 @@ def parse_since(value: str | None) -> float | None:
 @click.option(
     "--alarms-per-year",
     type=click.FloatRange(0, 365, min_open=True),
-    default=0.02,
+    default=0.1,
     show_default=True,
     help="In-control false alarms per series and year aimed at by each CUSUM (docs/watch.md).",
 )

@@ -262,7 +262,7 @@ def duration_series(
     z, t = capped_residuals(
         t_start, days, open_starts, base.mu, sigma, window[1], settings.cap_quantile
     )
-    cusum = transit_cusum(z, _per_year(t.size, *window), settings)
+    cusum = transit_cusum(z, _per_year(t.size, *window), settings, t)
     day, inverse = np.unique(np.floor(t / DAY), return_inverse=True)
     day_sum = np.bincount(inverse, weights=z).astype(np.float64)
     day_n = np.bincount(inverse).astype(np.float64)
@@ -279,7 +279,7 @@ def duration_series(
         base,
         None,
         (cusum, ewma),
-        (t, (day + 1) * DAY),
+        (np.unique(t), (day + 1) * DAY),
         censored,
     )
 
