@@ -65,6 +65,10 @@ class ChartSettings:
     min_effect: float = 0.10
     #: Hold-rate CUSUM design: detect the hold rate multiplied by this.
     hold_ratio: float = 2.0
+    #: A baseline fitted on n samples is itself uncertain: drifts within this many of its
+    #: standard errors (sigma / sqrt(n) on the log scale; sqrt(p (1 - p) / n) for a rate)
+    #: are not evidence, so the charts' reference moves up by that much.
+    baseline_se: float = 2.0
     #: A shipment enters the transit charts at departure + this baseline quantile of transit,
     #: as what is known then (docs/watch.md, Why not in arrival order).
     cap_quantile: float = 0.75
@@ -82,6 +86,8 @@ class ChartSettings:
             raise ValueError("min_effect must be >= 0")
         if not self.hold_ratio > 1:
             raise ValueError("hold_ratio must be > 1")
+        if self.baseline_se < 0:
+            raise ValueError("baseline_se must be >= 0")
         if not 0.5 <= self.cap_quantile < 1:
             raise ValueError("cap_quantile must be in [0.5, 1)")
 
@@ -195,7 +201,12 @@ def _change_point(stat: FloatArray, alarm: int | None) -> int | None:
 
 
 def transit_cusum(
-    z: FloatArray, per_year: float, settings: ChartSettings, t: FloatArray | None = None
+    z: FloatArray,
+    per_year: float,
+    settings: ChartSettings,
+    t: FloatArray | None = None,
+    *,
+    k: float | None = None,
 ) -> Chart:
     """Upper CUSUM of standardized residuals ``z`` (in chart order) with entry times ``t``.
 
@@ -203,9 +214,11 @@ def transit_cusum(
     their order within the batch carries no information, and stepping through it one
     by one would let that arbitrary order raise an alarm. The step's increment is the
     batch's sum of ``z - k`` (the log-likelihood ratio of the batch, up to a factor).
+    ``k`` defaults to ``settings.k`` (raised by the caller for an uncertain baseline).
     """
-    h = cusum_threshold(settings.k, target_arl0(per_year, settings))
-    x = z - settings.k
+    k = settings.k if k is None else k
+    h = cusum_threshold(k, target_arl0(per_year, settings))
+    x = z - k
     if t is not None and t.size:
         first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
         x = np.add.reduceat(x, first)

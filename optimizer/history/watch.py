@@ -154,7 +154,7 @@ def watch(
 
     say = say or (lambda _: None)
     network = read_network(baseline_path)
-    node_fits, baseline_end = read_calibration(baseline_path / "calibration.csv")
+    facts = read_calibration(baseline_path / "calibration.csv")
     con = con if con is not None else connect()
     load = load_events(con, paths, network, assume_utc=options.assume_utc, as_of=options.as_of)
     say(f"{load.rows:,} events read, {load.usable:,} usable")
@@ -164,12 +164,12 @@ def watch(
     reasons = [*load.reasons, *lane_reasons, *node_reasons]
     if orders:
         reasons += _categories(con, orders)
-    start = _start(options.since, baseline_end, load)
+    start = _start(options.since, facts.end, load)
     say(f"watching from {stamp(start)} to {stamp(end)}")
     skipped: dict[str, int] = {}
     series = [
-        *_lane_series(con, network, start, end, options, skipped),
-        *_node_series(con, network, node_fits, start, end, options, skipped, bool(orders)),
+        *_lane_series(con, network, facts, start, end, options, skipped),
+        *_node_series(con, network, facts, start, end, options, skipped, bool(orders)),
     ]
     alerts = [a for s in series if (a := alert_for(s, options.settings)) is not None]
     alerts.sort(key=lambda a: (a.severity != "critical", a.kind, a.id, a.category, a.metric))
@@ -178,11 +178,21 @@ def watch(
     )
 
 
-def read_calibration(path: Path) -> tuple[dict[str, LogNormal], float | None]:
-    """Node clearance fits and the end of the baseline's data, from calibration.csv (if any)."""
+@dataclass(frozen=True)
+class BaselineFacts:
+    """What calibration.csv says about the baseline: node clearance fits, sample sizes, end."""
+
+    node_fits: dict[str, LogNormal] = field(default_factory=dict)
+    n: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, id) -> samples
+    end: float | None = None
+
+
+def read_calibration(path: Path) -> BaselineFacts:
+    """Node clearance fits, samples per lane and node, the end of the baseline's data."""
     if not path.exists():
-        return {}, None
+        return BaselineFacts()
     fits: dict[str, LogNormal] = {}
+    sizes: dict[tuple[str, str], int] = {}
     last: float | None = None
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -190,12 +200,19 @@ def read_calibration(path: Path) -> tuple[dict[str, LogNormal], float | None]:
             if when:
                 t = dt.datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
                 last = t if last is None else max(last, t)
+            if (row.get("n") or "").isdigit() and row.get("source") != "default":
+                sizes[(row.get("kind") or "", row.get("id") or "")] = int(row["n"])
             if row.get("kind") == "node" and row.get("mu") and row.get("sigma"):
                 try:
                     fits[row["id"]] = LogNormal(float(row["mu"]), float(row["sigma"]))
                 except ValueError:
                     continue
-    return fits, last
+    return BaselineFacts(fits, sizes, last)
+
+
+def baseline_se(n: int | None, settings: ChartSettings) -> float:
+    """The charts' allowance for the baseline's own error, in standard deviations."""
+    return settings.baseline_se / math.sqrt(n) if n else 0.0
 
 
 def _start(since: float | None, baseline_end: float | None, load: EventLoad) -> float:
@@ -255,18 +272,24 @@ def duration_series(
     base: LogNormal,
     window: tuple[float, float],
     settings: ChartSettings,
+    base_n: int | None = None,
 ) -> Series:
-    """CUSUM and EWMA on standardized, capped log residuals of durations (in start order)."""
+    """CUSUM and EWMA on standardized log residuals of durations as known at the horizon.
+
+    ``base_n``: samples the baseline was fitted on (its error widens the charts' reference).
+    """
     sigma = max(base.sigma, SIGMA_FLOOR)
+    allowance = baseline_se(base_n, settings)
     open_starts = censored[:, 0] if censored.size else np.zeros(0)
     z, t = capped_residuals(
         t_start, days, open_starts, base.mu, sigma, window[1], settings.cap_quantile
     )
-    cusum = transit_cusum(z, _per_year(t.size, *window), settings, t)
+    cusum = transit_cusum(z, _per_year(t.size, *window), settings, t, k=settings.k + allowance)
     day, inverse = np.unique(np.floor(t / DAY), return_inverse=True)
     day_sum = np.bincount(inverse, weights=z).astype(np.float64)
     day_n = np.bincount(inverse).astype(np.float64)
-    ewma = ewma_daily(day_sum, day_n, settings, math.log1p(settings.min_effect) / sigma)
+    min_shift = math.log1p(settings.min_effect) / sigma + allowance
+    ewma = ewma_daily(day_sum, day_n, settings, min_shift)
     entered = t_start + horizon_days(base.mu, sigma, settings.cap_quantile) * DAY
     return Series(
         kind,
@@ -287,6 +310,7 @@ def duration_series(
 def _lane_series(
     con: Any,
     network: Network,
+    facts: BaselineFacts,
     start: float,
     end: float,
     options: WatchOptions,
@@ -326,6 +350,7 @@ def _lane_series(
                 base,
                 (start, end),
                 options.settings,
+                facts.n.get(("lane", lane.id)),
             )
         )
     return out
@@ -334,7 +359,7 @@ def _lane_series(
 def _node_series(
     con: Any,
     network: Network,
-    fits: dict[str, LogNormal],
+    facts: BaselineFacts,
     start: float,
     end: float,
     options: WatchOptions,
@@ -362,7 +387,9 @@ def _node_series(
         held = np.asarray(data["held"][a:b], dtype=bool)
         window = (start, end)
         p0 = nodes[node_id].inspection_rate
-        chart = hold_cusum(held, p0, _per_year(b - a, *window), options.settings)
+        n0 = facts.n.get(("node", node_id))
+        p_null = p0 + (math.sqrt(p0 * (1 - p0)) * baseline_se(n0, options.settings))
+        chart = hold_cusum(held, p_null, _per_year(b - a, *window), options.settings)
         out.append(
             Series(
                 "node",
@@ -378,7 +405,7 @@ def _node_series(
                 (t0,),
             )
         )
-        fit = fits.get(node_id)
+        fit = facts.node_fits.get(node_id)
         status = np.asarray(data["status"][a:b]).astype(str)
         clean = (status == "observed") & ~held
         if fit is None or clean.sum() < options.min_n:
@@ -398,6 +425,7 @@ def _node_series(
                 fit,
                 window,
                 options.settings,
+                n0,
             )
         )
     return out
