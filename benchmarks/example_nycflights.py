@@ -98,6 +98,7 @@ def run(baseline_months: int = 2, min_per_week: float = 40.0) -> dict[str, Any]:
                 fit,
                 (frm, end),
                 settings,
+                int(logs.size),  # the baseline is an estimate from these flights
             )
             alert = alert_for(series, settings)
             if alert is None:

@@ -119,6 +119,28 @@ def test_capped_residuals_are_standard_and_keep_sailing_order():
     assert z3.size == 1
 
 
+def test_an_uncertain_baseline_widens_the_reference(tmp_path):
+    from optimizer.history.watch import baseline_se, read_calibration
+
+    s = ChartSettings()
+    assert baseline_se(100, s) == pytest.approx(0.2) and baseline_se(None, s) == 0.0
+    z = np.full(200, 0.5)  # a steady +0.5 sd: evidence against an exact baseline ...
+    assert transit_cusum(z, 1000.0, s).alarm is not None
+    # ... but not against one fitted on 16 samples (2 / sqrt(16) = 0.5 sd allowance)
+    assert transit_cusum(z, 1000.0, s, k=s.k + baseline_se(16, s)).alarm is None
+    cal = tmp_path / "calibration.csv"
+    cal.write_text(
+        "kind,id,n,mu,sigma,source,last_time\n"
+        "lane,L1,16,,,history,2026-05-01T00:00:00Z\n"
+        "lane,L2,2,,,default,\n"
+        "node,N1,400,0.1,0.3,history,2026-05-02T00:00:00Z\n"
+    )
+    facts = read_calibration(cal)
+    assert facts.n == {("lane", "L1"): 16, ("node", "N1"): 400}  # defaults carry no n
+    assert facts.node_fits["N1"].sigma == 0.3
+    assert facts.end == dt.datetime(2026, 5, 2, tzinfo=dt.UTC).timestamp()
+
+
 # --------------------------------------------------------------------------- end to end
 @pytest.fixture(scope="module")
 def drifted(tmp_path_factory):
