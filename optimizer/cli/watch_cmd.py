@@ -69,7 +69,7 @@ def parse_since(value: str | None) -> float | None:
     type=click.FloatRange(0, 365, min_open=True),
     default=0.1,
     show_default=True,
-    help="In-control false alarms per series and year aimed at by each CUSUM (docs/watch.md).",
+    help="Design false alarms per series and year of each CUSUM (docs/watch.md).",
 )
 @click.option(
     "--fail-on",
