@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.cli.main import main
 from optimizer.history.drift import (
@@ -53,6 +55,25 @@ def test_upper_cusum_matches_the_recursion_by_hand():
     stat, _ = upper_cusum(x)
     # C = max(0, C + x): 1, 0, 2, 2.5, 2.3, 6.3
     assert stat.tolist() == pytest.approx([1.0, 0.0, 2.0, 2.5, 2.3, 6.3])
+
+
+@settings(derandomize=True, max_examples=200)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=60))
+def test_vectorised_cusum_is_the_recursion(xs):
+    stat, _ = upper_cusum(np.array(xs))
+    c, expected = 0.0, []
+    for x in xs:
+        c = max(0.0, c + x)
+        expected.append(c)
+    assert stat.tolist() == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_sailing_is_one_cusum_step():
+    s = ChartSettings(shift_sd=1.0)
+    z = np.array([-5.0, 6.0, 6.0, -5.0])  # one batch: sum 2 - 4 * 0.5 = 0
+    batched = transit_cusum(z, 1.0, s, np.full(4, 7.0))
+    assert batched.stat.tolist() == pytest.approx([0.0])
+    assert transit_cusum(z, 1.0, s).stat.max() == pytest.approx(11.0)  # one by one
 
 
 def test_transit_cusum_alarm_and_change_point():
@@ -205,6 +226,12 @@ def test_watch_flags_the_slow_lane_and_the_doubled_hold_rate(drifted, tmp_path):
     assert s["series"] >= 10 and s["lane_years"] > 1.5
     assert (tmp_path / "watch.png").stat().st_size > 10_000
     assert "L_POST" in (tmp_path / "alerts.csv").read_text()
+
+
+def test_same_inputs_same_bytes(drifted):
+    _, events, orders, cal = drifted
+    args = [str(events), "--baseline", str(cal), "--orders", str(orders), "--json"]
+    assert _watch(args)[1] == _watch(args)[1]
 
 
 def test_watch_json_matches_its_schema(drifted):
