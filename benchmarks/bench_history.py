@@ -120,21 +120,23 @@ def run_pandas(events: Path) -> dict[str, Any]:
     cen["days"] = (as_of - cen["t"]) / 86400.0
     longest = obs.groupby("lane")["ld"].max().map(np.exp)
     cen = cen[~(cen["days"] > 3.0 * cen["lane"].map(longest))]
-    stats = obs.groupby("lane")["ld"].agg(["count", "sum", lambda s: float((s * s).sum())])
+    obs["ld2"] = obs["ld"] * obs["ld"]
+    stats = obs.groupby("lane").agg(n=("ld", "count"), s1=("ld", "sum"), s2=("ld2", "sum"))
     samples = []
     for lane in sorted(set(stats.index) | set(cen["lane"])):
-        n, s1, s2 = stats.loc[lane] if lane in stats.index else (0, 0.0, 0.0)
-        c = np.sort(cen.loc[cen["lane"] == lane, "days"].to_numpy())
-        samples.append(LaneSample(lane, LogSample(int(n), float(s1), float(s2), c), 0))
+        row = stats.loc[lane] if lane in stats.index else None
+        n, s1, s2 = (row["n"], row["s1"], row["s2"]) if row is not None else (0, 0.0, 0.0)
+        days = np.sort(cen.loc[cen["lane"] == lane, "days"].to_numpy(dtype=np.float64))
+        samples.append(LaneSample(str(lane), LogSample(int(n), float(s1), float(s2), days), 0))
     results = lane_results(network, samples, CalibrateOptions())
     # clearances: per shipment and node, submitted (else arrived) -> released, held or not
     cus = df[df["event"].str.startswith("customs") | (df["event"] == "arrived")]
     per = cus.pivot_table(
         index=["shipment_id", "node"], columns="event", values="t", aggfunc="min"
     ).reset_index()
-    per = per[per.get("customs_submitted").notna() | per.get("customs_released").notna()]
-    per["t0"] = per["customs_submitted"].fillna(per.get("arrived"))
-    per["held"] = per.get("customs_hold").notna()
+    per = per[per["customs_submitted"].notna() | per["customs_released"].notna()]
+    per["t0"] = per["customs_submitted"].fillna(per["arrived"])
+    per["held"] = per["customs_hold"].notna()
     done = per[per["customs_released"] > per["t0"]].copy()
     done["ld"] = np.log((done["customs_released"] - done["t0"]) / 86400.0)
     node_samples = []

@@ -366,3 +366,11 @@ def test_calibration_is_deterministic_and_as_of_cuts_the_window(tmp_path: Path) 
     last = [row.split(",")[20] for row in rows[1:] if row.startswith("lane,")]
     assert max(last) <= "2026-06-30T23:59:59Z"
     assert "after_as_of" in r.output
+
+
+def test_ids_with_spaces_and_capitals_are_matched(tmp_path: Path) -> None:
+    body = "S1, Departed ,2026-01-01T00:00:00Z, PS ,L_SEA,\nS1,ARRIVED,2026-01-11T00:00:00Z,PD,,\n"
+    cal = _cal(_events(tmp_path, body))
+    assert [r.code for r in cal.reasons] == []
+    sea = next(r for r in cal.lanes if r.lane.id == "L_SEA")
+    assert sea.n == 1 and sea.naive is None  # one delivery: no fit, but counted

@@ -1,15 +1,20 @@
 """Tracking events into DuckDB: parsed, checked, every unusable row counted by reason.
 
-:func:`load_events` reads the files in place and builds two DuckDB tables:
+:func:`load_events` reads the files in place and builds these DuckDB tables:
 
-* ``ev_all`` — every row with its time in UTC epoch seconds (``t``) and the
-  ``reason`` it is unusable (NULL when usable);
-* ``ev`` — the usable rows, the input of :mod:`optimizer.history.samples`.
+* ``ev_all`` — every row with its time in UTC epoch seconds (``t``), event,
+  node, lane and mode as ENUM codes, and the ``reason`` it is unusable (NULL
+  when usable); raw text and file name kept for the rows set aside only;
+* ``ev`` — the usable rows, duplicates collapsed (``copies``), without the
+  shipments set aside: the input of :mod:`optimizer.history.samples`;
+* ``ev_aside`` / ``ev_aside_rows`` — returned and exception shipments, their rows;
+* ``moved`` — per shipment, the last scan that shows it moving (rows set aside
+  included) and whether it has usable rows.
 
 Reasons are decided in SQL, in a fixed order (the first that applies wins), so
 each row is counted once. Whole shipments that were returned or hit an
 exception are set aside: their times mix transport with handling of the
-problem. Nothing is dropped silently: :class:`Reasons` carries the count and
+problem. Nothing is dropped silently: :class:`Reason` carries the count and
 the first examples of each reason for the summary.
 """
 
