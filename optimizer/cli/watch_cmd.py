@@ -65,6 +65,13 @@ def parse_since(value: str | None) -> float | None:
     help="Series with fewer observations in the window are not watched.",
 )
 @click.option(
+    "--min-baseline-n",
+    type=click.IntRange(1),
+    default=50,
+    show_default=True,
+    help="Lanes and nodes calibrated on fewer samples are not watched.",
+)
+@click.option(
     "--alarms-per-year",
     type=click.FloatRange(0, 365, min_open=True),
     default=0.1,
@@ -88,6 +95,7 @@ def watch(
     out: Path | None,
     assume_utc: bool,
     min_n: int,
+    min_baseline_n: int,
     alarms_per_year: float,
     fail_on: str | None,
     scenario: Path | None,
@@ -127,6 +135,7 @@ def watch(
         as_of=parse_when(as_of, "--as-of"),
         assume_utc=assume_utc,
         min_n=min_n,
+        min_baseline_n=min_baseline_n,
         settings=ChartSettings(alarms_per_year=alarms_per_year),
     )
     say = _say(not as_json or sys.stderr.isatty())

@@ -49,6 +49,10 @@ DAY = 86400.0
 YEAR_DAYS = 365.25
 #: Series with fewer observations in the window are not watched (counted in the summary).
 MIN_N = 30
+#: With a calibration.csv, lanes and nodes whose baseline rests on fewer samples are not
+#: watched: a fit on 16 deliveries is off by a quarter of a standard deviation as a rule,
+#: and a chart cannot tell that from drift (``baseline_below_min_n`` in the summary).
+MIN_BASELINE_N = 50
 #: Baseline transit spreads below this are raised to it: a lane typed in as mean = P90 would
 #: otherwise turn minutes of noise into "standard deviations".
 SIGMA_FLOOR = 0.05
@@ -67,6 +71,7 @@ class WatchOptions:
     as_of: float | None = None  # end of the data (UTC epoch seconds); None: the latest event
     assume_utc: bool = False
     min_n: int = MIN_N
+    min_baseline_n: int = MIN_BASELINE_N
     settings: ChartSettings = field(default_factory=ChartSettings)
 
     def __post_init__(self) -> None:
@@ -183,15 +188,22 @@ class BaselineFacts:
     """What calibration.csv says about the baseline: node clearance fits, sample sizes, end."""
 
     node_fits: dict[str, LogNormal] = field(default_factory=dict)
+    lane_fits: dict[str, LogNormal] = field(default_factory=dict)  # own fits, before pooling
     n: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, id) -> samples
     end: float | None = None
+    present: bool = False  # calibration.csv exists (else the network's figures are taken as exact)
+
+    def too_thin(self, kind: str, ident: str, min_n: int) -> bool:
+        """A calibrated baseline resting on fewer than ``min_n`` samples (or on a default)."""
+        return self.present and self.n.get((kind, ident), 0) < min_n
 
 
 def read_calibration(path: Path) -> BaselineFacts:
-    """Node clearance fits, samples per lane and node, the end of the baseline's data."""
+    """Own fits per lane and node, samples per lane and node, the end of the baseline's data."""
     if not path.exists():
         return BaselineFacts()
     fits: dict[str, LogNormal] = {}
+    lane_fits: dict[str, LogNormal] = {}
     sizes: dict[tuple[str, str], int] = {}
     last: float | None = None
     with path.open(encoding="utf-8", newline="") as fh:
@@ -202,12 +214,13 @@ def read_calibration(path: Path) -> BaselineFacts:
                 last = t if last is None else max(last, t)
             if (row.get("n") or "").isdigit() and row.get("source") != "default":
                 sizes[(row.get("kind") or "", row.get("id") or "")] = int(row["n"])
-            if row.get("kind") == "node" and row.get("mu") and row.get("sigma"):
+            if row.get("mu") and row.get("sigma") and row.get("source") != "default":
                 try:
-                    fits[row["id"]] = LogNormal(float(row["mu"]), float(row["sigma"]))
+                    fit = LogNormal(float(row["mu"]), float(row["sigma"]))
                 except ValueError:
                     continue
-    return BaselineFacts(fits, sizes, last)
+                (fits if row.get("kind") == "node" else lane_fits)[row["id"]] = fit
+    return BaselineFacts(fits, lane_fits, sizes, last, True)
 
 
 def baseline_se(n: int | None, settings: ChartSettings) -> float:
@@ -336,7 +349,13 @@ def _lane_series(
         if b - a < options.min_n:
             skipped["lanes_below_min_n"] = skipped.get("lanes_below_min_n", 0) + 1
             continue
-        base = LogNormal.from_mean_p90(lane.transit_mean_days, lane.transit_p90_days)
+        if facts.too_thin("lane", lane.id, options.min_baseline_n):
+            skipped["lanes_baseline_below_min_n"] = skipped.get("lanes_baseline_below_min_n", 0) + 1
+            continue
+        # drift is change against the lane's own history (its fit before pooling toward its
+        # group); without one, against the figures the plan uses
+        planned = LogNormal.from_mean_p90(lane.transit_mean_days, lane.transit_p90_days)
+        base = facts.lane_fits.get(lane.id, planned)
         days = np.maximum(np.asarray(data["days"][a:b], dtype=np.float64), 1e-6)
         out.append(
             duration_series(
@@ -382,6 +401,9 @@ def _node_series(
         node_id, cat = str(keys[a]).split("|", 1)
         if b - a < options.min_n:
             skipped["nodes_below_min_n"] = skipped.get("nodes_below_min_n", 0) + 1
+            continue
+        if facts.too_thin("node", node_id, options.min_baseline_n):
+            skipped["nodes_baseline_below_min_n"] = skipped.get("nodes_baseline_below_min_n", 0) + 1
             continue
         t0 = np.asarray(data["t0"][a:b], dtype=np.float64)
         held = np.asarray(data["held"][a:b], dtype=bool)
