@@ -160,6 +160,11 @@ def test_an_uncertain_baseline_widens_the_reference(tmp_path):
     assert facts.n == {("lane", "L1"): 16, ("node", "N1"): 400}  # defaults carry no n
     assert facts.node_fits["N1"].sigma == 0.3
     assert facts.end == dt.datetime(2026, 5, 2, tzinfo=dt.UTC).timestamp()
+    assert facts.lane_fits == {} and facts.node_fits["N1"].mu == 0.1  # lanes here have no fit
+    # a baseline on 16 deliveries, or a default, is too thin to watch against; 400 is not
+    assert facts.too_thin("lane", "L1", 50) and facts.too_thin("lane", "L2", 50)
+    assert not facts.too_thin("node", "N1", 50)
+    assert not read_calibration(tmp_path / "missing.csv").too_thin("lane", "L1", 50)
 
 
 # --------------------------------------------------------------------------- end to end
