@@ -401,3 +401,9 @@ def _known(value: str, known: list[str], option: str, what: str) -> None:
     hint = difflib.get_close_matches(value, known, n=1)
     expected = f"a {what} id of the network" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     raise InputError([Problem(option, f"unknown {what}", value=value, expected=expected)])
+
+
+# --------------------------------------------------------------------------- watch (issue 13)
+from optimizer.cli.watch_cmd import watch  # noqa: E402  (its module imports parse_when above)
+
+history.add_command(watch)
