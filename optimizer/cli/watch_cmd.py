@@ -164,7 +164,7 @@ def watch(
     if fail_on is not None:
         raised = [a for a in s["alerts"] if fail_on == "alert" or a["severity"] == "critical"]
         if raised:
-            from optimizer.cli.main import EXIT_GATE
+            from optimizer.cli.exits import EXIT_GATE
 
             click.echo(f"watch: {len(raised)} alert(s) raised (--fail-on {fail_on})", err=True)
             sys.exit(EXIT_GATE)

@@ -26,8 +26,8 @@ from optimizer.history.watch import Series, WatchResult, recent_fit
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network
 from optimizer.plan.records import DemandPlan, Plan
-from optimizer.scenario.load import apply_what_if, to_usd
-from optimizer.scenario.reader import check_against_network, read_scenario
+from optimizer.scenario.load import apply_what_if
+from optimizer.scenario.reader import read_scenario
 from optimizer.solve.optimize import optimize
 
 Z90 = 1.2815515655446004
@@ -119,14 +119,13 @@ def _node_rate(series: tuple[Series, ...], node: str, since: float) -> float:
 
 def replan(scenario_path: Path, baseline_path: Path, result: WatchResult) -> Replan:
     """Optimize the scenario on the baseline and on the drifted network."""
-    scenario = read_scenario(scenario_path)
     network, _ = load_network(baseline_path)
-    check_against_network(scenario, network)
+    scenario, _, _ = read_scenario(scenario_path, on=(baseline_path, network))
     drifted, changes = drifted_network(network, result)
     plans = []
     for net in (network, drifted):
         what_if = apply_what_if(net, scenario.what_if)
-        plans.append(optimize(to_usd(scenario, what_if), what_if))
+        plans.append(optimize(scenario, what_if))
     return Replan(changes, plans[0], plans[1])
 
 

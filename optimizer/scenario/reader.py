@@ -426,7 +426,9 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
-def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]]:
+def read_scenario(
+    path: str | Path, *, on: tuple[Path, Network] | None = None
+) -> tuple[sr.Scenario, Network, list[Problem]]:
     """Read a scenario file and its network; raise :class:`InputError` with every problem.
 
     Returns the scenario, the network as read (no what-if applied) and the network's
@@ -435,9 +437,12 @@ def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]
 
     Every section is parsed and range-checked here, ``simulation:`` included,
     so whichever command reads a scenario refuses the same bad files.
+
+    ``on`` (a network's path and records) plans the scenario on that network instead of the
+    one its ``network:`` field names (``history watch --replan`` on a drifted network).
     """
     path = Path(path)
-    return _build(_compose(path), path)
+    return _build(_compose(path), path, given=on)
 
 
 #: Fields that name a file; a scenario planned on a given network may use none of them.
@@ -448,15 +453,21 @@ def parse_scenario(text: str, *, path: Path, network: Network, network_path: Pat
     """Parse scenario text planned on a given ``network`` (a server planning on the network
     it serves): the scenario may name no file (:data:`FILE_FIELDS`); each one it names is a
     problem, and nothing is read from disk. ``path`` names the text in messages."""
-    scenario, _, _ = _build(_compose_text(text, str(path)), path, given=(network_path, network))
+    root = _compose_text(text, str(path))
+    scenario, _, _ = _build(root, path, given=(network_path, network), refuse_files=True)
     return scenario
 
 
 def _build(
-    root: yaml.MappingNode, path: Path, given: tuple[Path, Network] | None = None
+    root: yaml.MappingNode,
+    path: Path,
+    given: tuple[Path, Network] | None = None,
+    *,
+    refuse_files: bool = False,
 ) -> tuple[sr.Scenario, Network, list[Problem]]:
     """The scenario records of a composed YAML tree, with its network (read from the
-    scenario's ``network:`` field, or ``given``) and the network's warnings."""
+    scenario's ``network:`` field, or ``given``) and the network's warnings;
+    ``refuse_files``: any field naming a file is a problem (:data:`FILE_FIELDS`)."""
     ctx = _Ctx(str(path))
     top = _section(root, TOP if given is None else _TOP_GIVEN_NETWORK, ctx, "")
     sections = {
@@ -469,7 +480,7 @@ def _build(
             ("what_if", WHAT_IF),
         )
     }
-    if given is not None:
+    if refuse_files:
         _refuse_files(top, sections["what_if"], ctx)
     demand_rows = _demand_rows(path, top, ctx)
     base = path.parent
