@@ -26,6 +26,8 @@ _COMMANDS = {
     "simulate": "optimizer.cli.simulate_cmd:simulate",
     "bench": "optimizer.cli.bench_cmd:bench",
     "route": "optimizer.cli.route_cmd:route",
+    "sweep": "optimizer.cli.sweep_cmd:sweep",
+    "compare": "optimizer.cli.compare_cmd:compare",
 }
 
 

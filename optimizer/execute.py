@@ -1,0 +1,236 @@
+"""One execution layer for independent tasks: sweep points, simulation trials, quote batches.
+
+``run_tasks(fn, inputs, executor=...)`` calls ``fn(input)`` for every input and
+yields one :class:`TaskResult` per input, **in input order** (never completion
+order), so whatever runs the tasks — this process, a local process pool or a
+Dask cluster — and however many workers it has, the results are the same.
+
+Why these choices (see DESIGN.md §9):
+
+- *A failed task is a result*: ``fn`` raising gives a result carrying the
+  reason; one bad point never aborts a sweep of hundreds.
+- *Spawn, not fork*: children of a process that imported OR-Tools (abseil
+  threads) can hang when forked; spawned workers import what they need.
+- *One thread per task*: a worker caps BLAS/OpenMP threads at one (the solvers
+  already run one thread), so K workers use K cores and not K × cores.
+- *A killed worker loses nothing*: Dask reschedules its tasks on the other
+  workers; the local pool is restarted and the tasks in flight resubmitted
+  (a task whose worker dies twice is a failed result).
+- *Inputs, not solver objects*: OR-Tools models do not pickle; tasks receive
+  plain inputs and build their own models.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+import numpy as np
+
+from optimizer.cpus import usable_cpus
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+ExecutorKind = Literal["local", "dask"]
+EXECUTORS: tuple[ExecutorKind, ...] = ("local", "dask")
+#: Environment variables that cap native thread pools in a worker process.
+THREAD_CAPS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: Times a task is started before a dying worker makes it a failed result (local pool).
+ATTEMPTS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorSpec:
+    """Where tasks run: ``local`` (process pool; 1 worker = in this process) or ``dask``.
+
+    ``workers`` defaults to the usable CPUs (local, or a LocalCluster started
+    for the run); ``scheduler`` is an existing Dask scheduler's address
+    (``tcp://host:8786``), whose workers are then used as they are.
+    """
+
+    kind: ExecutorKind = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.kind!r}")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.scheduler is not None and self.kind != "dask":
+            raise ValueError("a scheduler address needs the dask executor")
+
+    @property
+    def worker_count(self) -> int:
+        """Workers to start (local pool or LocalCluster)."""
+        return self.workers or usable_cpus()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult(Generic[R]):
+    """The outcome of one task: its value, or why it failed (``error``)."""
+
+    index: int
+    value: R | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def task_seed(seed: int, index: int) -> int:
+    """The seed of task ``index`` in a run seeded ``seed``.
+
+    Equal to ``SeedSequence(seed).spawn(n)[index]``'s first word for any
+    ``n > index``: it depends on the run seed and the task's index only, not
+    on how many tasks, workers or executors there are.
+    """
+    child = np.random.SeedSequence(seed, spawn_key=(index,))
+    return int(child.generate_state(1, dtype=np.uint64)[0])
+
+
+def run_tasks(
+    fn: Callable[[T], R],
+    inputs: Sequence[T],
+    *,
+    executor: ExecutorSpec = ExecutorSpec(),
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[TaskResult[R]]:
+    """``fn(x)`` for each input, as :class:`TaskResult` in input order.
+
+    ``fn`` must be importable by name (a module-level function) and its inputs
+    and results picklable. ``progress(1)`` is called as each task finishes.
+    At most a few tasks per worker are in flight, so a long input list is
+    not all shipped at once.
+    """
+    if executor.kind == "local" and (executor.worker_count == 1 or len(inputs) <= 1):
+        for i, x in enumerate(inputs):
+            result = _guarded(fn, i, x)
+            if progress is not None:
+                progress(1)
+            yield result
+        return
+    with ExitStack() as stack:
+        if executor.kind == "dask":
+            pool, workers = _dask_executor(executor, stack)
+            yield from _ordered(lambda: pool, 4 * workers, fn, inputs, progress, restart=False)
+        else:
+            pools: list[Executor] = []
+
+            def new_pool() -> Executor:
+                if pools:
+                    pools[-1].shutdown(wait=False, cancel_futures=True)
+                pools.append(
+                    ProcessPoolExecutor(
+                        min(executor.worker_count, len(inputs)),
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_cap_threads,
+                    )
+                )
+                return pools[-1]
+
+            stack.callback(lambda: pools[-1].shutdown(cancel_futures=True) if pools else None)
+            window = 4 * executor.worker_count
+            yield from _ordered(new_pool, window, fn, inputs, progress, restart=True)
+
+
+def _ordered(
+    new_pool: Callable[[], Executor],
+    window: int,
+    fn: Callable[[T], R],
+    inputs: Sequence[T],
+    progress: Callable[[int], None] | None,
+    *,
+    restart: bool,
+) -> Iterator[TaskResult[R]]:
+    """Keep a bounded number of tasks in flight; yield results in input order."""
+    pool = new_pool()
+    pending: dict[Future[TaskResult[R]], int] = {}
+    done: dict[int, TaskResult[R]] = {}
+    attempts = [0] * len(inputs)
+    queue = list(range(len(inputs)))[::-1]  # pop() takes the lowest index
+    following = 0
+    while following < len(inputs):
+        while queue and len(pending) < window:
+            i = queue.pop()
+            attempts[i] += 1
+            pending[pool.submit(_guarded, fn, i, inputs[i])] = i
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        broken = False
+        for future in finished:
+            i = pending.pop(future)
+            try:
+                done[i] = future.result()
+            except BrokenProcessPool:
+                broken = True
+                if attempts[i] >= ATTEMPTS:
+                    done[i] = TaskResult(i, None, "worker process died running this task")
+                else:
+                    queue.append(i)
+            except Exception as exc:  # the executor failed the task (e.g. Dask KilledWorker)
+                done[i] = TaskResult(i, None, _reason(exc))
+            if i in done and progress is not None:
+                progress(1)
+        if broken and restart:
+            queue.extend(pending.values())  # every task in flight died with the pool
+            pending.clear()
+            queue.sort(reverse=True)
+            pool = new_pool()
+        while following in done:
+            yield done.pop(following)
+            following += 1
+
+
+def _guarded(fn: Callable[[T], R], index: int, x: T) -> TaskResult[R]:
+    """Run one task; an exception becomes a failed result with its reason."""
+    try:
+        return TaskResult(index, fn(x))
+    except Exception as exc:
+        return TaskResult(index, None, _reason(exc))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _cap_threads() -> None:
+    """In a local worker: one native thread per pool (solvers already use one)."""
+    for name in THREAD_CAPS:
+        os.environ[name] = "1"
+
+
+def _dask_executor(spec: ExecutorSpec, stack: ExitStack) -> tuple[Executor, int]:
+    """A ``concurrent.futures`` executor over a Dask client (LocalCluster or scheduler).
+
+    Returns it with the number of workers the scheduler knows (at least 1).
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError(
+            'the dask executor needs the dask extra: pip install "xborder[dask]"'
+        ) from exc
+    if spec.scheduler is not None:
+        client = stack.enter_context(Client(spec.scheduler))
+    else:
+        cluster = stack.enter_context(
+            LocalCluster(
+                n_workers=spec.worker_count,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,  # logging.ERROR: a killed worker is reported in our results
+            )
+        )
+        client = stack.enter_context(Client(cluster))
+    workers = len(client.scheduler_info().get("workers", {}))
+    return client.get_executor(pure=False), max(1, workers)
