@@ -37,7 +37,7 @@ from optimizer.cli.executor_opts import executor_options, executor_spec
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder: points.parquet, summary.csv, plots/, points/NNNN/ (plan per point).",
+    help="Output folder: points.parquet, summary.csv, plots/, points/KEY/ (plan per point).",
 )
 @executor_options("points")
 @click.option("--map", "map_png", is_flag=True, help="Also draw each point's map.png (slower).")
@@ -58,7 +58,7 @@ def sweep(
 ) -> None:
     """Solve SCENARIO once per point of a grid (or seeded sample) of field values.
 
-    Each point's plan goes to DIR/points/NNNN/plan/ (as `xborder run -o`), one row
+    Each point's plan goes to DIR/points/KEY/plan/ (as `xborder run -o`), one row
     per point to DIR/points.parquet (parameters, status, reason, cost per order and
     its split, P50/P90, on-time estimate, pattern shares, CO2e); DIR/plots/ has each
     output against each parameter and a pattern-share heat map. Re-running the same

@@ -69,7 +69,6 @@ def plan_metrics(doc: dict[str, Any]) -> dict[str, Any]:
         return {**out, **dict.fromkeys(keys)}
     orders = float(totals["orders"])
     demanded = orders + float(totals["unmet_orders"])
-    per = 1.0 / orders if orders else 0.0
     weighted = {"p50": 0.0, "p90": 0.0, "on_time": 0.0}
     shares = dict.fromkeys(PATTERNS, 0.0)
     p90_max = 0.0
@@ -88,20 +87,24 @@ def plan_metrics(doc: dict[str, Any]) -> dict[str, Any]:
     lanes = doc.get("lanes", [])
     return {
         **out,
-        "cost_per_order": totals["cost"] * per,
-        **{f"{line}_per_order": totals[line] * per for line in COST_LINES},
+        "cost_per_order": _per(totals["cost"], orders),
+        **{f"{line}_per_order": _per(totals[line], orders) for line in COST_LINES},
         "cost_per_week": totals["cost"],
         "orders_per_week": orders,
         "unmet_orders_per_week": float(totals["unmet_orders"]),
-        "p50_days": weighted["p50"] * per,
-        "p90_days": weighted["p90"] * per,
+        "p50_days": _per(weighted["p50"], orders),
+        "p90_days": _per(weighted["p90"], orders),
         "p90_days_max": p90_max,
         "on_time_share": weighted["on_time"] / demanded if demanded else None,
         **{f"share_{p}": shares[p] / demanded if demanded else 0.0 for p in PATTERNS},
         "share_unmet": float(totals["unmet_orders"]) / demanded if demanded else 0.0,
-        "co2e_kg_per_order": totals["co2e_kg"] * per,
+        "co2e_kg_per_order": _per(totals["co2e_kg"], orders),
         "co2e_t_per_week": totals["co2e_kg"] / 1000.0,
         "stock_orders_per_week": stock,
         "lanes_used": len(lanes),
         "containers_per_week": sum(u["containers"] or 0 for u in lanes),
     }
+
+
+def _per(amount: float, orders: float) -> float | None:
+    return amount / orders if orders else None

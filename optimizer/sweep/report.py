@@ -62,7 +62,7 @@ def points_frame(spec: SweepSpec, records: list[PointRecord], currency: str) -> 
         row["solver_status"] = r.metrics.get("solver_status") or ""
         row["currency"] = currency
         row.update({c: r.metrics.get(c) for c in COLUMNS})
-        row["plan_dir"] = f"points/{r.index:04d}/plan" if r.metrics else ""
+        row["plan_dir"] = f"points/{r.key}/plan" if r.metrics else ""
         rows.append(row)
     frame = pd.DataFrame(rows)
     frame["point"] = frame["point"].astype("int64")

@@ -7,13 +7,15 @@ figures. The client alone writes into ``DIR`` (atomically, ``result.json`` last)
 so a worker killed half-way leaves nothing behind, and a cluster needs no shared
 output folder (only the network and CSV files the scenario names).
 
-A point whose ``result.json`` holds the same scenario text (same key) is done and is
-skipped on a re-run; a failed point is run again.
+A point's key is a hash of its scenario text, and its folder is ``DIR/points/KEY/``:
+a point whose ``result.json`` is there is done and is skipped on a re-run (also when
+the grid has grown around it); a failed point is run again.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -172,8 +174,9 @@ class PointRecord:
         return json.dumps(data, indent=2, default=str) + "\n"
 
 
-def point_dir(out_dir: Path, index: int) -> Path:
-    return out_dir / "points" / f"{index:04d}"
+def point_dir(out_dir: Path, key: str) -> Path:
+    """A point's folder, named by its key: a point keeps its folder when the grid grows."""
+    return out_dir / "points" / key
 
 
 def run_sweep(
@@ -206,10 +209,10 @@ def run_sweep(
             for p, v in point.items()
         }
         params_of[i], keys[i] = params, key
-        folder = point_dir(out_dir, i)
+        folder = point_dir(out_dir, key)
         done = None if fresh else _read_record(folder / "result.json")
         if done is not None and done.key == key and done.status != FAILED:
-            records[i] = done
+            records[i] = dataclasses.replace(done, index=i)
             continue
         for name, text in files:
             write_text(folder / name, text)
@@ -219,7 +222,7 @@ def run_sweep(
     results = run_tasks(solve_point, tasks, executor=executor, progress=progress)
     for task, result in zip(tasks, results, strict=True):
         record = _record(task.index, keys[task.index], params_of[task.index], result)
-        folder = point_dir(out_dir, task.index)
+        folder = point_dir(out_dir, keys[task.index])
         for name, data in result.value.files if result.value is not None else ():
             write_bytes(folder / "plan" / name, data)
         write_text(folder / "result.json", record.as_json())
