@@ -22,14 +22,16 @@ Why these choices (see DESIGN.md §9):
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
-from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -37,6 +39,8 @@ from optimizer.cpus import usable_cpus
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P")
+S = TypeVar("S")
 
 ExecutorKind = Literal["local", "dask"]
 EXECUTORS: tuple[ExecutorKind, ...] = ("local", "dask")
@@ -97,14 +101,37 @@ def task_seed(seed: int, index: int) -> int:
     return int(child.generate_state(1, dtype=np.uint64)[0])
 
 
+@dataclass(frozen=True)
+class Shared(Generic[P, S]):
+    """What every task of a run needs, built once per worker process: ``build(payload)``.
+
+    Why: some tasks need an object that is slow to build but small to describe
+    (a prepared :class:`~optimizer.quote.engine.Quoter`: ~1 s to build from a
+    300 kB network). The payload goes to each worker once (the local pool's
+    initializer, a Dask broadcast), the state is built there on first use, and
+    the tasks stay small. ``build`` must be a module-level function.
+    """
+
+    build: Callable[[P], S]
+    payload: P
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+#: The state of the current run's :class:`Shared`, in a worker process: {token: state}.
+#: Not a cache: it holds one run's state (replaced when another run's token arrives), the
+#: way a worker keeps what its tasks share (Dask keeps scattered data the same way).
+_PROCESS_STATE: dict[str, Any] = {}
+
+
 def run_tasks(
-    fn: Callable[[T], R],
+    fn: Callable[..., R],
     inputs: Sequence[T],
     *,
     executor: ExecutorSpec = ExecutorSpec(),
+    shared: Shared[Any, Any] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[TaskResult[R]]:
-    """``fn(x)`` for each input, as :class:`TaskResult` in input order.
+    """``fn(x)`` — or ``fn(state, x)`` with ``shared`` — for each input, in input order.
 
     ``fn`` must be importable by name (a module-level function) and its inputs
     and results picklable. ``progress(1)`` is called as each task finishes.
@@ -112,16 +139,24 @@ def run_tasks(
     not all shipped at once.
     """
     if executor.kind == "local" and (executor.worker_count == 1 or len(inputs) <= 1):
+        call = fn if shared is None else functools.partial(fn, shared.build(shared.payload))
         for i, x in enumerate(inputs):
-            result = _guarded(fn, i, x)
+            result = _guarded(call, i, x)
             if progress is not None:
                 progress(1)
             yield result
         return
     with ExitStack() as stack:
         if executor.kind == "dask":
-            pool, workers = _dask_executor(executor, stack)
-            yield from _ordered(lambda: pool, 4 * workers, fn, inputs, progress, restart=False)
+            pool, workers, client = _dask_executor(executor, stack)
+            ref = None if shared is None else client.scatter(shared, broadcast=True, hash=False)
+
+            def submit_dask(i: int) -> Future[TaskResult[R]]:
+                if ref is None:
+                    return pool.submit(_guarded, fn, i, inputs[i])
+                return pool.submit(_guarded_shared, fn, ref, i, inputs[i])
+
+            yield from _ordered(lambda: pool, submit_dask, 4 * workers, len(inputs), progress)
         else:
             pools: list[Executor] = []
 
@@ -132,37 +167,43 @@ def run_tasks(
                     ProcessPoolExecutor(
                         min(executor.worker_count, len(inputs)),
                         mp_context=multiprocessing.get_context("spawn"),
-                        initializer=_cap_threads,
+                        initializer=_start_worker,
+                        initargs=(shared,),
                     )
                 )
                 return pools[-1]
 
+            def submit_local(i: int) -> Future[TaskResult[R]]:
+                if shared is None:
+                    return pools[-1].submit(_guarded, fn, i, inputs[i])
+                return pools[-1].submit(_guarded_shared, fn, shared.token, i, inputs[i])
+
             stack.callback(lambda: pools[-1].shutdown(cancel_futures=True) if pools else None)
             window = 4 * executor.worker_count
-            yield from _ordered(new_pool, window, fn, inputs, progress, restart=True)
+            yield from _ordered(new_pool, submit_local, window, len(inputs), progress, restart=True)
 
 
 def _ordered(
     new_pool: Callable[[], Executor],
+    submit: Callable[[int], Future[TaskResult[R]]],
     window: int,
-    fn: Callable[[T], R],
-    inputs: Sequence[T],
+    count: int,
     progress: Callable[[int], None] | None,
     *,
-    restart: bool,
+    restart: bool = False,
 ) -> Iterator[TaskResult[R]]:
     """Keep a bounded number of tasks in flight; yield results in input order."""
-    pool = new_pool()
+    new_pool()
     pending: dict[Future[TaskResult[R]], int] = {}
     done: dict[int, TaskResult[R]] = {}
-    attempts = [0] * len(inputs)
-    queue = list(range(len(inputs)))[::-1]  # pop() takes the lowest index
+    attempts = [0] * count
+    queue = list(range(count))[::-1]  # pop() takes the lowest index
     following = 0
-    while following < len(inputs):
+    while following < count:
         while queue and len(pending) < window:
             i = queue.pop()
             attempts[i] += 1
-            pending[pool.submit(_guarded, fn, i, inputs[i])] = i
+            pending[submit(i)] = i
         finished, _ = wait(pending, return_when=FIRST_COMPLETED)
         broken = False
         for future in finished:
@@ -183,7 +224,7 @@ def _ordered(
             queue.extend(pending.values())  # every task in flight died with the pool
             pending.clear()
             queue.sort(reverse=True)
-            pool = new_pool()
+            new_pool()
         while following in done:
             yield done.pop(following)
             following += 1
@@ -202,16 +243,41 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _cap_threads() -> None:
-    """In a local worker: one native thread per pool (solvers already use one)."""
+def _guarded_shared(
+    fn: Callable[..., R], shared: Shared[Any, Any] | str, index: int, x: Any
+) -> TaskResult[R]:
+    """Run one task with the run's shared state (built here on first use)."""
+    try:
+        return TaskResult(index, fn(_state(shared), x))
+    except Exception as exc:
+        return TaskResult(index, None, _reason(exc))
+
+
+def _state(shared: Shared[Any, Any] | str) -> Any:
+    """The worker's state for ``shared`` (a Shared, or the token the initializer stored)."""
+    if isinstance(shared, str):
+        shared = _PROCESS_STATE[f"payload:{shared}"]
+    assert isinstance(shared, Shared)
+    if shared.token not in _PROCESS_STATE:
+        kept = {k: v for k, v in _PROCESS_STATE.items() if k.endswith(shared.token)}
+        _PROCESS_STATE.clear()
+        _PROCESS_STATE.update(kept)
+        _PROCESS_STATE[shared.token] = shared.build(shared.payload)
+    return _PROCESS_STATE[shared.token]
+
+
+def _start_worker(shared: Shared[Any, Any] | None) -> None:
+    """In a local worker: one native thread per pool (solvers already use one); keep the payload."""
     for name in THREAD_CAPS:
         os.environ[name] = "1"
+    if shared is not None:
+        _PROCESS_STATE[f"payload:{shared.token}"] = shared
 
 
-def _dask_executor(spec: ExecutorSpec, stack: ExitStack) -> tuple[Executor, int]:
+def _dask_executor(spec: ExecutorSpec, stack: ExitStack) -> tuple[Executor, int, Any]:
     """A ``concurrent.futures`` executor over a Dask client (LocalCluster or scheduler).
 
-    Returns it with the number of workers the scheduler knows (at least 1).
+    Returns it with the number of workers the scheduler knows (at least 1) and the client.
     """
     try:
         from distributed import Client, LocalCluster
@@ -233,4 +299,4 @@ def _dask_executor(spec: ExecutorSpec, stack: ExitStack) -> tuple[Executor, int]
         )
         client = stack.enter_context(Client(cluster))
     workers = len(client.scheduler_info().get("workers", {}))
-    return client.get_executor(pure=False), max(1, workers)
+    return client.get_executor(pure=False), max(1, workers), client

@@ -13,8 +13,11 @@ from optimizer.execute import EXECUTORS, ExecutorSpec
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def executor_options(what: str) -> Callable[[F], F]:
-    """Add the three options to a command (``what`` names its tasks in the help)."""
+def executor_options(what: str, *, workers: bool = True) -> Callable[[F], F]:
+    """Add the options to a command (``what`` names its tasks in the help).
+
+    ``workers=False`` leaves ``--workers`` out, for a command that already has it.
+    """
 
     def decorate(command: F) -> F:
         options = [
@@ -37,7 +40,7 @@ def executor_options(what: str) -> Callable[[F], F]:
                 "1 = in this process). Same output either way.",
             ),
         ]
-        for option in reversed(options):
+        for option in reversed(options if workers else options[:2]):
             command = option(command)
         return command
 
