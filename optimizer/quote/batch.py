@@ -166,18 +166,28 @@ def _quote_each(
         return
     quoter.prepare(filters)  # lane tables built once here; a prepared quoter pickles (~0.3 MB)
     shared = Shared(_batch_state, (quoter, filters, hide_dominated, render))
+    # one run over every window's chunks (one pool start); a window's rows are kept until
+    # its last chunk is back, then written in input order
+    chunks: list[list[tuple[int, Shipment]]] = []
+    ends: list[int] = []  # index of each window's last chunk
     for start in range(0, len(shipments), WINDOW):
         window = shipments[start : start + WINDOW]
-        chunks = _chunks(window, spec.worker_count)
-        out: list[Any] = [None] * len(window)
-        for task in run_tasks(_quote_chunk, chunks, executor=spec, shared=shared):
-            if task.value is None:
-                raise RuntimeError(f"quoting a chunk of the batch failed: {task.error}")
-            for i, rendered in task.value:
-                out[i] = rendered
-            if progress is not None:
-                progress(len(task.value))
-        yield from out
+        chunks += [[(start + i, s) for i, s in c] for c in _chunks(window, spec.worker_count)]
+        ends.append(len(chunks) - 1)
+    rendered: dict[int, Any] = {}
+    following = 0
+    results = run_tasks(_quote_chunk, chunks, executor=spec, shared=shared)
+    for task in results:
+        if task.value is None:
+            raise RuntimeError(f"quoting a chunk of the batch failed: {task.error}")
+        rendered.update(task.value)
+        if progress is not None:
+            progress(len(task.value))
+        if task.index in ends:
+            last = min(following + WINDOW, len(shipments))
+            for i in range(following, last):
+                yield rendered.pop(i)
+            following = last
 
 
 #: What a batch worker holds: (a prepared quoter, filters, hide_dominated, render).
