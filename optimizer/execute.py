@@ -77,6 +77,10 @@ class ExecutorSpec:
         return self.workers or usable_cpus()
 
 
+#: Every task in this process, one after the other (the default of cheap or small runs).
+IN_PROCESS = ExecutorSpec(workers=1)
+
+
 @dataclass(frozen=True, slots=True)
 class TaskResult(Generic[R]):
     """The outcome of one task: its value, or why it failed (``error``)."""

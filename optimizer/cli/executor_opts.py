@@ -13,7 +13,9 @@ from optimizer.execute import EXECUTORS, ExecutorSpec
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def executor_options(what: str, *, workers: bool = True) -> Callable[[F], F]:
+def executor_options(
+    what: str, *, workers: bool = True, default: str = "every usable CPU"
+) -> Callable[[F], F]:
     """Add the options to a command (``what`` names its tasks in the help).
 
     ``workers=False`` leaves ``--workers`` out, for a command that already has it.
@@ -36,7 +38,7 @@ def executor_options(what: str, *, workers: bool = True) -> Callable[[F], F]:
             click.option(
                 "--workers",
                 type=click.IntRange(min=1),
-                help="Local processes or LocalCluster workers (default: every usable CPU; "
+                help=f"Local processes or LocalCluster workers (default: {default}; "
                 "1 = in this process). Same output either way.",
             ),
         ]
