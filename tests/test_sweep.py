@@ -99,6 +99,57 @@ def test_a_dying_local_worker_is_retried_then_reported(tmp_path):
     assert [r.error for r in always] == ["worker process died running this task"] * 2
 
 
+@pytest.mark.slow
+def test_simulation_chunks_on_workers_equal_in_process(monkeypatch):
+    from optimizer.scenario.load import load
+    from optimizer.simulate import SimConfig, engine, simulate, to_dict
+    from optimizer.solve.optimize import optimize
+
+    scenario, network, _ = load(TINY)
+    plan = optimize(scenario, network)
+    monkeypatch.setattr(engine, "CHUNK_ORDERS", 3 * 1050 * 4)  # 3 trials a chunk: 5 chunks
+    config = SimConfig(trials=14, seed=5, horizon_weeks=4)
+    done: list[int] = []
+    serial = to_dict(simulate(plan, scenario, network, config, progress=done.append))
+    assert done == [3, 3, 3, 3, 2]
+    pooled = to_dict(simulate(plan, scenario, network, config, executor=ExecutorSpec(workers=2)))
+    assert json.dumps(pooled) == json.dumps(serial)
+    monkeypatch.setattr(engine, "CHUNK_ORDERS", 10**9)  # one chunk: the seed's own generator
+    one = to_dict(simulate(plan, scenario, network, config))
+    assert one != serial and one["trials"] == serial["trials"] == 14
+
+
+@pytest.mark.slow
+def test_quote_batch_on_dask_equals_in_process(monkeypatch):
+    from optimizer.network.reader import read_network
+    from optimizer.quote import batch
+    from optimizer.quote.engine import Quoter
+    from optimizer.quote.shipment import parse_shipment
+
+    network = read_network(DATA / "tiny")
+    monkeypatch.setattr(batch, "PARALLEL_MIN_SHIPMENTS", 0)
+    monkeypatch.setattr(batch, "WINDOW", 5)
+    shipments = []
+    for i in range(12):
+        row = {
+            "id": str(i),
+            "from": "O",
+            "to": "M",
+            "weight_kg": str(0.2 + 0.7 * i),
+            "dims_cm": "30x20x10",
+            "value": str(10 + 9 * i),
+            "currency": "USD",
+            "category": "apparel",
+        }
+        shipment, problems = parse_shipment(network, row, file="t")
+        assert shipment is not None, problems
+        shipments.append(shipment)
+    dask = ExecutorSpec("dask", workers=2)
+    on_dask = list(batch.quote_csv(Quoter(network), shipments, workers=dask))
+    in_process = list(batch.quote_csv(Quoter(network), shipments, workers=1))
+    assert on_dask == in_process and len(on_dask) == 12
+
+
 # ---------------------------------------------------------------- axes and points
 
 DOC = {
