@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from optimizer.io.atomic import atomic_path, write_with
@@ -180,9 +181,25 @@ def _heat_map(spec: SweepSpec, frame: pd.DataFrame, folder: Path, plt: Any) -> P
         ]
         ax.set_yticks(range(len(frame)))
         ax.set_yticklabels(labels, fontsize=7)
-    ax.set_ylabel("point: " + ", ".join(a.path for a in spec.axes), fontsize=7)
+    if len(frame) <= 40:
+        for (r, c), v in np.ndenumerate(data):
+            if v == v and v > 0.005:  # not NaN, not empty
+                ax.text(
+                    c,
+                    r,
+                    f"{v:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black" if v > 0.6 else "white",
+                )
+    ax.set_ylabel("point")
     fig.colorbar(image, ax=ax, label="share of demanded orders")
-    ax.set_title("Pattern shares per point")
+    ax.set_title(
+        "Pattern shares per point (labels: point: " + ", ".join(a.path for a in spec.axes) + ")",
+        fontsize=8,
+        wrap=True,
+    )
     path = folder / "pattern_shares.png"
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=90, format="png", metadata={"Software": None})
