@@ -28,7 +28,13 @@ ROOT = HERE.parent
 
 # other engineers' scripts, run with their defaults in --full; in --quick only if their
 # --help offers --quick (detected at run time), else skipped with a note
-OTHERS = ("bench_mcnd.py", "bench_quote.py", "bench_simulate.py", "bench_route.py")
+OTHERS = (
+    "bench_mcnd.py",
+    "bench_quote.py",
+    "bench_simulate.py",
+    "bench_route.py",
+    "bench_sweep.py",
+)
 
 
 def _has_quick(py: str, path: Path) -> bool:

@@ -40,7 +40,12 @@ from optimizer.cli.executor_opts import executor_options, executor_spec
     help="Output folder: points.parquet, summary.csv, plots/, points/KEY/ (plan per point).",
 )
 @executor_options("points")
-@click.option("--map", "map_png", is_flag=True, help="Also draw each point's map.png (slower).")
+@click.option(
+    "--map",
+    "map_png",
+    is_flag=True,
+    help="Also write each point's routes.geojson and map.png (slower).",
+)
 @click.option("--fresh", is_flag=True, help="Solve every point again (default: skip points done).")
 @click.option("--json", "as_json", is_flag=True, help="Print the sweep summary as JSON on stdout.")
 def sweep(

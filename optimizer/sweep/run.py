@@ -132,7 +132,9 @@ def solve_point(task: PointTask) -> PointOutcome:
             )
             return PointOutcome(task.index, INVALID, reason, {}, (), time.perf_counter() - started)
         plan = optimize(scenario, network)
-        paths = write_plan(plan, network, folder / "plan", map_png=task.map_png)
+        paths = write_plan(
+            plan, network, folder / "plan", map_png=task.map_png, geojson=task.map_png
+        )
         files = tuple((p.name, p.read_bytes()) for p in paths)
     metrics = plan_metrics(plan_dict(plan))
     status, reason = plan.status, ""
