@@ -142,6 +142,8 @@ def run_tasks(
     At most a few tasks per worker are in flight, so a long input list is
     not all shipped at once.
     """
+    if not inputs:
+        return
     if executor.kind == "local" and (executor.worker_count == 1 or len(inputs) <= 1):
         call = fn if shared is None else functools.partial(fn, shared.build(shared.payload))
         for i, x in enumerate(inputs):
