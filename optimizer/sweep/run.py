@@ -32,7 +32,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.execute import ExecutorSpec, TaskResult, run_tasks
 from optimizer.io.atomic import write_bytes, write_text
 from optimizer.plan.metrics import plan_metrics
-from optimizer.sweep.spec import SweepSpec, apply_point, parse_axes
+from optimizer.sweep.spec import SweepSpec, apply_point, parse_axes, value_text
 
 #: Row status of a point that raised or whose worker died (re-run on resume).
 FAILED = "failed"
@@ -101,6 +101,8 @@ def build_spec(base: Base, vary: tuple[str, ...], sample: int | None, seed: int)
 def point_files(base: Base, point: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """The point's scenario (and demands CSV) as text; paths inside are absolute."""
     doc, rows = apply_point(base.doc, point, base.path.parent, base.demand_rows)
+    values = ", ".join(f"{path}={value_text(v)}" for path, v in point.items())
+    doc["name"] = f"{doc.get('name')} [{values}]"  # reports and compare say which point
     files = []
     if rows is not None:
         doc["demands_csv"] = "demands.csv"
@@ -196,8 +198,6 @@ def run_sweep(
 
     ``on_total(points, to_run)`` is called once the done points are known.
     """
-    from optimizer.sweep.spec import value_text
-
     points = spec.points()
     records: dict[int, PointRecord] = {}
     tasks: list[PointTask] = []
