@@ -356,6 +356,11 @@ def _rules(a: Side, b: Side) -> dict[str, Any] | None:
     }
 
 
+def _main(demand: dict[str, Any], side: int) -> str:
+    """The pattern with the largest share of a demand on side 0 (A) or 1 (B)."""
+    return max(demand["shares"], key=lambda p: demand["shares"][p][side])
+
+
 def _headline(out: dict[str, Any], ma: dict[str, Any], mb: dict[str, Any]) -> list[str]:
     """A few sentences a planner reads first."""
     cur = out["currency"] or ""
@@ -384,8 +389,7 @@ def _headline(out: dict[str, Any], ma: dict[str, Any], mb: dict[str, Any]) -> li
     if switched:
         parts = []
         for d in switched:
-            pa = max(d["shares"], key=lambda p: d["shares"][p][0])
-            pb = max(d["shares"], key=lambda p: d["shares"][p][1])
+            pa, pb = _main(d, 0), _main(d, 1)
             parts.append(f"{d['id']} ({pa} → {pb})" if pa != pb else f"{d['id']} (new route)")
         lines.append(
             f"{len(switched)} of {len(out['demands'])} demands changed route: "
@@ -394,6 +398,10 @@ def _headline(out: dict[str, Any], ma: dict[str, Any], mb: dict[str, Any]) -> li
         )
     else:
         lines.append("No demand changed route.")
+    for d in switched[:3]:
+        priced = [w for w in d["why"] if w.startswith("A's ") and "under B's inputs" in w]
+        if priced and d["shares"] and _main(d, 0) != _main(d, 1):
+            lines.append(f"Why {d['id']} moved: " + priced[0] + ".")
     rules = out["customs_rules"]
     if rules and (rules["only_a"] or rules["only_b"]):
         ended = ", ".join(f"{r['id']} (to {r['valid_to']})" for r in rules["only_a"])

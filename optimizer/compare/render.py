@@ -162,6 +162,8 @@ def _totals_table(c: dict[str, Any]) -> str:
     for t in c["totals"]:
         d = t["delta"]
         cls = "" if d is None or abs(d) < 1e-9 else ("up" if d > 0 else "down")
+        if t["unit"] not in ("money", "days", "kg", "t"):  # more is not worse: no colour
+            cls = ""
         rows.append(
             f"<tr><td>{html.escape(t['label'])}</td><td>{_fmt(t['a'], t['unit'])}</td>"
             f"<td>{_fmt(t['b'], t['unit'])}</td><td class='{cls}'>{_signed(d, t['unit'])}</td></tr>"
