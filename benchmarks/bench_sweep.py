@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -50,12 +51,15 @@ def sweep(scenario: str, grid: tuple[str, ...], out: Path, *extra: str) -> tuple
     args = [sys.executable, "-m", "optimizer", "sweep", scenario, "-o", str(out), "--json"]
     for axis in grid:
         args += ["--vary", axis]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([*args, *extra], capture_output=True, text=True, check=True, cwd=ROOT)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = json.loads(done.stdout)
     assert summary["solved"] == summary["points"], summary
-    return wall
+    return wall, cpu
 
 
 def point_seconds(out: Path) -> float:
@@ -103,19 +107,23 @@ def main() -> None:
                 ("--executor", "dask", "--workers", "2"),
             ),
         }
-        walls = {}
+        walls, cpus = {}, {}
         for label, (out, extra) in runs.items():
-            walls[label] = sweep(args.scenario, grid, out, *extra)
-            print(f"{label}: {walls[label]:.1f} s wall", flush=True)
+            walls[label], cpus[label] = sweep(args.scenario, grid, out, *extra)
+            print(
+                f"{label}: {walls[label]:.1f} s wall, {cpus[label]:.1f} s CPU, "
+                f"load average {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
         points = len(list((base / "serial" / "points").iterdir()))
         same = len({(out / "points.parquet").read_bytes() for out, _ in runs.values()}) == 1
         work = point_seconds(base / "serial")
     serial = walls["serial (1 worker, in-process)"]
     print(f"\n{points} points; points.parquet identical across the three runs: {same}")
     print(f"solve work in the serial run: {work:.1f} s ({work / points:.2f} s per point)")
-    print("\n| run | wall | speedup vs serial |\n|---|---|---|")
+    print("\n| run | wall | CPU (all processes) | speedup vs serial |\n|---|---|---|---|")
     for label, wall in walls.items():
-        print(f"| {label} | {wall:.1f} s | {serial / wall:.2f}x |")
+        print(f"| {label} | {wall:.1f} s | {cpus[label]:.1f} s | {serial / wall:.2f}x |")
     startup, per_dask, per_local = dask_overhead()
     print(
         f"\nDask: LocalCluster(2) start-up {startup:.2f} s; {per_dask * 1000:.1f} ms per no-op "
