@@ -291,10 +291,10 @@ def test_resume_skips_points_done(tmp_path):
 def test_infeasible_invalid_and_failed_points_are_rows(tmp_path, monkeypatch):
     real = sweep_run.solve_point
 
-    def flaky(task):
+    def flaky(known, task):
         if task.index == 3:
             raise RuntimeError("solver crashed")
-        return real(task)
+        return real(known, task)
 
     monkeypatch.setattr(sweep_run, "solve_point", flaky)
     args = ["--vary", "demands[luxury].sla_days=10,0.5", "--vary", "network=tiny,no_such_net"]

@@ -28,10 +28,20 @@ _PRICE_FIELDS = (
 )
 
 
-def load(path: str | Path) -> tuple[Scenario, r.Network, list[Problem]]:
-    """Read scenario + network; return the scenario in USD, the what-if network, warnings."""
+def load(
+    path: str | Path, *, known: tuple[Path, r.Network, list[Problem]] | None = None
+) -> tuple[Scenario, r.Network, list[Problem]]:
+    """Read scenario + network; return the scenario in USD, the what-if network, warnings.
+
+    ``known`` = (network path, network, its warnings) already read: used instead of
+    reading the network again when the scenario names that path (sweeps solve many
+    variants of one scenario; reading the global network is a quarter of a point's time).
+    """
     scenario = read_scenario(path)
-    network, warnings = load_network(scenario.network_path)
+    if known is not None and known[0] == scenario.network_path:
+        network, warnings = known[1], list(known[2])
+    else:
+        network, warnings = load_network(scenario.network_path)
     check_against_network(scenario, network)
     network = apply_what_if(network, scenario.what_if)
     return to_usd(scenario, network), network, warnings

@@ -29,11 +29,14 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem
-from optimizer.execute import ExecutorSpec, TaskResult, run_tasks
+from optimizer.execute import ExecutorSpec, Shared, TaskResult, run_tasks
 from optimizer.io.atomic import write_bytes, write_text
+from optimizer.network.records import Network
 from optimizer.plan.metrics import plan_metrics
 from optimizer.sweep.spec import SweepSpec, apply_point, parse_axes, value_text
 
+#: What every point shares: the base scenario's network (path, network, warnings), read once.
+KnownNetwork = tuple[Path, Network, list[Problem]]
 #: Row status of a point that raised or whose worker died (re-run on resume).
 FAILED = "failed"
 #: Row status of a point whose scenario is bad input.
@@ -63,22 +66,28 @@ class PointOutcome:
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Base:
-    """The swept scenario: its YAML document, folder, demand ids and demand CSV rows."""
+    """The swept scenario: its YAML document, demand ids, demand CSV rows and network."""
 
     path: Path
     doc: dict[str, Any]
     demand_ids: tuple[str, ...]
     demand_rows: list[dict[str, str]] | None  # the demands CSV, when the scenario uses one
     demand_header: tuple[str, ...]
+    network: KnownNetwork
 
 
 def read_base(path: Path) -> Base:
     """Read and validate the scenario a sweep varies (bad input raises InputError)."""
+    from optimizer.network.reader import load_network
     from optimizer.scenario.load import load
+    from optimizer.scenario.reader import read_scenario
 
-    scenario, _, _ = load(path)  # every problem of the base scenario, before any point runs
+    network_path = read_scenario(path).network_path
+    network, warnings = load_network(network_path)
+    known = (network_path, network, warnings)
+    scenario, _, _ = load(path, known=known)  # every problem of the base scenario, up front
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     rows: list[dict[str, str]] | None = None
     header: tuple[str, ...] = ()
@@ -87,7 +96,7 @@ def read_base(path: Path) -> Base:
         reader = csv.DictReader(io.StringIO(text))
         rows = list(reader)
         header = tuple(reader.fieldnames or ())
-    return Base(path, doc, tuple(d.id for d in scenario.demands), rows, header)
+    return Base(path, doc, tuple(d.id for d in scenario.demands), rows, header, known)
 
 
 def build_spec(base: Base, vary: tuple[str, ...], sample: int | None, seed: int) -> SweepSpec:
@@ -115,8 +124,17 @@ def point_files(base: Base, point: dict[str, Any]) -> tuple[tuple[str, str], ...
     return (("scenario.yaml", text), *files)
 
 
-def solve_point(task: PointTask) -> PointOutcome:
-    """In a worker: read the point's scenario, optimize, render the plan files."""
+def known_network(payload: KnownNetwork) -> KnownNetwork:
+    """In a worker, once per sweep: the base network arrives read and validated."""
+    return payload
+
+
+def solve_point(known: KnownNetwork | None, task: PointTask) -> PointOutcome:
+    """In a worker: read the point's scenario, optimize, render the plan files.
+
+    ``known`` is the base scenario's network: a point on the same network path
+    uses it instead of reading the network again.
+    """
     from optimizer.plan.writers import plan_dict, write_plan
     from optimizer.scenario.load import load
     from optimizer.solve.optimize import optimize
@@ -127,7 +145,7 @@ def solve_point(task: PointTask) -> PointOutcome:
         for name, text in task.files:
             (folder / name).write_text(text, encoding="utf-8")
         try:
-            scenario, network, _ = load(folder / "scenario.yaml")
+            scenario, network, _ = load(folder / "scenario.yaml", known=known)
         except InputError as exc:
             reason = "; ".join(
                 p.message + (f" ({p.field})" if p.field else "") for p in exc.problems
@@ -221,7 +239,8 @@ def run_sweep(
         tasks.append(PointTask(i, files, map_png))
     if on_total is not None:
         on_total(len(points), len(tasks))
-    results = run_tasks(solve_point, tasks, executor=executor, progress=progress)
+    shared = Shared(known_network, base.network)
+    results = run_tasks(solve_point, tasks, executor=executor, shared=shared, progress=progress)
     for task, result in zip(tasks, results, strict=True):
         record = _record(task.index, keys[task.index], params_of[task.index], result)
         folder = point_dir(out_dir, keys[task.index])
