@@ -147,9 +147,8 @@ def solve_point(known: KnownNetwork | None, task: PointTask) -> PointOutcome:
         try:
             scenario, network, _ = load(folder / "scenario.yaml", known=known)
         except InputError as exc:
-            reason = "; ".join(
-                p.message + (f" ({p.field})" if p.field else "") for p in exc.problems
-            )
+            # the point's temporary folder is not part of the reason (rows must not vary)
+            reason = "; ".join(str(p).replace(str(folder), "point") for p in exc.problems)
             return PointOutcome(task.index, INVALID, reason, {}, (), time.perf_counter() - started)
         plan = optimize(scenario, network)
         paths = write_plan(
