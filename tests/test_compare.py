@@ -129,3 +129,60 @@ def test_eu_july_2026_is_explained():
     recost = next(w for w in hgh["why"] if w.startswith("A's direct-package route"))
     old, new = map(float, re.search(r"duties & taxes ([\d.]+) → ([\d.]+)", recost).groups())
     assert new > old + 6.0  # EUR 3 per item × 2 items at least, once the IOSS relief ends
+
+
+def test_on_time_estimate_is_the_lognormal_through_mean_and_p90():
+    from optimizer.plan.metrics import on_time_probability
+
+    assert on_time_probability(5.0, 8.0, 8.0) == pytest.approx(0.9, abs=1e-12)
+    assert on_time_probability(5.0, 8.0, 30.0) > 0.999
+    assert on_time_probability(5.0, 5.0, 4.0) == 0.0  # no spread: a constant 5 days
+    assert on_time_probability(5.0, 8.0, 0.0) == 0.0
+
+
+def test_plan_metrics_weight_by_orders_and_count_unmet_as_late():
+    from optimizer.plan.metrics import plan_metrics
+
+    def allocation(pattern, orders, p90, total):
+        return {
+            "pattern": pattern,
+            "orders": orders,
+            "stock_node": "W" if pattern != "direct-package" else None,
+            "lead_time_days": {"p50": p90 / 2, "p90": p90, "mean": p90 / 1.5},
+            "cost_per_order": {"total": total},
+        }
+
+    doc = {
+        "status": "optimal",
+        "objective": 1.0,
+        "gap": 0.0,
+        "totals": {
+            "cost": 900.0,
+            "freight": 500.0,
+            "handling": 100.0,
+            "duties_taxes": 200.0,
+            "inventory": 100.0,
+            "co2e_kg": 60.0,
+            "orders": 300.0,
+            "unmet_orders": 100.0,
+        },
+        "demands": [
+            {
+                "sla_days": 10.0,
+                "allocations": [
+                    allocation("direct-package", 100.0, 10.0, 4.0),
+                    allocation("overseas-warehouse", 200.0, 4.0, 2.5),
+                ],
+            }
+        ],
+        "lanes": [{"containers": 2}, {"containers": None}],
+    }
+    m = plan_metrics(doc)
+    assert m["cost_per_order"] == 3.0 and m["freight_per_order"] == 500.0 / 300.0
+    assert m["p90_days"] == pytest.approx((100 * 10 + 200 * 4) / 300)
+    assert m["p90_days_max"] == 10.0
+    assert m["share_direct-package"] == 0.25 and m["share_overseas-warehouse"] == 0.5
+    assert m["share_unmet"] == 0.25
+    assert m["on_time_share"] == pytest.approx((100 * 0.9 + 200 * 1.0) / 400, abs=1e-3)
+    assert m["stock_orders_per_week"] == 200.0 and m["containers_per_week"] == 2
+    assert m["co2e_kg_per_order"] == 0.2 and m["lanes_used"] == 2
