@@ -43,6 +43,8 @@ COLUMNS = (
     "containers_per_week",
 )
 INTEGERS = ("lanes_used", "containers_per_week")
+#: A numeric parameter with more distinct values is summarized in this many bins.
+BINS = 6
 #: Outputs plotted against each varied parameter.
 PLOTTED = (
     ("cost_per_order", "cost per order"),
@@ -106,8 +108,11 @@ def summary_table(spec: SweepSpec, frame: pd.DataFrame) -> str:
     lines += [head, "-" * len(head)]
     ok = frame[frame["cost_per_order"].notna()]
     for axis in spec.axes:
-        for value, group in frame.groupby(axis.path, sort=True, dropna=False):
-            g = ok[ok[axis.path] == value]
+        key: Any = frame[axis.path]
+        if axis.numeric and key.nunique() > BINS:  # a sampled range: equal-width bins
+            key = pd.cut(key, BINS)
+        for value, group in frame.groupby(key, sort=True, dropna=False, observed=True):
+            g = ok.loc[ok.index.intersection(group.index)]
             label = f"{axis.path} = {_short(value)}"
             lines.append(
                 f"{label[:52]:<52} {len(group):>6} {_mean(g, 'cost_per_order', '9.2f')} "
