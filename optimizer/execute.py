@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import pickle
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -109,11 +110,12 @@ def task_seed(seed: int, index: int) -> int:
 class Shared(Generic[P, S]):
     """What every task of a run needs, built once per worker process: ``build(payload)``.
 
-    Why: some tasks need an object that is slow to build but small to describe
-    (a prepared :class:`~optimizer.quote.engine.Quoter`: ~1 s to build from a
-    300 kB network). The payload goes to each worker once (the local pool's
-    initializer, a Dask broadcast), the state is built there on first use, and
-    the tasks stay small. ``build`` must be a module-level function.
+    Why: some tasks need an object that is slow to build but quick to ship (a
+    network read and validated, a prepared quoter). The worker builds the state on
+    first use and keeps it for the run's other tasks. The local pool sends the
+    payload pickled once with each task (bytes: a copy, unpickled only by a worker
+    that has not got it yet); Dask sends it to each worker once. ``build`` must be
+    a module-level function.
     """
 
     build: Callable[[P], S]
@@ -125,6 +127,84 @@ class Shared(Generic[P, S]):
 #: Not a cache: it holds one run's state (replaced when another run's token arrives), the
 #: way a worker keeps what its tasks share (Dask keeps scattered data the same way).
 _PROCESS_STATE: dict[str, Any] = {}
+
+
+class TaskRunner:
+    """Started workers that several runs share (one start-up: pool or cluster).
+
+    ``with TaskRunner(spec) as runner: runner.run(fn, inputs)``. Local workers are
+    spawned on entry, so they import while the caller prepares its tasks.
+    """
+
+    def __init__(self, spec: ExecutorSpec = IN_PROCESS) -> None:
+        self.spec = spec
+        self._stack = ExitStack()
+        self._pool: Executor | None = None
+        self._client: Any = None
+        self._window = 4 * spec.worker_count
+
+    @property
+    def parallel(self) -> bool:
+        return self.spec.kind == "dask" or self.spec.worker_count > 1
+
+    def __enter__(self) -> TaskRunner:
+        if self.spec.kind == "dask":
+            self._pool, workers, self._client = _dask_executor(self.spec, self._stack)
+            self._window = 4 * workers
+        elif self.parallel:
+            self._new_pool()
+            for _ in range(self.spec.worker_count):  # spawn every worker now
+                self._pool.submit(_cap_threads)  # type: ignore[union-attr]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None and self.spec.kind == "local":
+            self._pool.shutdown(cancel_futures=True)
+        self._stack.close()
+
+    def _new_pool(self) -> Executor:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = ProcessPoolExecutor(
+            self.spec.worker_count,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_cap_threads,
+        )
+        return self._pool
+
+    def run(
+        self,
+        fn: Callable[..., R],
+        inputs: Sequence[T],
+        *,
+        shared: Shared[Any, Any] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[TaskResult[R]]:
+        """``fn(x)`` — or ``fn(state, x)`` with ``shared`` — per input, in input order."""
+        if not inputs:
+            return
+        if self._pool is None:  # in this process
+            call = fn if shared is None else functools.partial(fn, shared.build(shared.payload))
+            for i, x in enumerate(inputs):
+                result = _guarded(call, i, x)
+                if progress is not None:
+                    progress(1)
+                yield result
+            return
+        ref: Any = None
+        if shared is not None and self._client is not None:
+            ref = self._client.scatter(shared, broadcast=True, hash=False)
+        elif shared is not None:  # pickled once; a worker unpickles it only on first use
+            ref = (shared.token, pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL))
+
+        def submit(i: int) -> Future[TaskResult[R]]:
+            assert self._pool is not None
+            if ref is None:
+                return self._pool.submit(_guarded, fn, i, inputs[i])
+            return self._pool.submit(_guarded_shared, fn, ref, i, inputs[i])
+
+        restart = self._new_pool if self.spec.kind == "local" else None
+        yield from _ordered(submit, restart, self._window, len(inputs), progress)
 
 
 def run_tasks(
@@ -140,66 +220,29 @@ def run_tasks(
     ``fn`` must be importable by name (a module-level function) and its inputs
     and results picklable. ``progress(1)`` is called as each task finishes.
     At most a few tasks per worker are in flight, so a long input list is
-    not all shipped at once.
+    not all shipped at once. Workers start for this run and stop after it
+    (:class:`TaskRunner` shares them between runs); one input, or one local
+    worker, runs in this process.
     """
     if not inputs:
         return
-    if executor.kind == "local" and (executor.worker_count == 1 or len(inputs) <= 1):
-        call = fn if shared is None else functools.partial(fn, shared.build(shared.payload))
-        for i, x in enumerate(inputs):
-            result = _guarded(call, i, x)
-            if progress is not None:
-                progress(1)
-            yield result
-        return
-    with ExitStack() as stack:
-        if executor.kind == "dask":
-            pool, workers, client = _dask_executor(executor, stack)
-            ref = None if shared is None else client.scatter(shared, broadcast=True, hash=False)
-
-            def submit_dask(i: int) -> Future[TaskResult[R]]:
-                if ref is None:
-                    return pool.submit(_guarded, fn, i, inputs[i])
-                return pool.submit(_guarded_shared, fn, ref, i, inputs[i])
-
-            yield from _ordered(lambda: pool, submit_dask, 4 * workers, len(inputs), progress)
-        else:
-            pools: list[Executor] = []
-
-            def new_pool() -> Executor:
-                if pools:
-                    pools[-1].shutdown(wait=False, cancel_futures=True)
-                pools.append(
-                    ProcessPoolExecutor(
-                        min(executor.worker_count, len(inputs)),
-                        mp_context=multiprocessing.get_context("spawn"),
-                        initializer=_start_worker,
-                        initargs=(shared,),
-                    )
-                )
-                return pools[-1]
-
-            def submit_local(i: int) -> Future[TaskResult[R]]:
-                if shared is None:
-                    return pools[-1].submit(_guarded, fn, i, inputs[i])
-                return pools[-1].submit(_guarded_shared, fn, shared.token, i, inputs[i])
-
-            stack.callback(lambda: pools[-1].shutdown(cancel_futures=True) if pools else None)
-            window = 4 * executor.worker_count
-            yield from _ordered(new_pool, submit_local, window, len(inputs), progress, restart=True)
+    if executor.kind == "local" and len(inputs) == 1:
+        executor = IN_PROCESS
+    with TaskRunner(executor) as runner:
+        yield from runner.run(fn, inputs, shared=shared, progress=progress)
 
 
 def _ordered(
-    new_pool: Callable[[], Executor],
     submit: Callable[[int], Future[TaskResult[R]]],
+    restart: Callable[[], Executor] | None,
     window: int,
     count: int,
     progress: Callable[[int], None] | None,
-    *,
-    restart: bool = False,
 ) -> Iterator[TaskResult[R]]:
-    """Keep a bounded number of tasks in flight; yield results in input order."""
-    new_pool()
+    """Keep a bounded number of tasks in flight; yield results in input order.
+
+    ``restart`` replaces a broken local pool; the tasks in flight run again.
+    """
     pending: dict[Future[TaskResult[R]], int] = {}
     done: dict[int, TaskResult[R]] = {}
     attempts = [0] * count
@@ -226,11 +269,11 @@ def _ordered(
                 done[i] = TaskResult(i, None, _reason(exc))
             if i in done and progress is not None:
                 progress(1)
-        if broken and restart:
+        if broken and restart is not None:
             queue.extend(pending.values())  # every task in flight died with the pool
             pending.clear()
             queue.sort(reverse=True)
-            new_pool()
+            restart()
         while following in done:
             yield done.pop(following)
             following += 1
@@ -250,7 +293,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _guarded_shared(
-    fn: Callable[..., R], shared: Shared[Any, Any] | str, index: int, x: Any
+    fn: Callable[..., R], shared: Shared[Any, Any] | tuple[str, bytes], index: int, x: Any
 ) -> TaskResult[R]:
     """Run one task with the run's shared state (built here on first use)."""
     try:
@@ -259,25 +302,22 @@ def _guarded_shared(
         return TaskResult(index, None, _reason(exc))
 
 
-def _state(shared: Shared[Any, Any] | str) -> Any:
-    """The worker's state for ``shared`` (a Shared, or the token the initializer stored)."""
-    if isinstance(shared, str):
-        shared = _PROCESS_STATE[f"payload:{shared}"]
-    assert isinstance(shared, Shared)
-    if shared.token not in _PROCESS_STATE:
-        kept = {k: v for k, v in _PROCESS_STATE.items() if k.endswith(shared.token)}
-        _PROCESS_STATE.clear()
-        _PROCESS_STATE.update(kept)
-        _PROCESS_STATE[shared.token] = shared.build(shared.payload)
-    return _PROCESS_STATE[shared.token]
+def _state(shared: Shared[Any, Any] | tuple[str, bytes]) -> Any:
+    """This worker's state for ``shared`` (or its token and pickle): built once per run."""
+    token = shared[0] if isinstance(shared, tuple) else shared.token
+    if token not in _PROCESS_STATE:
+        if isinstance(shared, tuple):
+            shared = pickle.loads(shared[1])
+        assert isinstance(shared, Shared)
+        _PROCESS_STATE.clear()  # another run's state
+        _PROCESS_STATE[token] = shared.build(shared.payload)
+    return _PROCESS_STATE[token]
 
 
-def _start_worker(shared: Shared[Any, Any] | None) -> None:
-    """In a local worker: one native thread per pool (solvers already use one); keep the payload."""
+def _cap_threads() -> None:
+    """In a local worker: one native thread per pool (solvers already use one)."""
     for name in THREAD_CAPS:
         os.environ[name] = "1"
-    if shared is not None:
-        _PROCESS_STATE[f"payload:{shared.token}"] = shared
 
 
 def _dask_executor(spec: ExecutorSpec, stack: ExitStack) -> tuple[Executor, int, Any]:
