@@ -82,6 +82,7 @@ def sweep(
     """
     from tqdm import tqdm
 
+    from optimizer.execute import TaskRunner
     from optimizer.sweep.report import points_frame, summary_table, write_plots, write_points
     from optimizer.sweep.run import build_spec, read_base, run_sweep
 
@@ -98,22 +99,23 @@ def sweep(
         if points != to_run and not as_json:
             click.echo(f"{points - to_run} of {points} points already done in {out_dir}", err=True)
 
-    try:
-        records, _ = run_sweep(
-            base,
-            spec,
-            out_dir,
-            executor=spec_exec,
-            map_png=map_png,
-            fresh=fresh,
-            on_total=on_total,
-            progress=bar.update,
-        )
-    finally:
-        bar.close()
-    currency = str(base.doc.get("currency") or "USD")
-    frame = points_frame(spec, records, currency)
-    files = write_points(frame, out_dir) + write_plots(spec, frame, out_dir, currency)
+    with TaskRunner(spec_exec) as runner:  # local workers start while the points are written
+        try:
+            records, _ = run_sweep(
+                base,
+                spec,
+                out_dir,
+                executor=runner,
+                map_png=map_png,
+                fresh=fresh,
+                on_total=on_total,
+                progress=bar.update,
+            )
+        finally:
+            bar.close()
+        currency = str(base.doc.get("currency") or "USD")
+        frame = points_frame(spec, records, currency)
+        files = write_points(frame, out_dir) + write_plots(spec, frame, out_dir, currency, runner)
     statuses = {str(k): int(v) for k, v in frame["status"].value_counts().sort_index().items()}
     if as_json:
         summary = {

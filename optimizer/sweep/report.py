@@ -9,6 +9,7 @@ left out of it on purpose (they are in each point's ``result.json``).
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.io.atomic import atomic_path, write_with
+from optimizer.execute import TaskRunner
+from optimizer.io.atomic import atomic_path, write_bytes, write_with
 from optimizer.plan.metrics import COST_LINES, PATTERNS
 from optimizer.sweep.run import PointRecord
-from optimizer.sweep.spec import SweepSpec
+from optimizer.sweep.spec import Axis, SweepSpec
 
 #: Figures per point after its parameters (``float64`` unless listed in :data:`INTEGERS`).
 COLUMNS = (
@@ -134,47 +136,71 @@ def _mean(group: pd.DataFrame, column: str, fmt: str) -> str:
     return format(float(group[column].mean()), fmt)
 
 
-def write_plots(spec: SweepSpec, frame: pd.DataFrame, out_dir: Path, currency: str) -> list[Path]:
-    """One PNG per varied parameter (each output against it) and a pattern-share heat map."""
+def write_plots(
+    spec: SweepSpec,
+    frame: pd.DataFrame,
+    out_dir: Path,
+    currency: str,
+    runner: TaskRunner | None = None,
+) -> list[Path]:
+    """One PNG per varied parameter (each output against it) and a pattern-share heat map.
+
+    The figures are drawn as tasks on ``runner`` (in parallel on its workers: drawing is
+    most of a sweep's fixed time), and written here.
+    """
+    folder = out_dir / "plots"
+    jobs = [(spec, frame, currency, i) for i in range(len(spec.axes) + 1)]
+    names = [f"vs_{_slug(a.path)}.png" for a in spec.axes] + ["pattern_shares.png"]
+    results = (runner or TaskRunner()).run(draw_plot, jobs)
+    paths = []
+    for name, result in zip(names, results, strict=True):
+        if result.value is None:
+            raise RuntimeError(f"drawing {name} failed: {result.error}")
+        write_bytes(folder / name, result.value)
+        paths.append(folder / name)
+    return paths
+
+
+def draw_plot(job: tuple[SweepSpec, pd.DataFrame, str, int]) -> bytes:
+    """PNG bytes of figure ``i``: outputs against axis ``i``, or the heat map after the axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder = out_dir / "plots"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    spec, frame, currency, i = job
+    fig = _heat_map(spec, frame, plt) if i == len(spec.axes) else None
+    if fig is None:
+        fig = _against(spec.axes[i], frame, currency, plt)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=90, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _against(axis: Axis, frame: pd.DataFrame, currency: str, plt: Any) -> Any:
     ok = frame[frame["cost_per_order"].notna()]
-    for axis in spec.axes:
-        fig, panels = plt.subplots(2, 3, figsize=(13, 7))
-        fig.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.12, wspace=0.28, hspace=0.5)
-        values = sorted(frame[axis.path].dropna().unique())
-        where = {v: i for i, v in enumerate(values)}
-        for ax, (column, title) in zip(panels.flat, PLOTTED, strict=True):
-            x = ok[axis.path] if axis.numeric else ok[axis.path].map(where)
-            ax.scatter(x, ok[column], s=14, alpha=0.5, color="tab:blue")
-            means = ok.groupby(axis.path, sort=True)[column].mean()
-            mx = means.index if axis.numeric else [where[v] for v in means.index]
-            ax.plot(mx, means.values, color="tab:red", marker="o", lw=1.5, label="mean")
-            ax.set_title(title.replace("cost per order", f"cost per order ({currency})"))
-            ax.set_xlabel(axis.path, fontsize=8)
-            if not axis.numeric:
-                ax.set_xticks(range(len(values)))
-                ax.set_xticklabels(
-                    [str(v)[:18] for v in values], rotation=30, ha="right", fontsize=7
-                )
-            ax.grid(alpha=0.3)
-        fig.suptitle(f"Sweep outputs against {axis.path} ({len(ok)} points with a plan)")
-        path = folder / f"vs_{_slug(axis.path)}.png"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=90, format="png", metadata={"Software": None})
-        plt.close(fig)
-        paths.append(path)
-    paths.append(_heat_map(spec, frame, folder, plt))
-    return paths
+    fig, panels = plt.subplots(2, 3, figsize=(13, 7))
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.12, wspace=0.28, hspace=0.5)
+    values = sorted(frame[axis.path].dropna().unique())
+    where = {v: i for i, v in enumerate(values)}
+    for ax, (column, title) in zip(panels.flat, PLOTTED, strict=True):
+        x = ok[axis.path] if axis.numeric else ok[axis.path].map(where)
+        ax.scatter(x, ok[column], s=14, alpha=0.5, color="tab:blue")
+        means = ok.groupby(axis.path, sort=True)[column].mean()
+        mx = means.index if axis.numeric else [where[v] for v in means.index]
+        ax.plot(mx, means.values, color="tab:red", marker="o", lw=1.5, label="mean")
+        ax.set_title(title.replace("cost per order", f"cost per order ({currency})"))
+        ax.set_xlabel(axis.path, fontsize=8)
+        if not axis.numeric:
+            ax.set_xticks(range(len(values)))
+            ax.set_xticklabels([str(v)[:18] for v in values], rotation=30, ha="right", fontsize=7)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"Sweep outputs against {axis.path} ({len(ok)} points with a plan)")
+    return fig
 
 
-def _heat_map(spec: SweepSpec, frame: pd.DataFrame, folder: Path, plt: Any) -> Path:
+def _heat_map(spec: SweepSpec, frame: pd.DataFrame, plt: Any) -> Any:
     columns = [f"share_{p}" for p in PATTERNS] + ["share_unmet"]
     data = frame[columns].astype("float64").fillna(float("nan")).to_numpy()
     height = min(14.0, 1.5 + 0.22 * len(frame))
@@ -193,15 +219,8 @@ def _heat_map(spec: SweepSpec, frame: pd.DataFrame, folder: Path, plt: Any) -> P
     if len(frame) <= 40:
         for (r, c), v in np.ndenumerate(data):
             if v == v and v > 0.005:  # not NaN, not empty
-                ax.text(
-                    c,
-                    r,
-                    f"{v:.0%}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="black" if v > 0.6 else "white",
-                )
+                shade = "black" if v > 0.6 else "white"
+                ax.text(c, r, f"{v:.0%}", ha="center", va="center", fontsize=7, color=shade)
     ax.set_ylabel("point")
     fig.colorbar(image, ax=ax, label="share of demanded orders")
     ax.set_title(
@@ -209,11 +228,7 @@ def _heat_map(spec: SweepSpec, frame: pd.DataFrame, folder: Path, plt: Any) -> P
         fontsize=8,
         wrap=True,
     )
-    path = folder / "pattern_shares.png"
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=90, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return fig
 
 
 def _short(value: Any) -> str:

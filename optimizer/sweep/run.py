@@ -22,6 +22,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem
-from optimizer.execute import ExecutorSpec, Shared, TaskResult, run_tasks
+from optimizer.execute import IN_PROCESS, ExecutorSpec, Shared, TaskResult, TaskRunner
 from optimizer.io.atomic import write_bytes, write_text
 from optimizer.network.records import Network
 from optimizer.plan.metrics import plan_metrics
@@ -205,7 +206,7 @@ def run_sweep(
     spec: SweepSpec,
     out_dir: Path,
     *,
-    executor: ExecutorSpec = ExecutorSpec(),  # noqa: B008 - frozen
+    executor: ExecutorSpec | TaskRunner = IN_PROCESS,
     map_png: bool = False,
     fresh: bool = False,
     on_total: Callable[[int, int], None] | None = None,
@@ -239,14 +240,18 @@ def run_sweep(
     if on_total is not None:
         on_total(len(points), len(tasks))
     shared = Shared(known_network, base.network)
-    results = run_tasks(solve_point, tasks, executor=executor, shared=shared, progress=progress)
-    for task, result in zip(tasks, results, strict=True):
-        record = _record(task.index, keys[task.index], params_of[task.index], result)
-        folder = point_dir(out_dir, keys[task.index])
-        for name, data in result.value.files if result.value is not None else ():
-            write_bytes(folder / "plan" / name, data)
-        write_text(folder / "result.json", record.as_json())
-        records[task.index] = record
+    with ExitStack() as stack:
+        runner = executor
+        if isinstance(runner, ExecutorSpec):
+            runner = stack.enter_context(TaskRunner(runner))
+        results = runner.run(solve_point, tasks, shared=shared, progress=progress)
+        for task, result in zip(tasks, results, strict=True):
+            record = _record(task.index, keys[task.index], params_of[task.index], result)
+            folder = point_dir(out_dir, keys[task.index])
+            for name, data in result.value.files if result.value is not None else ():
+                write_bytes(folder / "plan" / name, data)
+            write_text(folder / "result.json", record.as_json())
+            records[task.index] = record
     return [records[i] for i in range(len(points))], len(tasks)
 
 
