@@ -34,8 +34,9 @@ OTHERS = (
     "bench_simulate.py",
     "bench_route.py",
     "bench_watch.py",
+    "bench_sweep.py",
+    "bench_history.py",
 )
-OTHERS += ("bench_history.py",)
 
 
 def _has_quick(py: str, path: Path) -> bool:

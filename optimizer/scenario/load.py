@@ -29,10 +29,17 @@ _PRICE_FIELDS = (
 )
 
 
-def load(path: str | Path) -> tuple[Scenario, r.Network, list[Problem]]:
+def load(
+    path: str | Path, *, known: tuple[Path, r.Network, list[Problem]] | None = None
+) -> tuple[Scenario, r.Network, list[Problem]]:
     """Read scenario + network; return the scenario (money in USD), the what-if network and
-    the network's warnings."""
-    scenario, network, warnings = read_scenario(path)
+    the network's warnings.
+
+    ``known`` = (network path, network, its warnings) already read: used instead of
+    reading the network again when the scenario names that path (sweeps solve many
+    variants of one scenario; reading the global network is a quarter of a point's time).
+    """
+    scenario, network, warnings = read_scenario(path, known=known)
     return scenario, apply_what_if(network, scenario.what_if), warnings
 
 

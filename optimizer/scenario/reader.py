@@ -427,7 +427,10 @@ def _is_null(node: yaml.Node) -> bool:
 
 
 def read_scenario(
-    path: str | Path, *, on: tuple[Path, Network] | None = None
+    path: str | Path,
+    *,
+    on: tuple[Path, Network] | None = None,
+    known: tuple[Path, Network, list[Problem]] | None = None,
 ) -> tuple[sr.Scenario, Network, list[Problem]]:
     """Read a scenario file and its network; raise :class:`InputError` with every problem.
 
@@ -440,9 +443,11 @@ def read_scenario(
 
     ``on`` (a network's path and records) plans the scenario on that network instead of the
     one its ``network:`` field names (``history watch --replan`` on a drifted network).
+    ``known`` (a network's path, records and warnings, already read) is used instead of
+    reading the network again when the scenario names that path (sweeps).
     """
     path = Path(path)
-    return _build(_compose(path), path, given=on)
+    return _build(_compose(path), path, given=on, known=known)
 
 
 #: Fields that name a file; a scenario planned on a given network may use none of them.
@@ -464,6 +469,7 @@ def _build(
     given: tuple[Path, Network] | None = None,
     *,
     refuse_files: bool = False,
+    known: tuple[Path, Network, list[Problem]] | None = None,
 ) -> tuple[sr.Scenario, Network, list[Problem]]:
     """The scenario records of a composed YAML tree, with its network (read from the
     scenario's ``network:`` field, or ``given``) and the network's warnings;
@@ -490,7 +496,10 @@ def _build(
     warnings: list[Problem] = []
     if given is None:
         network_path = (base / top["network"]).resolve()
-        network, warnings = load_network(network_path)
+        if known is not None and known[0] == network_path:
+            network, warnings = known[1], list(known[2])
+        else:
+            network, warnings = load_network(network_path)
     else:
         network_path, network = given
     # An unknown currency is reported by check_against_network below, before any record
