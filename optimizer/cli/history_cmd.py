@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from optimizer.cli.watch_cmd import watch
 from optimizer.errors import InputError, Problem
+from optimizer.fields import parse_when
 
 _PATH = click.Path(exists=False, path_type=Path)
 EXTRA_MODULES = ("duckdb", "pyarrow", "scipy")
@@ -58,33 +59,6 @@ def _progress(enabled: bool) -> Any:
             click.echo(f"[{time.perf_counter() - start:6.1f} s] {message}", err=True)
 
     return say
-
-
-def parse_when(value: str | None, option: str) -> float | None:
-    """A date (= the end of that day, UTC) or an ISO date-time with offset, as epoch seconds."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            day = dt.date.fromisoformat(text) + dt.timedelta(days=1)
-            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise InputError(
-            [
-                Problem(
-                    option,
-                    "bad date",
-                    value=value,
-                    expected="YYYY-MM-DD (the end of that day, UTC) or an ISO date-time with "
-                    "an offset",
-                )
-            ]
-        )
-    return when.timestamp()
 
 
 # --------------------------------------------------------------------------- calibrate
@@ -403,7 +377,4 @@ def _known(value: str, known: list[str], option: str, what: str) -> None:
     raise InputError([Problem(option, f"unknown {what}", value=value, expected=expected)])
 
 
-# --------------------------------------------------------------------------- watch (issue 13)
-from optimizer.cli.watch_cmd import watch  # noqa: E402  (its module imports parse_when above)
-
-history.add_command(watch)
+history.add_command(watch)  # ``xborder history watch`` (issue 13) lives in its own module

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from optimizer.cli.history_cmd import parse_when
 from optimizer.errors import InputError, Problem
+from optimizer.fields import parse_when
 
 _PATH = click.Path(exists=False, path_type=Path)
 

@@ -317,9 +317,10 @@ def write_plan(
     """Write every plan file into ``out_dir``; return their paths.
 
     Without a map (``map_png`` False, or no lane used) a map.png left by an earlier
-    run is removed, so the folder never mixes this plan with an older picture.
-    ``geojson=False`` leaves out routes.geojson (and its geometry libraries: about 2 s
-    of imports and sea-route tracing in a fresh process, which sweeps skip by default).
+    run is removed, so the folder never mixes this plan with an older picture; the same
+    for routes.geojson with ``geojson=False``, which leaves it out (and its geometry
+    libraries: about 2 s of imports and sea-route tracing in a fresh process, which sweeps
+    skip by default).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -331,7 +332,9 @@ def write_plan(
     write_with(paths[2], lambda fh: _write_lanes(plan, network, fh))
     if geojson:
         paths.append(out / "routes.geojson")
-        write_text(paths[3], json.dumps(routes_geojson(plan, network)) + "\n")
+        write_text(paths[-1], json.dumps(routes_geojson(plan, network)) + "\n")
+    else:
+        (out / "routes.geojson").unlink(missing_ok=True)  # never beside another plan
     if map_png and plan.lanes:
         from optimizer.maps import draw_network_map
 

@@ -19,6 +19,7 @@ checked by the field's spec, so a bad value is bad input (exit 2) before anythin
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import itertools
 import json
@@ -32,8 +33,8 @@ import numpy as np
 import yaml
 
 from optimizer.errors import InputError, Problem
+from optimizer.fields import Field, parse
 from optimizer.network.records import Mode
-from optimizer.scenario.fields import Spec, parse
 from optimizer.scenario.reader import DEMAND, SECTIONS, TOP
 
 #: Top-level fields a sweep may vary (the others name or hold the scenario's demands).
@@ -52,7 +53,7 @@ class Axis:
     """One varied field: its path, its spec and its values (or a numeric range to sample)."""
 
     path: str
-    spec: Spec
+    spec: Field
     values: tuple[Any, ...] = ()
     low: float | None = None  # a range LO..HI (sampled only)
     high: float | None = None
@@ -134,7 +135,7 @@ def valid_paths(doc: dict[str, Any], demand_ids: Sequence[str]) -> list[str]:
     return paths
 
 
-def axis_spec(path: str, demand_ids: Sequence[str]) -> Spec | None:
+def axis_spec(path: str, demand_ids: Sequence[str]) -> Field | None:
     """The spec of the field ``path`` names, or None if the scenario format has no such field."""
     if path in TOP_FIELDS:
         return next(s for s in TOP if s.name == path)
@@ -142,14 +143,14 @@ def axis_spec(path: str, demand_ids: Sequence[str]) -> Spec | None:
     if section in VALUE_SECTIONS:
         return next((s for s in SECTIONS[section] if s.name == name), None)
     if section == "what_if" and name in WHAT_IF_LISTS:
-        return Spec(path, "list", "ids")
+        return Field(path, "list", "ids")
     if path == "what_if.customs_rules_csv":
-        return Spec(path, "str", "path")
+        return Field(path, "str", "path")
     m = _MULTIPLIER.match(path)
     if m and m.group(1) in SELECTORS:
         if m.group(1) == "mode" and m.group(2) not in {x.value for x in Mode}:
             return None
-        return Spec(path, "float", "multiplier", lo=0)
+        return Field(path, "float", "multiplier", lo=0, hi=100)
     m = _DEMAND.match(path)
     if m and m.group(1) in demand_ids and m.group(2) != "id":
         return next((s for s in DEMAND if s.name == m.group(2)), None)
@@ -187,7 +188,7 @@ def parse_axes(
                 )
             )
             continue
-        spec = Spec(**{**{f: getattr(spec, f) for f in Spec.__slots__}, "name": path})
+        spec = dataclasses.replace(spec, name=path)
         span = _RANGE.match(raw)
         if span and spec.type in ("float", "int"):
             low, high = (parse(spec, span.group(k), source, None, problems) for k in (1, 2))
