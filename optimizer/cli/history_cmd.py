@@ -300,15 +300,8 @@ def generate(
     drawn = gen.generate(network, spec)
     say(f"writing {drawn.injected['events']:,} events")
     files = gen.write(drawn, spec, out)
-    result = {
-        "format_version": "1",
-        "out": str(out),
-        "files": [str(f) for f in files],
-        "shipments": shipments,
-        "injected": drawn.injected,
-    }
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(gen.summary(drawn, spec, files, out), indent=2))
         return
     click.echo(
         f"wrote {out}: {drawn.injected['events']:,} events of {shipments:,} shipments "
