@@ -120,7 +120,9 @@ def split(commands: list[str]) -> tuple[list[tuple[str, ...]], list[tuple[str, .
     for line in commands:
         words = shlex.split(line)[1:]
         synopses.append(tuple(w.strip("[]") for w in words))
-        bare = tuple(shlex.split(re.sub(r"\[[^\]]*\]", " ", line))[1:])
+        # an optional part opens a word (``[--json]``); a bracket inside a word is data
+        # (``what_if.cost_multipliers[mode=sea_fcl].factor``)
+        bare = tuple(shlex.split(re.sub(r"(?<!\S)\[[^\]]*\]", " ", line))[1:])
         if not any(w in placeholders(bare) or "..." in w for w in bare):
             runnable.append(bare)
     return runnable, synopses

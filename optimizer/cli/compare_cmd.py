@@ -31,6 +31,8 @@ def compare(a: Path, b: Path, out_dir: Path | None, as_json: bool) -> None:
     Examples:
       xborder compare scenarios/eu_3eur_duty_2026h1.yaml scenarios/eu_3eur_duty_2026h2.yaml \\
           -o out/eu_july
+      xborder run scenarios/eu_3eur_duty_2026h2.yaml -o out/base --no-map
+      xborder run scenarios/eu_suez_closed.yaml -o out/suez_closed --no-map
       xborder compare out/base out/suez_closed --json
     """
     from optimizer.compare.diff import compare as build
