@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+from costing_fixtures import make_network
 from pytest import approx
 
 from optimizer.costing.customs import assess, declared
 from optimizer.network.records import Channel, CustomsRule, DutyBelow, TaxBelow
-from costing_fixtures import make_network
 
 DAY = dt.date(2026, 1, 1)
 NET = make_network()
