@@ -18,6 +18,7 @@ from enum import Enum, StrEnum
 from typing import TypeVar
 
 from optimizer.errors import Problem
+from optimizer.network.domestic import domestic_problem
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario.records import Pattern
 
@@ -122,6 +123,10 @@ def parse_shipment(
     day = _date(text("ship_date"), problem)
     incoterm = _enum(Incoterm, text("incoterm").upper() or "DDP", "incoterm", problem)
     pattern = _enum(Pattern, text("pattern"), "pattern", problem) if text("pattern") else None
+    if origin and market:
+        domestic = domestic_problem(network, origin, market)
+        if domestic:
+            problem("to", domestic[0], market, domestic[1])
     if bad:
         return None, bad
     assert weight is not None and volume is not None and count is not None and items is not None

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem, raise_if_any
+from optimizer.network.domestic import domestic_problem
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario import records as sr
 from optimizer.scenario.fields import Spec, parse
@@ -540,6 +541,20 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
             unknown("market", d.market, markets, "market", d.id)
         if d.category not in network.category_by_id:
             unknown("category", d.category, categories, "category", d.id)
+        if d.origin in network.node_by_id and d.market in markets:
+            domestic = domestic_problem(network, d.origin, d.market)
+            if domestic:
+                demand_file, line = where.get(d.id, (file, None))
+                problems.append(
+                    Problem(
+                        demand_file,
+                        f"demand {d.id!r}: market {domestic[0]}",
+                        row=line,
+                        field="market",
+                        value=d.market,
+                        expected=domestic[1],
+                    )
+                )
     w = scenario.what_if
     for field, ids, known in (
         ("what_if.closed_nodes", w.closed_nodes, nodes),
