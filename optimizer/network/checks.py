@@ -3,8 +3,11 @@
 Errors: P90 below the mean, self-loop lanes, unknown or repeated departure
 weekdays and weekday counts that disagree with ``departures_per_week``, tariffs
 missing the fields their basis needs, customs rules whose dates are reversed or
-overlap for the same (territory, channel, origin), unknown customs territories. Warnings: origins
-or markets that no lane path connects.
+overlap for the same (territory, channel, origin), unknown customs territories, origin codes
+of duty rates and customs rules that are neither ``*`` nor a country, duty rates or weight
+breaks listed twice, weight breaks of a tariff that is not per_kg, a USD rate other than 1.
+Warnings: origins or markets that no lane path connects. Coverage (every reachable case has a
+duty rate and a customs rule) is checked on the built network: :mod:`.coverage`.
 """
 
 from __future__ import annotations
@@ -47,7 +50,88 @@ def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems += _check_territories(tables["customs_rules"], territories)
     problems += _check_territories(tables["duty_rates"], territories)
     problems += _check_rule_dates(tables["customs_rules"])
+    countries = {row.values["code"] for row in tables["countries"] if row.values.get("code")}
+    problems += _check_origins(tables["duty_rates"], countries)
+    problems += _check_origins(tables["customs_rules"], countries)
+    problems += _check_unique(tables["duty_rates"], ("category", "territory", "origin"))
+    problems += _check_unique(tables["tariff_breaks"], ("tariff", "min_chargeable_kg"))
+    problems += _check_base_currency(tables["fx"])
     return problems
+
+
+def _check_origins(rows: list[ParsedRow], countries: set[str]) -> list[Problem]:
+    """``origin`` is ``*`` or a country of countries.csv (a typo would never match)."""
+    problems = []
+    for row in rows:
+        origin = row.values.get("origin") or "*"
+        if origin == "*" or origin in countries:
+            continue
+        hint = difflib.get_close_matches(origin, sorted(countries), n=1)
+        expected = "* (any origin) or a country code of countries.csv"
+        if hint:
+            expected += f" (did you mean {hint[0]!r}?)"
+        problems.append(
+            Problem(
+                row.file,
+                "unknown origin country",
+                row=row.line,
+                field="origin",
+                value=origin,
+                expected=expected,
+            )
+        )
+    return problems
+
+
+def _check_unique(rows: list[ParsedRow], key: tuple[str, ...]) -> list[Problem]:
+    """Rows looked up by ``key`` must be unique: with two, which one applies is arbitrary."""
+    problems = []
+    first: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        k = tuple(row.values.get(f) if f != "origin" else row.values.get(f) or "*" for f in key)
+        if any(x is None for x in k):
+            continue
+        if k in first:
+            problems.append(
+                Problem(
+                    row.file,
+                    f"duplicate ({', '.join(key)}); first on line {first[k]}",
+                    row=row.line,
+                    field=key[-1],
+                    value=",".join(str(x) for x in k),
+                    expected="one row per " + " x ".join(key),
+                )
+            )
+        else:
+            first[k] = row.line
+    return problems
+
+
+def _check_base_currency(rows: list[ParsedRow]) -> list[Problem]:
+    """fx.csv holds units per US dollar, the model's base currency: USD must be 1."""
+    usd = [row for row in rows if row.values.get("currency") == "USD"]
+    if not usd:
+        file = rows[0].file if rows else "fx.csv"
+        return [
+            Problem(
+                file,
+                "USD is missing",
+                field="currency",
+                expected="a row USD,1 (rates are units per US dollar)",
+            )
+        ]
+    return [
+        Problem(
+            row.file,
+            "USD is the base currency",
+            row=row.line,
+            field="per_usd",
+            value=f"{row.values['per_usd']:g}",
+            expected="1 (rates are units per US dollar)",
+        )
+        for row in usd
+        if row.values.get("per_usd") is not None and row.values["per_usd"] != 1.0
+    ]
 
 
 def _check_lanes(rows: list[ParsedRow]) -> list[Problem]:
@@ -168,8 +252,22 @@ def _check_weekdays(row: ParsedRow) -> list[Problem]:
 
 
 def _check_tariffs(rows: list[ParsedRow], break_rows: list[ParsedRow]) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     with_breaks = {row.values["tariff"] for row in break_rows}
+    basis_of = {row.values.get("id"): row.values.get("basis") for row in rows}
+    for row in break_rows:  # weight breaks are read by per_kg tariffs only
+        basis = basis_of.get(row.values.get("tariff"))
+        if basis is not None and basis != "per_kg":
+            problems.append(
+                Problem(
+                    row.file,
+                    f"weight break of a {basis} tariff would be ignored",
+                    row=row.line,
+                    field="tariff",
+                    value=str(row.values["tariff"]),
+                    expected="a per_kg tariff (only per_kg tariffs have weight breaks)",
+                )
+            )
     for row in rows:
         v = row.values
         basis = v.get("basis")

@@ -20,6 +20,11 @@ from optimizer.network.checks import (
     check_network_rules,
     connectivity_warnings,
 )
+from optimizer.network.coverage import (
+    customs_coverage_problems,
+    duty_coverage_problems,
+    reachable_pairs,
+)
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import header_problems, read_csv_rows, read_geo_rows
 
@@ -50,7 +55,19 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
     raise_if_any(problems)
     network = _build(path.stem if path.is_file() else path.name, tables)
     problems += connectivity_warnings(network, str(path / "lanes.csv"))
+    pairs = reachable_pairs(network)  # market territory -> origin countries reaching it
+    problems += duty_coverage_problems(network, _table_name(path, "duty_rates"), pairs)
+    problems += customs_coverage_problems(network, _table_name(path, "customs_rules"), pairs)
     return network, raise_if_any(problems)
+
+
+def _table_name(path: Path, table: str) -> str:
+    """How messages name ``table`` of the network at ``path`` (its file, or file:layer)."""
+    found = _locate(path, table) if path.exists() else None
+    if found is None:
+        return str(path / f"{table}.csv")
+    file, layer = found
+    return f"{file}:{layer}" if layer else str(file)
 
 
 def _locate(path: Path, table: str) -> tuple[Path, str | None] | None:

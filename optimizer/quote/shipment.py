@@ -18,6 +18,7 @@ from enum import Enum, StrEnum
 from typing import TypeVar
 
 from optimizer.errors import Problem
+from optimizer.network.coverage import missing_rules_on
 from optimizer.network.domestic import domestic_problem
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario.records import Pattern
@@ -127,6 +128,9 @@ def parse_shipment(
         domestic = domestic_problem(network, origin, market)
         if domestic:
             problem("to", domestic[0], market, domestic[1])
+        elif day is not None:
+            for why in missing_rules_on(network, network.territory_of(market), day):
+                problem("ship_date", why, day.isoformat(), "a date on which the rules are known")
     if bad:
         return None, bad
     assert weight is not None and volume is not None and count is not None and items is not None

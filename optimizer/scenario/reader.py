@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem, raise_if_any
+from optimizer.network.coverage import missing_rules_on
 from optimizer.network.domestic import domestic_problem
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario import records as sr
@@ -555,6 +556,20 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
                         expected=domestic[1],
                     )
                 )
+    territories = sorted(
+        {network.territory_of(d.market) for d in scenario.demands if d.market in markets}
+    )
+    for territory in territories:
+        for why in missing_rules_on(network, territory, scenario.plan_date):
+            problems.append(
+                Problem(
+                    file,
+                    why,
+                    field="plan_date",
+                    value=scenario.plan_date.isoformat(),
+                    expected="a date on which the network's customs rules are known",
+                )
+            )
     w = scenario.what_if
     for field, ids, known in (
         ("what_if.closed_nodes", w.closed_nodes, nodes),
