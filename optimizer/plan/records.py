@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.routes.evaluate import CostSplit
+from optimizer.scenario.records import AppliedWhatIf
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ class Plan:
     lanes: tuple[LaneUse, ...]
     candidates: int  # route options given to the solver
     notes: tuple[str, ...] = ()
+    what_ifs: tuple[AppliedWhatIf, ...] = ()  # overrides applied to the network, with counts
 
     @property
     def infeasible_demands(self) -> tuple[DemandPlan, ...]:

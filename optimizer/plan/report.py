@@ -56,6 +56,8 @@ def render(plan: Plan) -> str:
     customs = sorted({a.customs for d in plan.demands for a in d.allocations if a.customs})
     if customs:
         lines += ["", "Customs treatment applied:"] + [f"  - {c}" for c in customs]
+    if plan.what_ifs:
+        lines += ["", "What-ifs applied:"] + [f"  - {w.describe()}" for w in plan.what_ifs]
     if plan.notes:
         lines += ["", "Notes:"] + [f"  - {n}" for n in plan.notes]
     return "\n".join(lines)

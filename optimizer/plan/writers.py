@@ -108,6 +108,17 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
             for u in plan.lanes
         ],
         "notes": list(plan.notes),
+        "what_ifs": [
+            {
+                "what": w.what,
+                "target": w.target,
+                "change": w.change,
+                "lanes": w.lanes,
+                "nodes": w.nodes,
+                "rules": w.rules,
+            }
+            for w in plan.what_ifs
+        ],
     }
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from optimizer.errors import Problem, raise_if_any
 from optimizer.network import records as r
-from optimizer.network.reader import ParsedRow, build_rules, load_network, parse_row
-from optimizer.network.schema import load_schema
-from optimizer.network.tables import header_problems, read_csv_rows
+from optimizer.network.coverage import customs_coverage_problems, reachable_pairs
+from optimizer.network.reader import load_network
 from optimizer.scenario.reader import check_against_network, read_scenario
 from optimizer.scenario.records import Scenario, WhatIf
+from optimizer.scenario.what_if import read_rules, resolve_what_if
 
 _PRICE_FIELDS = (
     "first_weight_price",
@@ -29,11 +29,21 @@ _PRICE_FIELDS = (
 
 
 def load(path: str | Path) -> tuple[Scenario, r.Network, list[Problem]]:
-    """Read scenario + network; return the scenario in USD, the what-if network, warnings."""
+    """Read scenario + network; return the scenario in USD, the what-if network, warnings.
+
+    Every what-if must resolve and touch something (:mod:`optimizer.scenario.what_if`);
+    what each did is kept in ``scenario.applied_what_ifs`` for the plan to echo.
+    """
     scenario = read_scenario(path)
     network, warnings = load_network(scenario.network_path)
     check_against_network(scenario, network)
+    applied = resolve_what_if(network, scenario.what_if, str(scenario.path))
+    territories = reachable_pairs(network)
     network = apply_what_if(network, scenario.what_if)
+    if scenario.what_if.customs_rules_csv is not None:  # the new rules must still cover
+        file = str(scenario.what_if.customs_rules_csv)
+        raise_if_any(customs_coverage_problems(network, file, territories))
+    scenario = dataclasses.replace(scenario, applied_what_ifs=applied)
     return to_usd(scenario, network), network, warnings
 
 
@@ -98,7 +108,7 @@ def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
     rules = network.customs_rules
     if what_if.customs_rules_csv is not None:
         replaced = {rule.id: rule for rule in rules}
-        for rule in _read_rules(what_if.customs_rules_csv):
+        for rule in read_rules(what_if.customs_rules_csv):
             replaced[rule.id] = rule
         rules = tuple(sorted(replaced.values(), key=lambda x: x.id))
     return dataclasses.replace(
@@ -108,15 +118,3 @@ def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
         tariffs=tuple(sorted(tariffs.values(), key=lambda t: t.id)),
         customs_rules=rules,
     )
-
-
-def _read_rules(path: Path) -> list[r.CustomsRule]:
-    attrs = load_schema()["customs_rules"]
-    problems: list[Problem] = []
-    rows, header, read_problems = read_csv_rows(path)
-    problems += read_problems + header_problems(str(path), header, attrs)
-    parsed: list[ParsedRow] = [
-        parse_row(str(path), line, cells, attrs, problems) for line, cells in rows
-    ]
-    raise_if_any(problems)
-    return build_rules(parsed)

@@ -94,6 +94,32 @@ class WhatIf:
     customs_rules_csv: Path | None = None  # replaces rules with the same id, adds new ones
 
 
+@dataclass(frozen=True, slots=True)
+class AppliedWhatIf:
+    """One what-if override as applied to the network: what it changed and how much.
+
+    ``what``: closed_node | closed_lane | closed_corridor | cost_multiplier |
+    customs_rules | assumption; ``target`` names what it selects (a node, lane or
+    corridor id, ``mode=sea_fcl``, a rules file, an assumption id); ``change`` says
+    what it did ("closed", "freight x 2", "off"); the counts are what it touched.
+    """
+
+    what: str
+    target: str
+    change: str
+    lanes: int = 0
+    nodes: int = 0
+    rules: int = 0
+
+    def describe(self) -> str:
+        touched = [
+            f"{n} {name}{'' if n == 1 else 's'}"
+            for n, name in ((self.lanes, "lane"), (self.nodes, "node"), (self.rules, "rule"))
+            if n
+        ]
+        return f"{self.what} {self.target}: {self.change} ({', '.join(touched) or 'nothing'})"
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -108,3 +134,5 @@ class Scenario:
     solver: SolverOptions = field(default_factory=SolverOptions)
     what_if: WhatIf = field(default_factory=WhatIf)
     demand_lines: tuple[tuple[str, str, int], ...] = ()  # (demand id, file, line) for messages
+    #: The what-ifs as applied to the network (filled by :func:`optimizer.scenario.load.load`).
+    applied_what_ifs: tuple[AppliedWhatIf, ...] = ()

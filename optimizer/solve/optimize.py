@@ -228,6 +228,7 @@ def extract(
         solve_seconds=outcome.seconds,
         candidates=len(cands.options),
         notes=cands.notes,
+        what_ifs=scenario.applied_what_ifs,
     )
     if not outcome.status.has_solution:
         demands = tuple(
