@@ -54,6 +54,8 @@ class CustomsCharge:
     tax_at_border: bool = True
     ok: bool = True
     reason: str = ""
+    #: Assumption the fee rests on (``customs_rules.fee_assumption``; "" = none or no fee).
+    fee_assumption: str = ""
 
     @property
     def total(self) -> float:
@@ -122,8 +124,15 @@ def assess(
         duty_text, tax_text, at_border = f"duty {_pct(duty_rate)}", _tax_text(full_tax), True
     collected = duty > 0 or (tax > 0 and at_border)
     fee = network.to_usd(rule.clearance_fee, rule.threshold_currency) if collected else 0.0
-    text = _treatment(rule, within, [duty_text, tax_text])
-    return CustomsCharge(duty, tax, fee, rule.id, text, within, tax_at_border=at_border)
+    parts = [duty_text, tax_text]
+    assumed = rule.fee_assumption if fee > 0 else ""
+    if fee > 0:
+        fee_text = f"fee {rule.threshold_currency} {rule.clearance_fee:g}"
+        parts.append(f"{fee_text} [assumption {assumed}]" if assumed else fee_text)
+    text = _treatment(rule, within, parts)
+    return CustomsCharge(
+        duty, tax, fee, rule.id, text, within, tax_at_border=at_border, fee_assumption=assumed
+    )
 
 
 def _duty_below(

@@ -56,6 +56,40 @@ def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems += _check_unique(tables["duty_rates"], ("category", "territory", "origin"))
     problems += _check_unique(tables["tariff_breaks"], ("tariff", "min_chargeable_kg"))
     problems += _check_base_currency(tables["fx"])
+    problems += _check_fee_assumptions(tables["customs_rules"], tables["assumptions"])
+    return problems
+
+
+def _check_fee_assumptions(rules: list[ParsedRow], assumptions: list[ParsedRow]) -> list[Problem]:
+    """A rule's fee_assumption names a ``fee`` assumption, and the rule has a fee."""
+    kinds = {row.values.get("id"): row.values.get("kind") for row in assumptions}
+    problems = []
+    for row in rules:
+        name = row.values.get("fee_assumption")
+        if not name or name not in kinds:
+            continue  # unknown ids are reported with the references
+        if kinds[name] != "fee":
+            problems.append(
+                Problem(
+                    row.file,
+                    f"assumption {name!r} is a {kinds[name]} assumption, not a fee",
+                    row=row.line,
+                    field="fee_assumption",
+                    value=name,
+                    expected="an assumption of kind fee",
+                )
+            )
+        if not row.values.get("clearance_fee"):
+            problems.append(
+                Problem(
+                    row.file,
+                    "names a fee assumption but charges no clearance fee",
+                    row=row.line,
+                    field="fee_assumption",
+                    value=name,
+                    expected="a clearance_fee > 0, or no fee_assumption",
+                )
+            )
     return problems
 
 

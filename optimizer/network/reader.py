@@ -28,7 +28,7 @@ from optimizer.network.coverage import (
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import header_problems, read_csv_rows, read_geo_rows
 
-OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates"})
+OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates", "assumptions"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +173,7 @@ _REFS = {  # (table, field) -> (target table, target key)
     ("countries", "currency"): ("fx", "currency"),
     ("tariffs", "currency"): ("fx", "currency"),
     ("customs_rules", "threshold_currency"): ("fx", "currency"),
+    ("customs_rules", "fee_assumption"): ("assumptions", "id"),
 }
 _KEYS = {
     "fx": "currency",
@@ -182,6 +183,7 @@ _KEYS = {
     "tariffs": "id",
     "lanes": "id",
     "customs_rules": "id",
+    "assumptions": "id",
 }
 
 
@@ -311,6 +313,10 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         key=lambda d: (d.category, d.territory, d.origin),
     )
     rules = build_rules(t["customs_rules"])
+    assumptions = [
+        r.Assumption(**{**row.values, "kind": r.AssumptionKind(row.values["kind"])})
+        for row in t["assumptions"]
+    ]
     return r.Network(
         name=name,
         nodes=sort(nodes),
@@ -321,6 +327,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         categories=sort(categories),
         duty_rates=tuple(duty_rates),
         customs_rules=sort(rules),
+        assumptions=sort(assumptions),
     )
 
 
@@ -335,6 +342,7 @@ def build_rules(rows: list[ParsedRow]) -> list[r.CustomsRule]:
                 "tax_below": r.TaxBelow(row.values["tax_below"]),
                 "origin": row.values["origin"] or "*",
                 "note": row.values["note"] or "",
+                "fee_assumption": row.values.get("fee_assumption") or "",
             }
         )
         for row in rows

@@ -211,9 +211,28 @@ class CustomsRule:
     clearance_fee: float = 0.0
     note: str = ""
     source: str = ""
+    #: Id of the assumption (:class:`Assumption`) the clearance fee rests on ("" = none).
+    fee_assumption: str = ""
 
     def in_force(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class AssumptionKind(StrEnum):
+    FEE = "fee"  # a clearance fee that rests on it: switchable by what_if.assumptions
+    MODEL = "model"  # how the model computes something: named and sourced, not switchable
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """A named, dated, sourced assumption of the network data (``assumptions.csv``)."""
+
+    id: str
+    kind: AssumptionKind
+    name: str
+    as_of: dt.date
+    description: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -229,11 +248,13 @@ class Network:
     categories: tuple[Category, ...]
     duty_rates: tuple[DutyRate, ...]
     customs_rules: tuple[CustomsRule, ...]
+    assumptions: tuple[Assumption, ...] = ()
     node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
     lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
     tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
     country_by_code: dict[str, Country] = field(init=False, repr=False, compare=False)
     category_by_id: dict[str, Category] = field(init=False, repr=False, compare=False)
+    assumption_by_id: dict[str, Assumption] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "node_by_id", {n.id: n for n in self.nodes})
@@ -241,6 +262,7 @@ class Network:
         object.__setattr__(self, "tariff_by_id", {t.id: t for t in self.tariffs})
         object.__setattr__(self, "country_by_code", {c.code: c for c in self.countries})
         object.__setattr__(self, "category_by_id", {c.id: c for c in self.categories})
+        object.__setattr__(self, "assumption_by_id", {a.id: a for a in self.assumptions})
 
     def to_usd(self, amount: float, currency: str) -> float:
         """Convert ``amount`` of ``currency`` to US dollars."""

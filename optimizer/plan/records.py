@@ -25,6 +25,7 @@ class Allocation:
     cost_per_order: CostSplit  # freight includes this flow's share of containers
     co2e_kg_per_order: float
     customs: str
+    fee_assumption: str = ""  # assumption the clearance fee rests on ("" = none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Totals:
     unmet_penalty: float
     value_of_time: float
     co2e_cost: float
+    assumed_fees: float = 0.0  # part of duties_taxes resting on named assumptions
 
 
 @dataclass(frozen=True, slots=True)

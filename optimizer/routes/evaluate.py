@@ -48,6 +48,9 @@ class CostSplit:
     handling: float = 0.0
     duties_taxes: float = 0.0
     inventory: float = 0.0
+    #: The part of ``duties_taxes`` that rests on a named assumption (a clearance fee of
+    #: ``assumptions.csv``): shown as its own line, already counted in ``duties_taxes``.
+    assumed_fees: float = 0.0
 
     @property
     def total(self) -> float:
@@ -90,6 +93,7 @@ class RouteOption:
     clearance_node: str | None  # customs point clearing one declaration per order
     storage_m3: float  # m³ held at the stock node per order/week of flow
     treatment: str
+    fee_assumption: str = ""  # assumption the clearance fee rests on ("" = none)
 
     def standalone_cost(self) -> float:
         """Cost per order if containers were full: used to rank candidates."""
@@ -315,7 +319,13 @@ def evaluate(
         route=route,
         ok=True,
         reason="",
-        cost=CostSplit(freight, handling, duties, inventory_cost),
+        cost=CostSplit(
+            freight,
+            handling,
+            duties,
+            inventory_cost,
+            assumed_fees=fee if charge.fee_assumption else 0.0,
+        ),
         containers=tuple(containers),
         p50=st.p50,
         p90=st.p90,
@@ -327,6 +337,7 @@ def evaluate(
         clearance_node=clearance_node,
         storage_m3=storage_m3,
         treatment=charge.treatment,
+        fee_assumption=charge.fee_assumption,
     )
 
 

@@ -105,7 +105,12 @@ def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
             tariffs[scaled.id] = scaled
             lane = dataclasses.replace(lane, tariff=scaled.id)
         new_lanes.append(lane)
-    rules = network.customs_rules
+    rules = tuple(
+        dataclasses.replace(rule, clearance_fee=0.0)
+        if rule.fee_assumption and rule.fee_assumption in what_if.assumptions_off
+        else rule
+        for rule in network.customs_rules
+    )
     if what_if.customs_rules_csv is not None:
         replaced = {rule.id: rule for rule in rules}
         for rule in read_rules(what_if.customs_rules_csv):

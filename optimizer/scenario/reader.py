@@ -183,6 +183,11 @@ WHAT_IF = (
     Spec("closed_lanes", "list", "Lane ids closed."),
     Spec("closed_corridors", "list", "Corridor tags closed (e.g. suez, malaszewicze)."),
     Spec("customs_rules_csv", "str", "CSV of customs rules replacing rules with the same id."),
+    Spec(
+        "assumptions",
+        "mapping",
+        "Fee assumptions to switch off: {assumption id: off} (the network's assumptions.csv).",
+    ),
 )
 MULTIPLIER = (
     Spec("factor", "float", "Freight multiplier.", required=True, lo=0),
@@ -375,7 +380,30 @@ def _what_if(values: dict[str, Any], ctx: _Ctx, base: Path) -> sr.WhatIf:
         names("closed_lanes"),
         names("closed_corridors"),
         (base / rules).resolve() if rules else None,
+        _assumptions_off(values.get("assumptions"), ctx),
     )
+
+
+def _assumptions_off(node: yaml.Node | None, ctx: _Ctx) -> tuple[str, ...]:
+    """Ids of ``what_if.assumptions: {id: off}`` (YAML reads a bare off as false)."""
+    if node is None:
+        return ()
+    off = []
+    for key, (value, value_node) in _mapping(node, ctx, "what_if.assumptions").items():
+        if value is False or str(value).lower() == "off":
+            off.append(key)
+            continue
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "an assumption can only be switched off here",
+                row=value_node.start_mark.line + 1,
+                field=f"what_if.assumptions.{key}",
+                value=str(value),
+                expected="off (assumptions of the network are on unless a scenario says off)",
+            )
+        )
+    return tuple(off)
 
 
 def _demand_rows(path: Path, top: dict[str, Any], ctx: _Ctx) -> list[tuple[int, dict[str, Any]]]:

@@ -92,6 +92,7 @@ class WhatIf:
     closed_lanes: tuple[str, ...] = ()
     closed_corridors: tuple[str, ...] = ()
     customs_rules_csv: Path | None = None  # replaces rules with the same id, adds new ones
+    assumptions_off: tuple[str, ...] = ()  # fee assumptions switched off (their fees are 0)
 
 
 @dataclass(frozen=True, slots=True)

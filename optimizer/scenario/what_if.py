@@ -162,8 +162,38 @@ def resolve_what_if(network: r.Network, what_if: WhatIf, file: str) -> tuple[App
                 rules=len(rules),
             )
         )
+    for name in what_if.assumptions_off:
+        problem, n = _assumption(network, file, name)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        applied.append(AppliedWhatIf("assumption", name, "off: its fees are 0", rules=n))
     raise_if_any(problems)
     return tuple(applied)
+
+
+def _assumption(network: r.Network, file: str, name: str) -> tuple[Problem | None, int]:
+    """(problem, rules whose fee rests on assumption ``name``)."""
+    field = f"what_if.assumptions.{name}"
+    fees = sorted(a.id for a in network.assumptions if a.kind is r.AssumptionKind.FEE)
+    found = network.assumption_by_id.get(name)
+    if found is None:
+        return _unknown(file, field, name, fees, "fee assumption"), 0
+    if found.kind is not r.AssumptionKind.FEE:
+        return (
+            Problem(
+                file,
+                "a model assumption names how xborder computes; it cannot be switched off",
+                field=field,
+                value=name,
+                expected="one of the fee assumptions: " + ", ".join(fees),
+            ),
+            0,
+        )
+    n = sum(1 for x in network.customs_rules if x.fee_assumption == name and x.clearance_fee > 0)
+    if not n:
+        return Problem(file, "no customs rule charges a fee on this assumption", field=field), 0
+    return None, n
 
 
 def _applies(m: CostMultiplier, lane: r.Lane) -> bool:
