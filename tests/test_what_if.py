@@ -157,3 +157,14 @@ def test_a_baseline_plan_has_an_empty_what_if_list(folder):
     out = CliRunner().invoke(main, ["run", str(scenario), "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["what_ifs"] == []
+
+
+def test_a_key_given_twice_is_refused(folder):
+    scenario = folder / "s.yaml"
+    scenario.write_text(
+        SCENARIO + "what_if: {closed_lanes: [L_POST]}\nwhat_if: {closed_lanes: [L_EXP]}\n",
+        encoding="utf-8",
+    )
+    out = CliRunner().invoke(main, ["run", str(scenario)])
+    assert out.exit_code == 2, out.output
+    assert "key appears twice (first on line" in out.output and "field 'what_if'" in out.output

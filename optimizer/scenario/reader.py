@@ -224,7 +224,18 @@ def _mapping(node: yaml.Node, ctx: _Ctx, where: str) -> dict[str, tuple[Any, yam
         return {}
     out: dict[str, tuple[Any, yaml.Node]] = {}
     for key_node, value_node in node.value:
-        out[str(key_node.value)] = (_plain(value_node), value_node)
+        key = str(key_node.value)
+        if key in out:  # YAML keeps the last one silently: which one was meant?
+            ctx.problems.append(
+                Problem(
+                    ctx.file,
+                    f"key appears twice (first on line {out[key][1].start_mark.line + 1})",
+                    row=key_node.start_mark.line + 1,
+                    field=f"{where}.{key}" if where else key,
+                    expected="each key once",
+                )
+            )
+        out[key] = (_plain(value_node), value_node)
     return out
 
 
