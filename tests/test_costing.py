@@ -306,14 +306,14 @@ parts = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)  # examples: the profile in conftest.py (ci, or thorough)
 @given(base=parts, extra=parts, q=st.floats(0.05, 0.99))
 def test_adding_a_nonnegative_part_never_lowers_a_quantile(base, extra, q):
     assert (base + extra).quantile(q) >= base.quantile(q) - 1e-9
     assert dominates(base, base + extra)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)  # examples: the profile in conftest.py (ci, or thorough)
 @given(a=parts, extra=parts, c=parts)
 @example(  # the counterexample hypothesis found (see the explicit test below)
     a=LeadTime.lognormal(2.5, 3.75), extra=LeadTime.constant(0.625), c=LeadTime.lognormal(2.5, 3.75)
