@@ -179,7 +179,14 @@ def _needed_rows(base: Network, tables: dict[str, Table]) -> dict[tuple[str, int
                 if key in used[table]:
                     need[(table, i)] = "reject"
             elif table == "duty_rates" and (cells.get("origin") or "*") == "*":
-                if cells["territory"] in reached:
+                # needed when an origin reaching the territory has no rate of its own
+                own = {
+                    r[t.col("origin")]
+                    for r in t.rows
+                    if r[t.col("category")] == cells["category"]
+                    and r[t.col("territory")] == cells["territory"]
+                }
+                if reached.get(cells["territory"], set()) - own:
                     need[(table, i)] = "reject"
             elif table == "customs_rules" and (cells.get("origin") or "*") == "*":
                 territory, channel = cells["territory"], Channel(cells["channel"])
@@ -219,10 +226,12 @@ def network_mutants(
             i = int(rng.integers(len(t.rows)))
             rows = [list(r) for r in t.rows]
             expect = "any"
+            note = ""  # what a mutant changed, shown when it loads
             if op == 0:
                 kind = f"delete row: {table}"
                 expect = need.get((table, i), "any")
                 deleted = dict(zip(t.header, rows.pop(i), strict=False))
+                note = "deleted " + ",".join(list(deleted.values())[:4])
             elif op == 1:
                 j = int(rng.integers(len(t.header)))
                 kind = f"blank cell: {table}"
@@ -263,6 +272,8 @@ def network_mutants(
             path = work / f"{table}.csv"
             path.write_text(Table(t.header, rows).text(), encoding="utf-8")
             result, detail = _try(lambda: load_network(work))
+            if result == "loaded":
+                detail = note
             if expect == "reject-or-date" and result == "loaded":
                 # the chain now starts later: a date on the deleted rule's first day is refused
                 net = load_network(work)[0]

@@ -111,6 +111,16 @@ def test_an_explicit_zero_rate_is_fine(tmp_path):
         ),
         ("fx", lambda lines: [x.replace("USD,1,", "USD,1.2,") for x in lines], "base currency"),
         (
+            "countries",
+            lambda lines: [x.replace("CN,China,CN,CNY,0.13,", "CN,China,CN,CNY,,") for x in lines],
+            "field 'import_vat_rate': value is missing",
+        ),
+        (
+            "customs_rules",
+            lambda lines: [x.replace(",800,USD,", ",,USD,") for x in lines],
+            "field 'threshold_value': value is missing",
+        ),
+        (
             "tariff_breaks",
             lambda lines: [*lines[:1], "T_EXP,1,5\n", "T_EXP,1,4\n"],
             "duplicate (tariff, min_chargeable_kg)",

@@ -134,14 +134,15 @@ def parse_row(
             continue
         text = cells[attr.name]
         if text == "":
-            if attr.required and attr.default == "":
+            if attr.required:  # a blank required cell is never read as its default (0 % VAT...)
+                explicit = f" (write {attr.default} if that is meant)" if attr.default else ""
                 problems.append(
                     Problem(
                         name,
                         "value is missing",
                         row=line,
                         field=attr.name,
-                        expected=attr.description,
+                        expected=attr.description + explicit,
                     )
                 )
             values[attr.name] = _default(attr)
