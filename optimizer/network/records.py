@@ -275,7 +275,12 @@ class Network:
         return self.country_by_code[self.node_by_id[node_id].country].territory
 
     def duty_rate(self, category: str, territory: str, origin: str) -> float:
-        """Ad valorem duty for a category entering ``territory`` from ``origin`` (0 if unlisted)."""
+        """Ad valorem duty for a category entering ``territory`` from ``origin``.
+
+        0 if unlisted — but a network read from disk has a rate for every case a
+        route can reach (:mod:`optimizer.network.coverage`), so that fallback only
+        serves networks built in memory (tests).
+        """
         best: DutyRate | None = None
         for rate in self.duty_rates:
             if rate.category != category or rate.territory != territory:
