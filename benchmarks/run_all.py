@@ -28,8 +28,15 @@ ROOT = HERE.parent
 
 # other engineers' scripts, run with their defaults in --full; in --quick only if their
 # --help offers --quick (detected at run time), else skipped with a note
-OTHERS = ("bench_mcnd.py", "bench_quote.py", "bench_simulate.py", "bench_route.py")
-OTHERS += ("bench_history.py",)
+OTHERS = (
+    "bench_mcnd.py",
+    "bench_quote.py",
+    "bench_simulate.py",
+    "bench_route.py",
+    "bench_watch.py",
+    "bench_sweep.py",
+    "bench_history.py",
+)
 
 
 def _has_quick(py: str, path: Path) -> bool:

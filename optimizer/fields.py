@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from optimizer.errors import Problem
+from optimizer.errors import InputError, Problem
 
 #: The one weekday vocabulary (Monday is 0, as :meth:`datetime.date.weekday`).
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -440,3 +440,30 @@ def markdown_table(title: str, fields: Iterable[Field]) -> str:
             f"{'yes' if f.required else ''} | {f.description} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def parse_when(value: str | None, option: str) -> float | None:
+    """A date (= the end of that day, UTC) or an ISO date-time with offset, as epoch seconds."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = dt.date.fromisoformat(text) + dt.timedelta(days=1)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise InputError(
+            [
+                Problem(
+                    option,
+                    "bad date",
+                    value=value,
+                    expected="YYYY-MM-DD (the end of that day, UTC) or an ISO date-time with "
+                    "an offset",
+                )
+            ]
+        )
+    return when.timestamp()

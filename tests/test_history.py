@@ -220,7 +220,7 @@ def test_calibrate_cli_writes_a_valid_network(tmp_path: Path) -> None:
     import json
 
     summary = json.loads(r.stdout[r.stdout.index("{") :])
-    assert summary["format_version"] == "1" and summary["lanes"]["with_history"] == 6
+    assert summary["format_version"] == 1 and summary["lanes"]["with_history"] == 6
     assert runner.invoke(main, ["validate", str(out)]).exit_code == 0
     for name in ("calibration.csv", "calibration.png", "tariffs.csv", "customs_rules.csv"):
         assert (out / name).exists()

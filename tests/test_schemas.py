@@ -42,6 +42,9 @@ JSON_COMMANDS = {
     "bench mcnd": "bench-mcnd.schema.json",
     "network show": "network-show.schema.json",
     "validate": "validate.schema.json",
+    "history generate": "history-generate.schema.json",
+    "history calibrate": "history-calibrate.schema.json",  # history-scms with --format scms
+    "history demand": "history-demand.schema.json",
 }
 
 
@@ -204,6 +207,38 @@ def test_network_outputs(tmp_path: Path) -> None:
     doc = json.loads(cli("validate", str(broken), "--json", codes=(2,)))
     check(doc, "validate.schema.json")
     assert doc["valid"] is False and doc["problems"]
+
+
+def test_history_outputs(tmp_path: Path) -> None:
+    """generate -> calibrate (with a holdout, so its rows are checked too) -> demand; SCMS."""
+    pytest.importorskip("duckdb")
+    hist, cal = tmp_path / "h", tmp_path / "cal"
+    opts = ["--shipments", "3000", "--seed", "1", "--format", "csv", "--json"]
+    doc = json.loads(cli("history", "generate", str(TINY), "-o", str(hist), *opts))
+    check(doc, "history-generate.schema.json")
+    assert doc["injected"]["events"] > 0
+    events = str(hist / "events.csv")
+    args = [events, "--network", str(TINY), "-o", str(cal), "--no-plot", "--json"]
+    doc = json.loads(cli("history", "calibrate", *args, "--holdout-after", "2026-06-01"))
+    check(doc, "history-calibrate.schema.json")
+    assert doc["holdout"] and doc["unusable"] and doc["clearing_nodes"]
+    demands = tmp_path / "demands.csv"
+    args = [str(hist / "orders.csv"), "-o", str(demands), "--network", str(TINY), "--json"]
+    check(json.loads(cli("history", "demand", *args)), "history-demand.schema.json")
+    scms = str(DATA / "scms" / "scms_excerpt.csv")
+    args = [scms, "--format", "scms", "-o", str(tmp_path / "scms"), "--json"]
+    doc = json.loads(cli("history", "calibrate", *args))
+    check(doc, "history-scms.schema.json")
+    assert doc["modes"] and doc["fulfilment"] and doc["unusable"]
+
+
+def test_history_reason_codes_match_the_schema() -> None:
+    """The schema's enum of reasons is the code's list (a new reason needs the schema too)."""
+    pytest.importorskip("duckdb")
+    from optimizer.history.events import REASONS
+
+    schema = json.loads((SCHEMAS / "history-calibrate.schema.json").read_text())
+    assert schema["$defs"]["reason"]["properties"]["reason"]["enum"] == list(REASONS)
 
 
 def test_every_json_command_has_a_schema() -> None:

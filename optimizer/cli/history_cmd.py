@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from optimizer.cli.watch_cmd import watch
 from optimizer.errors import InputError, Problem
+from optimizer.fields import parse_when
 
 _PATH = click.Path(exists=False, path_type=Path)
 EXTRA_MODULES = ("duckdb", "pyarrow", "scipy")
@@ -58,33 +59,6 @@ def _progress(enabled: bool) -> Any:
             click.echo(f"[{time.perf_counter() - start:6.1f} s] {message}", err=True)
 
     return say
-
-
-def parse_when(value: str | None, option: str) -> float | None:
-    """A date (= the end of that day, UTC) or an ISO date-time with offset, as epoch seconds."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            day = dt.date.fromisoformat(text) + dt.timedelta(days=1)
-            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise InputError(
-            [
-                Problem(
-                    option,
-                    "bad date",
-                    value=value,
-                    expected="YYYY-MM-DD (the end of that day, UTC) or an ISO date-time with "
-                    "an offset",
-                )
-            ]
-        )
-    return when.timestamp()
 
 
 # --------------------------------------------------------------------------- calibrate
@@ -326,15 +300,8 @@ def generate(
     drawn = gen.generate(network, spec)
     say(f"writing {drawn.injected['events']:,} events")
     files = gen.write(drawn, spec, out)
-    result = {
-        "format_version": "1",
-        "out": str(out),
-        "files": [str(f) for f in files],
-        "shipments": shipments,
-        "injected": drawn.injected,
-    }
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(gen.summary(drawn, spec, files, out), indent=2))
         return
     click.echo(
         f"wrote {out}: {drawn.injected['events']:,} events of {shipments:,} shipments "
@@ -401,3 +368,6 @@ def _known(value: str, known: list[str], option: str, what: str) -> None:
     hint = difflib.get_close_matches(value, known, n=1)
     expected = f"a {what} id of the network" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     raise InputError([Problem(option, f"unknown {what}", value=value, expected=expected)])
+
+
+history.add_command(watch)  # ``xborder history watch`` (issue 13) lives in its own module

@@ -26,6 +26,8 @@ _COMMANDS = {
     "route": "optimizer.cli.route_cmd:route",
     "serve": "optimizer.cli.serve_cmd:serve",
     "history": "optimizer.cli.history_cmd:history",
+    "sweep": "optimizer.cli.sweep_cmd:sweep",
+    "compare": "optimizer.cli.compare_cmd:compare",
 }
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from optimizer.cli.executor_opts import executor_options
 from optimizer.cli.exits import EXIT_INFEASIBLE
 from optimizer.errors import InputError, Problem
 from optimizer.network.records import Network
@@ -77,8 +78,10 @@ if TYPE_CHECKING:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Processes for --batch (default: every CPU; 1 = in-process). Same output either way.",
+    help="Processes (or LocalCluster workers) for --batch (default: every CPU; 1 = in-process). "
+    "Same output either way.",
 )
+@executor_options("batch quotes", workers=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 def quote(network_path: str, **opts: Any) -> None:
     """Quote every route option for a shipment: price breakdown, P50/P90 days, CO2e, customs.
@@ -178,7 +181,7 @@ def _as_option(problem: Problem) -> Problem:
 def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) -> None:
     from tqdm import tqdm
 
-    from optimizer.cpus import usable_cpus
+    from optimizer.cli.executor_opts import executor_spec
     from optimizer.quote.batch import batch_summary, quote_csv, read_shipments, write_csv_text
 
     if not opts["output"]:
@@ -198,7 +201,7 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
     started = time.perf_counter()
     shipments = read_shipments(quoter.network, path)
     stats = {"shipments": len(shipments), "without_option": 0}
-    workers = opts.get("workers") or usable_cpus()
+    workers = executor_spec(opts["executor"], opts["scheduler"], opts.get("workers"))
     written = 0
 
     def texts() -> Iterator[str]:

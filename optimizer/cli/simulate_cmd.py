@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from optimizer.cli.executor_opts import executor_options, executor_spec
 from optimizer.cli.exits import EXIT_GATE, EXIT_INPUT
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     type=click.IntRange(1, 520),
     help="Horizon in weeks; overrides simulation.horizon_weeks.",
 )
+@executor_options("chunks of trials", default="1 without --executor, else every usable CPU")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 @click.option(
     "-o",
@@ -75,6 +77,9 @@ def simulate(
     out_dir: Path | None,
     fail_under: tuple[str, ...],
     fail_over: tuple[str, ...],
+    executor: str | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Simulate a plan of SCENARIO order by order: on-time rate, lead-time and cost risk.
 
@@ -103,6 +108,7 @@ def simulate(
 
         check_out_dir(out_dir)  # before the simulation, not after it
     talk = not as_json
+    spec = executor_spec(executor, scheduler, workers or (None if executor or scheduler else 1))
     from optimizer.scenario.load import load
 
     sc, network, warnings = load(scenario)
@@ -127,7 +133,7 @@ def simulate(
             sys.exit(EXIT_INPUT)
     bar = _Bar(config.trials, enabled=talk and sys.stderr.isatty())
     try:
-        result = run_simulation(plan, sc, network, config, progress=bar)
+        result = run_simulation(plan, sc, network, config, executor=spec, progress=bar)
     finally:
         bar.close()
     verdicts = evaluate(gates, result)

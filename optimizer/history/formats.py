@@ -14,7 +14,7 @@ from pathlib import Path
 
 SCHEMA_PATH = Path(__file__).with_name("schema.csv")
 #: Version of the history formats and of the JSON summaries (``format_version``).
-FORMAT_VERSION = "1"
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)

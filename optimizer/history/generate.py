@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from optimizer.history.events import EVENTS
 from optimizer.history.fit import LogNormal
+from optimizer.history.formats import FORMAT_VERSION
 from optimizer.io.atomic import atomic_path, write_text
 from optimizer.network.records import Lane, Network, NodeKind
 
@@ -508,6 +509,17 @@ def write(gen: Generated, spec: GenerateSpec, out: Path) -> list[Path]:
     files.append(target)
     files += _write_truth(gen, spec, out)
     return files
+
+
+def summary(gen: Generated, spec: GenerateSpec, files: list[Path], out: Path) -> dict[str, Any]:
+    """The JSON summary (``--json``): what was written and what mess was injected."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "out": str(out),
+        "files": [str(f) for f in files],
+        "shipments": spec.shipments,
+        "injected": dict(gen.injected),
+    }
 
 
 def _write_truth(gen: Generated, spec: GenerateSpec, out: Path) -> list[Path]:

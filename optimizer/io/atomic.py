@@ -42,6 +42,11 @@ def write_text(target: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes(target: str | Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
 def write_with(target: str | Path, writer: Callable[[IO[str]], None]) -> None:
     """Call ``writer`` with an open text file that becomes ``target`` atomically."""
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:

@@ -327,22 +327,29 @@ def routes_geojson(plan: Plan, network: Network) -> dict[str, Any]:
 
 
 def write_plan(
-    plan: Plan, network: Network, out_dir: str | Path, *, map_png: bool = True
+    plan: Plan, network: Network, out_dir: str | Path, *, map_png: bool = True, geojson: bool = True
 ) -> list[Path]:
     """Write every plan file into ``out_dir``; return their paths.
 
     Without a map (``map_png`` False, or no lane used) a map.png left by an earlier
-    run is removed, so the folder never mixes this plan with an older picture.
+    run is removed, so the folder never mixes this plan with an older picture; the same
+    for routes.geojson with ``geojson=False``, which leaves it out (and its geometry
+    libraries: about 2 s of imports and sea-route tracing in a fresh process, which sweeps
+    skip by default).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "plan.json", out / "allocations.csv", out / "lanes.csv", out / "routes.geojson"]
+    paths = [out / "plan.json", out / "allocations.csv", out / "lanes.csv"]
     write_text(paths[0], plan_json(plan))
     paths.append(out / "timings.json")
     write_text(paths[-1], json.dumps(timings_dict(plan), indent=2) + "\n")
     write_with(paths[1], lambda fh: _write_allocations(plan, fh))
     write_with(paths[2], lambda fh: _write_lanes(plan, network, fh))
-    write_text(paths[3], json.dumps(routes_geojson(plan, network)) + "\n")
+    if geojson:
+        paths.append(out / "routes.geojson")
+        write_text(paths[-1], json.dumps(routes_geojson(plan, network)) + "\n")
+    else:
+        (out / "routes.geojson").unlink(missing_ok=True)  # never beside another plan
     if map_png and plan.lanes:
         from optimizer.maps import draw_network_map
 

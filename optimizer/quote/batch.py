@@ -2,17 +2,17 @@
 
 Batches take the Pareto flags from the priced route table (``pareto="table"``,
 the same front as the label search, without a second pass over the routes)
-and, with more than one worker, quote on forked processes: shipments are
-grouped by (origin, market) so each corridor's route table is built by one
-worker only, and rows come back in input order, so the output does not depend
-on the number of workers.
+and, with more than one worker, quote through the execution layer
+(:mod:`optimizer.execute`: spawned local processes or Dask): each worker gets
+the network once and prepares its own quoter, shipments are grouped by (origin,
+market) so each corridor's route table is built by one worker only, and rows
+come back in input order, so the output does not depend on the workers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from optimizer.errors import raise_if_any
+from optimizer.execute import ExecutorSpec, Shared, run_tasks
 from optimizer.fields import Field, header_problems
 from optimizer.io.atomic import write_with
 from optimizer.network.records import Network
@@ -55,7 +56,7 @@ def read_shipments(network: Network, path: str | Path) -> list[Shipment]:
     return shipments
 
 
-#: Below this many shipments a batch is quoted in-process (forking would not pay off).
+#: Below this many shipments a batch is quoted in-process (starting workers would not pay off).
 PARALLEL_MIN_SHIPMENTS = 500
 #: Shipments quoted per window: rows of a window are kept until it is written in input order.
 WINDOW = 20_000
@@ -80,15 +81,15 @@ def quote_rows(
     *,
     filters: Filters = Filters(),  # noqa: B008 - frozen
     hide_dominated: bool = False,
-    workers: int = 1,
+    workers: int | ExecutorSpec = 1,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Rows of each shipment's quote (:func:`~optimizer.quote.report.result_rows`), in input order.
 
-    ``workers`` > 1 quotes on that many forked processes (where the platform
-    forks and the batch has at least :data:`PARALLEL_MIN_SHIPMENTS`); results
-    are identical to quoting in-process. ``progress`` is called with the number
-    of shipments just quoted.
+    ``workers`` > 1 (or an :class:`~optimizer.execute.ExecutorSpec`) quotes on
+    that many processes or on Dask when the batch has at least
+    :data:`PARALLEL_MIN_SHIPMENTS`; results are identical to quoting in-process.
+    ``progress`` is called with the number of shipments just quoted.
     """
     return _quote_each(quoter, shipments, result_rows, filters, hide_dominated, workers, progress)
 
@@ -99,7 +100,7 @@ def quote_csv(
     *,
     filters: Filters = Filters(),  # noqa: B008 - frozen
     hide_dominated: bool = False,
-    workers: int = 1,
+    workers: int | ExecutorSpec = 1,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[bool, int, str]]:
     """Per shipment, in input order: (any option?, rows, the rows as CSV text, no header).
@@ -126,41 +127,52 @@ def _quote_each(
     render: Callable[[QuoteResult], T],
     filters: Filters,
     hide_dominated: bool,
-    workers: int,
+    workers: int | ExecutorSpec,
     progress: Callable[[int], None] | None,
 ) -> Iterator[T]:
-    """``render`` of each shipment's quote, in input order, in-process or on forked workers."""
-    parallel = (
-        workers > 1
-        and len(shipments) >= PARALLEL_MIN_SHIPMENTS
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+    """``render`` of each shipment's quote, in input order, in-process or on the workers."""
+    spec = workers if isinstance(workers, ExecutorSpec) else ExecutorSpec(workers=workers)
+    many = len(shipments) >= PARALLEL_MIN_SHIPMENTS
+    parallel = many and (spec.kind == "dask" or spec.worker_count > 1)
     if not parallel:
         for result in quote_all(quoter, shipments, filters=filters, hide_dominated=hide_dominated):
             if progress is not None:
                 progress(1)
             yield render(result)
         return
-    quoter.prepare(filters)  # shared lane tables, built once before forking
-    global _WORKER_STATE
-    _WORKER_STATE = (quoter, filters, hide_dominated, render)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for start in range(0, len(shipments), WINDOW):
-                window = shipments[start : start + WINDOW]
-                out: list[Any] = [None] * len(window)
-                for chunk in pool.imap_unordered(_quote_chunk, _chunks(window, workers)):
-                    for i, rendered in chunk:
-                        out[i] = rendered
-                    if progress is not None:
-                        progress(len(chunk))
-                yield from out
-    finally:
-        _WORKER_STATE = None
+    quoter.prepare(filters)  # lane tables built once here; a prepared quoter pickles (~0.3 MB)
+    shared = Shared(_batch_state, (quoter, filters, hide_dominated, render))
+    # one run over every window's chunks (one pool start); a window's rows are kept until
+    # its last chunk is back, then written in input order
+    chunks: list[list[tuple[int, Shipment]]] = []
+    ends: list[int] = []  # index of each window's last chunk
+    for start in range(0, len(shipments), WINDOW):
+        window = shipments[start : start + WINDOW]
+        chunks += [[(start + i, s) for i, s in c] for c in _chunks(window, spec.worker_count)]
+        ends.append(len(chunks) - 1)
+    rendered: dict[int, Any] = {}
+    following = 0
+    results = run_tasks(_quote_chunk, chunks, executor=spec, shared=shared)
+    for task in results:
+        if task.value is None:
+            raise RuntimeError(f"quoting a chunk of the batch failed: {task.error}")
+        rendered.update(task.value)
+        if progress is not None:
+            progress(len(task.value))
+        if task.index in ends:
+            last = min(following + WINDOW, len(shipments))
+            for i in range(following, last):
+                yield rendered.pop(i)
+            following = last
 
 
-#: (quoter, filters, hide_dominated, render) of the batch being quoted; inherited by workers.
-_WORKER_STATE: tuple[Quoter, Filters, bool, Callable[[QuoteResult], Any]] | None = None
+#: What a batch worker holds: (a prepared quoter, filters, hide_dominated, render).
+BatchState = tuple[Quoter, Filters, bool, Callable[[QuoteResult], Any]]
+
+
+def _batch_state(payload: BatchState) -> BatchState:
+    """In a worker, once per batch: the quoter arrives prepared (its lane tables built)."""
+    return payload
 
 
 def _chunks(window: Sequence[Shipment], workers: int) -> list[list[tuple[int, Shipment]]]:
@@ -177,10 +189,9 @@ def _chunks(window: Sequence[Shipment], workers: int) -> list[list[tuple[int, Sh
     return sorted(chunks, key=len, reverse=True)
 
 
-def _quote_chunk(chunk: list[tuple[int, Shipment]]) -> list[tuple[int, Any]]:
+def _quote_chunk(state: BatchState, chunk: list[tuple[int, Shipment]]) -> list[tuple[int, Any]]:
     """In a worker: quote a chunk (flags from the route table) and render each result."""
-    assert _WORKER_STATE is not None
-    quoter, filters, hide, render = _WORKER_STATE
+    quoter, filters, hide, render = state
     return [
         (i, render(quoter.quote(s, filters=filters, hide_dominated=hide, pareto="table")))
         for i, s in chunk

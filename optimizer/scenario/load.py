@@ -28,14 +28,20 @@ _PRICE_FIELDS = (
 )
 
 
-def load(path: str | Path) -> tuple[Scenario, r.Network, list[Problem]]:
+def load(
+    path: str | Path, *, known: tuple[Path, r.Network, list[Problem]] | None = None
+) -> tuple[Scenario, r.Network, list[Problem]]:
     """Read scenario + network; return the scenario (money in USD), the what-if network and
     the network's warnings.
+
+    ``known`` = (network path, network, its warnings) already read: used instead of
+    reading the network again when the scenario names that path (sweeps solve many
+    variants of one scenario; reading the global network is a quarter of a point's time).
 
     Every what-if must resolve and touch something (:mod:`optimizer.scenario.what_if`);
     what each did is kept in ``scenario.applied_what_ifs`` for the plan to echo.
     """
-    scenario, network, warnings = read_scenario(path)
+    scenario, network, warnings = read_scenario(path, known=known)
     scenario, network = prepare(scenario, network)
     return scenario, network, warnings
 

@@ -444,7 +444,12 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
-def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]]:
+def read_scenario(
+    path: str | Path,
+    *,
+    on: tuple[Path, Network] | None = None,
+    known: tuple[Path, Network, list[Problem]] | None = None,
+) -> tuple[sr.Scenario, Network, list[Problem]]:
     """Read a scenario file and its network; raise :class:`InputError` with every problem.
 
     Returns the scenario, the network as read (no what-if applied) and the network's
@@ -453,9 +458,14 @@ def read_scenario(path: str | Path) -> tuple[sr.Scenario, Network, list[Problem]
 
     Every section is parsed and range-checked here, ``simulation:`` included,
     so whichever command reads a scenario refuses the same bad files.
+
+    ``on`` (a network's path and records) plans the scenario on that network instead of the
+    one its ``network:`` field names (``history watch --replan`` on a drifted network).
+    ``known`` (a network's path, records and warnings, already read) is used instead of
+    reading the network again when the scenario names that path (sweeps).
     """
     path = Path(path)
-    return _build(_compose(path), path)
+    return _build(_compose(path), path, given=on, known=known)
 
 
 #: Fields that name a file; a scenario planned on a given network may use none of them.
@@ -466,15 +476,22 @@ def parse_scenario(text: str, *, path: Path, network: Network, network_path: Pat
     """Parse scenario text planned on a given ``network`` (a server planning on the network
     it serves): the scenario may name no file (:data:`FILE_FIELDS`); each one it names is a
     problem, and nothing is read from disk. ``path`` names the text in messages."""
-    scenario, _, _ = _build(_compose_text(text, str(path)), path, given=(network_path, network))
+    root = _compose_text(text, str(path))
+    scenario, _, _ = _build(root, path, given=(network_path, network), refuse_files=True)
     return scenario
 
 
 def _build(
-    root: yaml.MappingNode, path: Path, given: tuple[Path, Network] | None = None
+    root: yaml.MappingNode,
+    path: Path,
+    given: tuple[Path, Network] | None = None,
+    *,
+    refuse_files: bool = False,
+    known: tuple[Path, Network, list[Problem]] | None = None,
 ) -> tuple[sr.Scenario, Network, list[Problem]]:
     """The scenario records of a composed YAML tree, with its network (read from the
-    scenario's ``network:`` field, or ``given``) and the network's warnings."""
+    scenario's ``network:`` field, or ``given``) and the network's warnings;
+    ``refuse_files``: any field naming a file is a problem (:data:`FILE_FIELDS`)."""
     ctx = _Ctx(str(path))
     top = _section(root, TOP if given is None else _TOP_GIVEN_NETWORK, ctx, "")
     sections = {
@@ -487,7 +504,7 @@ def _build(
             ("what_if", WHAT_IF),
         )
     }
-    if given is not None:
+    if refuse_files:
         _refuse_files(top, sections["what_if"], ctx)
     demand_rows = _demand_rows(path, top, ctx)
     base = path.parent
@@ -497,7 +514,10 @@ def _build(
     warnings: list[Problem] = []
     if given is None:
         network_path = (base / top["network"]).resolve()
-        network, warnings = load_network(network_path)
+        if known is not None and known[0] == network_path:
+            network, warnings = known[1], list(known[2])
+        else:
+            network, warnings = load_network(network_path)
     else:
         network_path, network = given
     # An unknown currency is reported by check_against_network below, before any record

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from optimizer.execute import IN_PROCESS, ExecutorSpec
 from optimizer.network.records import Network
 from optimizer.plan.records import Plan
 from optimizer.scenario.records import Scenario
@@ -28,11 +29,15 @@ def simulate(
     network: Network,
     config: SimConfig,
     *,
+    executor: ExecutorSpec = IN_PROCESS,
     progress: Callable[[int], None] | None = None,
 ) -> SimResult:
-    """Simulate ``plan`` (scenario money in USD, the what-if network) under ``config``."""
+    """Simulate ``plan`` (scenario money in USD, the what-if network) under ``config``.
+
+    Chunks of trials run where ``executor`` says; the result does not depend on it.
+    """
     models = compile_plan(plan, scenario, network)
-    raw = simulate_models(models, scenario, network, config, progress=progress)
+    raw = simulate_models(models, scenario, network, config, executor=executor, progress=progress)
     return summarize(
         raw,
         scenario=scenario.name,

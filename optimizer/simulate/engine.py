@@ -14,8 +14,10 @@ Per chunk of trials (chunks bound memory to about :data:`CHUNK_ORDERS` orders):
 5. expand counts into orders (arrays) and run them through their paths;
    accumulate a lead-time histogram and per-trial sums.
 
-Everything random comes from one ``numpy.random.Generator`` seeded with the
-configured seed and consumed in a fixed order, so a seed fixes every number.
+Everything random in a chunk comes from that chunk's ``numpy.random.Generator``
+(:func:`chunk_rng`: from the configured seed and the chunk's index) consumed in a
+fixed order, and chunks are merged in order, so a seed fixes every number whether
+chunks run in this process, on local workers or on Dask.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.execute import IN_PROCESS, ExecutorSpec, Shared, run_tasks
 from optimizer.network.records import Network
 from optimizer.scenario.records import Pattern, Scenario
 from optimizer.simulate.config import SimConfig
@@ -282,10 +285,47 @@ def simulate_models(
     network: Network,
     config: SimConfig,
     *,
+    executor: ExecutorSpec = IN_PROCESS,
     progress: Callable[[int], None] | None = None,
 ) -> RawResult:
-    """Run ``config.trials`` trials of the compiled plan; ``progress(trials_done)`` per chunk."""
-    rng = np.random.default_rng(config.seed)
+    """Run ``config.trials`` trials of the compiled plan; ``progress(trials_done)`` per chunk.
+
+    Chunks of trials are tasks of the execution layer (:mod:`optimizer.execute`):
+    chunk ``k`` draws from its own generator (:func:`chunk_rng`) and chunks are
+    merged in order, so the result is the same on any executor and worker count.
+    """
+    horizon = _horizon(models, config)
+    chunks = [
+        (k, start, min(horizon.chunk, config.trials - start))
+        for k, start in enumerate(range(0, config.trials, horizon.chunk))
+    ]
+    shared = Shared(_chunk_state, (models, scenario, network, config, horizon))
+    tallies = tuple(DemandTally() for _ in models)
+    raw = RawResult(config, models, tallies)
+    for task in run_tasks(_run_chunk, chunks, executor=executor, shared=shared):
+        if task.value is None:
+            raise RuntimeError(f"simulating trials chunk {task.index} failed: {task.error}")
+        orders, parts = task.value
+        raw.orders += orders
+        for tally, part in zip(tallies, parts, strict=True):
+            _merge(tally, part)
+        if progress is not None:
+            progress(chunks[task.index][2])
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """How trials are cut into chunks and how far the time axis runs (days)."""
+
+    chunk: int  # trials per chunk (bounded by :data:`CHUNK_ORDERS`, not by workers)
+    weeks: int
+    pad_weeks: int
+    total_days: int
+    lanes: dict[str, float]
+
+
+def _horizon(models: tuple[DemandModel, ...], config: SimConfig) -> Horizon:
     weeks = config.horizon_weeks
     per_trial = sum(m.demand.orders_per_week for m in models) * weeks
     chunk = max(1, min(config.trials, int(CHUNK_ORDERS // max(per_trial, 1.0))))
@@ -302,25 +342,55 @@ def simulate_models(
     longest = max((d.duration_weeks for d in config.disruptions), default=0)
     pad_weeks = math.ceil(bound / 7.0) * 2 + longest + 3
     total_days = (weeks + pad_weeks - 1) * 7
-    lanes = _lanes(models)
+    return Horizon(chunk, weeks, pad_weeks, total_days, _lanes(models))
+
+
+def chunk_rng(seed: int, k: int) -> np.random.Generator:
+    """The generator of trial chunk ``k``: chunk 0 from ``seed`` itself, chunk k from
+    ``SeedSequence(seed).spawn(...)[k]`` — a run that fits one chunk draws exactly as a
+    single generator seeded ``seed`` does."""
+    if k == 0:
+        return np.random.default_rng(seed)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
+
+
+ChunkState = tuple[tuple[DemandModel, ...], Scenario, Network, SimConfig, Horizon]
+
+
+def _chunk_state(payload: ChunkState) -> ChunkState:
+    """In a worker, once per run: the compiled plan and settings arrive ready."""
+    return payload
+
+
+def _run_chunk(
+    state: ChunkState, chunk: tuple[int, int, int]
+) -> tuple[int, tuple[DemandTally, ...]]:
+    """Simulate one chunk of trials; return its orders and per-demand tallies."""
+    models, scenario, network, config, h = state
+    k, _, trials = chunk
+    rng = chunk_rng(config.seed, k)
+    world = build_world(network, config, h.lanes, trials, h.weeks, h.pad_weeks, rng)
     tallies = tuple(DemandTally() for _ in models)
-    raw = RawResult(config, models, tallies)
-    done = 0
-    while done < config.trials:
-        trials = min(chunk, config.trials - done)
-        world = build_world(network, config, lanes, trials, weeks, pad_weeks, rng)
-        for model, tally in zip(models, tallies, strict=True):
-            for arr in (
-                tally.trial_orders,
-                tally.trial_on_time,
-                tally.trial_cost,
-                tally.trial_co2e,
-            ):
-                arr.append(np.zeros(trials))
-            raw.orders += _simulate_demand(
-                model, tally, world, config, scenario, rng, weeks, total_days
-            )
-        done += trials
-        if progress is not None:
-            progress(trials)
-    return raw
+    orders = 0
+    for model, tally in zip(models, tallies, strict=True):
+        for arr in (tally.trial_orders, tally.trial_on_time, tally.trial_cost, tally.trial_co2e):
+            arr.append(np.zeros(trials))
+        orders += _simulate_demand(
+            model, tally, world, config, scenario, rng, h.weeks, h.total_days
+        )
+    return orders, tallies
+
+
+def _merge(into: DemandTally, part: DemandTally) -> None:
+    """Add a chunk's tally to the run's (per-trial arrays appended in chunk order)."""
+    into.hist += part.hist
+    into.trial_orders += part.trial_orders
+    into.trial_on_time += part.trial_on_time
+    into.trial_cost += part.trial_cost
+    into.trial_co2e += part.trial_co2e
+    into.stock_requests += part.stock_requests
+    into.stockouts += part.stockouts
+    into.rerouted += part.rerouted
+    into.disrupted += part.disrupted
+    for key, n in part.route_orders.items():
+        into.route_orders[key] = into.route_orders.get(key, 0) + n

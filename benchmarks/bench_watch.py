@@ -1,0 +1,287 @@
+"""Risk early warning (``xborder history watch``): false alarms and detection delays.
+
+    python benchmarks/bench_watch.py --quick      # about a minute
+    python benchmarks/bench_watch.py              # the table in BENCHMARKS.md
+
+Measures the charts of :mod:`optimizer.history.drift` exactly as ``watch`` runs
+them (same functions, same per-series thresholds):
+
+1. in-control false alarms per series per year — transit residuals N(0, 1)
+   (the baseline is the truth) at 50, 200 and 1,000 shipments a week, and with
+   the baseline's median 1.5 % off (a calibration error of the size issue 12
+   accepts); hold flags at a 3 % baseline rate;
+2. detection of a +30 % shift of a lane's mean transit at 50 shipments a week,
+   per mode profile of networks/global (median mean and sigma of its lanes):
+   share of seeded runs alarming within 14 days of the drift start (departures
+   from that day are slower) and median delay; the same for a doubled hold rate;
+3. end to end on tests/data/tiny: generate (L_EXP +30 % from a date) →
+   calibrate up to the day before → watch; detection and false alerts.
+
+Residual streams are simulated directly with numpy; one series is one lane
+(or node × category) watched for one year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from optimizer.history.drift import (  # noqa: E402
+    ChartSettings,
+    capped_residuals,
+    ewma_daily,
+    hold_cusum,
+    transit_cusum,
+)
+
+DAY = 86400.0
+SETTINGS = ChartSettings()
+#: Mode profiles: median transit mean (days) and lognormal sigma of networks/global's lanes.
+PROFILES = {
+    "express": (4.5, 0.33),
+    "air": (2.1, 0.53),
+    "postal": (14.0, 0.44),
+    "truck": (0.6, 0.37),
+    "rail": (3.6, 0.30),
+}
+
+
+def _arrivals(rng: np.random.Generator, per_week: float, days: float) -> np.ndarray:
+    n = rng.poisson(per_week / 7 * days)
+    return np.sort(rng.uniform(0, days * DAY, n))
+
+
+def _departures(rng: np.random.Generator, per_week: float, days: float) -> np.ndarray:
+    """Daily sailings at 10:00 (every shipment of a day leaves together, as in generate)."""
+    booked = _arrivals(rng, per_week, days)
+    return np.floor(booked / DAY) * DAY + 10 * 3600.0
+
+
+def _lane_charts(dep, transit, mu_base, sigma, end, days):
+    """The watch charts of one lane: shipments open at ``end`` count as still in transit."""
+    done = dep + transit * DAY <= end
+    z, t = capped_residuals(
+        dep[done], transit[done], dep[~done], mu_base, sigma, end, SETTINGS.cap_quantile
+    )
+    cusum = transit_cusum(z, t.size / days * 365.25, SETTINGS, t)
+    day, inv = np.unique(np.floor(t / DAY), return_inverse=True)
+    s = np.bincount(inv, weights=z).astype(np.float64)
+    n = np.bincount(inv).astype(np.float64)
+    ewma = ewma_daily(s, n, SETTINGS, math.log1p(SETTINGS.min_effect) / sigma)
+    return cusum, ewma, np.unique(t), (day + 1) * DAY
+
+
+def false_alarms(years: int, per_week: float, p50_error: float, seed: int) -> dict[str, float]:
+    """Share of in-control lane-years with an alarm, per chart and either (express profile)."""
+    rng = np.random.default_rng(seed)
+    hits = {"cusum": 0, "ewma": 0, "either": 0}
+    mean, sigma = PROFILES["express"]
+    mu = math.log(mean) - sigma**2 / 2
+    for _ in range(years):
+        dep = _departures(rng, per_week, 365.0)
+        transit = np.exp(mu + sigma * rng.standard_normal(dep.size))
+        cusum, ewma, _, _ = _lane_charts(
+            dep, transit, mu - math.log1p(p50_error), sigma, 365.0 * DAY, 365.0
+        )
+        c, e = cusum.alarm is not None, ewma.alarm is not None
+        hits["cusum"] += c
+        hits["ewma"] += e
+        hits["either"] += c or e
+    return {k: v / years for k, v in hits.items()}
+
+
+def hold_false_alarms(years: int, per_week: float, p0: float, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(years):
+        n = rng.poisson(per_week / 7 * 365)
+        held = rng.random(n) < p0
+        hits += hold_cusum(held, p0, n, SETTINGS).alarm is not None
+    return hits / years
+
+
+def lane_detection(runs: int, mean: float, sigma: float, per_week: float, seed: int):
+    """(share detected within 14 d of the drift start, median delay d, alarms before drift)."""
+    rng = np.random.default_rng(seed)
+    mu = math.log(mean) - sigma**2 / 2
+    burn, after = 90.0, 90.0
+    delays, early = [], 0
+    for _ in range(runs):
+        dep = _departures(rng, per_week, burn + after)
+        transit = np.exp(mu + sigma * rng.standard_normal(dep.size))
+        transit = np.where(dep >= burn * DAY, transit * 1.3, transit)
+        cusum, ewma, t, day_t = _lane_charts(
+            dep, transit, mu, sigma, (burn + after) * DAY, burn + after
+        )
+        times = []
+        if cusum.alarm is not None:
+            times.append(t[cusum.alarm])
+        if ewma.alarm is not None:
+            times.append(day_t[ewma.alarm])
+        first = min(times) if times else math.inf
+        if first < burn * DAY:
+            early += 1
+            continue
+        delays.append((first - burn * DAY) / DAY)
+    within = sum(d <= 14 for d in delays) / runs
+    finite = [d for d in delays if math.isfinite(d)]
+    return within, statistics.median(finite) if finite else math.inf, early / runs
+
+
+def hold_detection(runs: int, per_week: float, p0: float, seed: int):
+    rng = np.random.default_rng(seed)
+    burn, after = 90.0, 90.0
+    delays = []
+    for _ in range(runs):
+        t = _arrivals(rng, per_week, burn + after)
+        p = np.where(t >= burn * DAY, 2 * p0, p0)
+        held = rng.random(t.size) < p
+        per_year = t.size / (burn + after) * 365.25
+        chart = hold_cusum(held, p0, per_year, SETTINGS)
+        when = t[chart.alarm] if chart.alarm is not None else math.inf
+        delays.append(max(when - burn * DAY, 0.0) / DAY)
+    finite = [d for d in delays if math.isfinite(d)]
+    return (
+        sum(d <= 14 for d in delays) / runs,
+        sum(d <= 28 for d in delays) / runs,
+        statistics.median(finite) if finite else math.inf,
+    )
+
+
+def end_to_end(seeds: int, shipments: int) -> list[dict[str, object]]:
+    """generate (L_EXP x1.3 from day 150) → calibrate to the day before → watch, per seed."""
+    from optimizer.history.calibrate import CalibrateOptions, calibrate
+    from optimizer.history.generate import GenerateSpec, LaneDrift, generate, write
+    from optimizer.history.output import write_folder
+    from optimizer.history.watch import WatchOptions, watch
+    from optimizer.network.reader import read_network
+
+    tiny = ROOT / "tests" / "data" / "tiny"
+    network = read_network(tiny)
+    start = dt.date(2026, 1, 1)
+    drift = start + dt.timedelta(days=150)
+    drift_t = dt.datetime(drift.year, drift.month, drift.day, tzinfo=dt.UTC).timestamp()
+    rows = []
+    for seed in range(seeds):
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = GenerateSpec(
+                shipments=shipments,
+                seed=seed,
+                start=start,
+                days=270.0,
+                lane_drifts=(LaneDrift("L_EXP", drift, 1.3),),
+            )
+            write(generate(network, spec), spec, Path(tmp) / "h")
+            events = (str(Path(tmp) / "h" / "events.parquet"),)
+            cal = calibrate(events, tiny, CalibrateOptions(as_of=drift_t, plot=False))
+            write_folder(cal, tiny, Path(tmp) / "cal")
+            result = watch(events, Path(tmp) / "cal", WatchOptions())
+        exp = [a for a in result.alerts if a.id == "L_EXP"]
+        others = [a for a in result.alerts if a.id != "L_EXP"]
+        n_exp = next(s.t.size for s in result.series if s.id == "L_EXP")
+        weeks = (result.end - result.start) / DAY / 7
+        rows.append(
+            {
+                "seed": seed,
+                "L_EXP per week": round(n_exp / weeks, 1),
+                "delay d": round((exp[0].detected - drift_t) / DAY, 1) if exp else None,
+                "false alerts": len(others),
+                "series": len(result.series),
+                "lane_years": round(result.lane_years, 2),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer lane-years and runs")
+    ap.add_argument("--out", type=Path, default=None, help="write the markdown here")
+    args = ap.parse_args()
+    years = {50: 2000, 200: 1000, 1000: 300} if not args.quick else {50: 300, 200: 150, 1000: 50}
+    runs = 200 if not args.quick else 60
+    seeds, shipments = (8, 15000) if not args.quick else (2, 15000)
+    t0 = time.perf_counter()
+    out = [
+        "### Watch: in-control false alarms per series and year",
+        "",
+        f"Charts: CUSUM k = {SETTINGS.k}, h per series for {SETTINGS.alarms_per_year} "
+        f"alarms/year (Siegmund); EWMA lambda = {SETTINGS.ewma_lambda}, L = "
+        f"{SETTINGS.ewma_limit}, min effect {SETTINGS.min_effect:.0%}; hold CUSUM "
+        f"p1 = {SETTINGS.hold_ratio} p0, h = ln(ARL0). Target: <= 0.1 per lane-year.",
+        "",
+        "| series | per week | baseline | lane-years | CUSUM | EWMA | either |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for per_week, n in years.items():
+        for label, error in (("exact", 0.0), ("P50 1.5 % low", 0.015)):
+            r = false_alarms(n, per_week, error, seed=per_week + int(error * 1000))
+            out.append(
+                f"| lane transit | {per_week} | {label} | {n} | {r['cusum']:.3f} | "
+                f"{r['ewma']:.3f} | {r['either']:.3f} |"
+            )
+    for per_week, n in years.items():
+        r_hold = hold_false_alarms(n, per_week, 0.03, seed=7 + per_week)
+        out.append(f"| hold rate 3 % | {per_week} | exact | {n} | {r_hold:.3f} | | {r_hold:.3f} |")
+    out += [
+        "",
+        "### Watch: detection of a +30 % shift in a lane's mean transit",
+        "",
+        f"{runs} seeded runs per profile; drift applies to departures from day 90; delay from "
+        "the drift start to the first alarm (evidence arrives one transit time later).",
+        "",
+        "| profile | mean d | sigma | per week | detected <= 14 d | median delay d | "
+        "alarm before drift |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for i, (name, (mean, sigma)) in enumerate(PROFILES.items()):
+        within, med, early = lane_detection(runs, mean, sigma, 50, seed=100 + i)
+        out.append(f"| {name} | {mean} | {sigma} | 50 | {within:.1%} | {med:.1f} | {early:.1%} |")
+    for i, (name, (mean, sigma)) in enumerate(PROFILES.items()):
+        within, med, early = lane_detection(runs, mean, sigma, 100, seed=200 + i)
+        out.append(f"| {name} | {mean} | {sigma} | 100 | {within:.1%} | {med:.1f} | {early:.1%} |")
+    out += [
+        "",
+        "### Watch: detection of a doubled hold rate (3 % -> 6 %) at one node x category",
+        "",
+        "| clearances per week | detected <= 14 d | <= 28 d | median delay d |",
+        "|---:|---:|---:|---:|",
+    ]
+    for per_week in (100, 300, 1000):
+        w14, w28, med = hold_detection(runs, per_week, 0.03, seed=per_week)
+        out.append(f"| {per_week} | {w14:.1%} | {w28:.1%} | {med:.1f} |")
+    rows = end_to_end(seeds, shipments)
+    out += [
+        "",
+        f"### Watch end to end: tests/data/tiny, {shipments:,} shipments, L_EXP x 1.3 from day "
+        "150, calibrated on days 0-150",
+        "",
+        "| seed | L_EXP per week | detected after d | false alerts | series | lane-years |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['seed']} | {r['L_EXP per week']} | {r['delay d']} | {r['false alerts']} | "
+            f"{r['series']} | {r['lane_years']} |"
+        )
+    out += ["", f"bench_watch: {time.perf_counter() - t0:.0f} s"]
+    text = "\n".join(out) + "\n"
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        (args.out if args.out.suffix else args.out / "watch.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
