@@ -51,7 +51,7 @@ def test_closing_the_sea_lane_moves_bulk_to_parcels(tmp_path):
         for w in bulk["why"]
     )
     assert [u["lane"] for u in c["lanes"]["closed"]] == ["L_DRAY", "L_LM", "L_SEA", "L_TRK"]
-    assert c["a"]["what_ifs"] == [] and c["b"]["what_ifs"] == ["closed lanes: L_SEA"]
+    assert c["a"]["what_ifs"] == [] and c["b"]["what_ifs"] == ["closed_lane L_SEA: closed (1 lane)"]
     assert (
         "1 of 2 demands changed route: bulk-apparel (overseas-warehouse → direct-package)."
         in (c["headline"])
@@ -71,7 +71,7 @@ def test_a_sea_price_move_is_a_freight_line(tmp_path):
     assert totals["duties_taxes_per_order"]["delta"] == pytest.approx(0.0, abs=1e-9)
     bulk = next(d for d in c["demands"] if d["id"] == "bulk-apparel")
     assert bulk["why"] == ["cost per order 10.09 → 11.09: freight +1.00"]
-    assert c["b"]["what_ifs"] == ["freight × 1.5 on mode sea_fcl"]
+    assert c["b"]["what_ifs"] == ["cost_multiplier mode=sea_fcl: freight x 1.5 (1 lane)"]
 
 
 def test_plan_folders_without_scenarios_and_recorded_what_ifs(tmp_path):
@@ -82,8 +82,22 @@ def test_plan_folders_without_scenarios_and_recorded_what_ifs(tmp_path):
     ):
         result = runner.invoke(main, ["run", str(scenario), "-o", str(tmp_path / name), "--no-map"])
         assert result.exit_code == 0, result.output
+    plan_a = tmp_path / "a" / "plan.json"
+    doc = json.loads(plan_a.read_text())
+    assert doc.pop("what_ifs") == []  # a plan.json written before what_ifs were recorded:
+    plan_a.write_text(json.dumps(doc))
     plan_b = tmp_path / "b" / "plan.json"
     doc = json.loads(plan_b.read_text())
+    assert doc["what_ifs"] == [
+        {
+            "what": "closed_lane",
+            "target": "L_SEA",
+            "change": "closed",
+            "lanes": 1,
+            "nodes": 0,
+            "rules": 0,
+        }
+    ]
     doc["what_ifs"] = ["closed lanes: L_SEA", {"kind": "note"}]
     plan_b.write_text(json.dumps(doc))
     c = run_compare(tmp_path / "a", plan_b)

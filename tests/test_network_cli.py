@@ -145,6 +145,7 @@ def test_geojson_export_holds_lane_paths(tmp_path: Path) -> None:
             "tariffs.csv",
             "tariff_breaks.csv",
             "duty_rates.csv",
+            "assumptions.csv",
             "customs_rules.csv",
         ]
     )

@@ -100,9 +100,23 @@ def test_run_outputs(tmp_path: Path) -> None:
     assert stock  # the schema's stock branch is exercised
 
 
-def test_plan_schema_leaves_room_for_what_ifs(tmp_path: Path) -> None:
-    plan = json.loads(cli("run", str(tiny_scenario(tmp_path)), "--json"))
-    check({**plan, "what_ifs": [{"kind": "closed_corridors", "lanes": 3}]}, "plan.schema.json")
+def test_plan_schema_checks_what_ifs(tmp_path: Path) -> None:
+    sc = tiny_scenario(tmp_path)
+    sc.write_text(sc.read_text() + "what_if: {cost_multipliers: [{lane: L_SEA, factor: 2}]}\n")
+    plan = json.loads(cli("run", str(sc), "--json"))
+    assert plan["what_ifs"] == [
+        {
+            "what": "cost_multiplier",
+            "target": "lane=L_SEA",
+            "change": "freight x 2",
+            "lanes": 1,
+            "nodes": 0,
+            "rules": 0,
+        }
+    ]
+    check(plan, "plan.schema.json")
+    with pytest.raises(AssertionError):
+        check({**plan, "what_ifs": [{"kind": "closed_corridors", "lanes": 3}]}, "plan.schema.json")
     with pytest.raises(AssertionError):
         check({**plan, "solve_seconds": 0.1}, "plan.schema.json")  # timings stay out
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.network.records import Network
-from optimizer.scenario.records import Scenario, WhatIf
+from optimizer.scenario.records import AppliedWhatIf, Scenario, WhatIf
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -35,10 +35,7 @@ class Side:
         """The what-ifs applied: the plan's own ``what_ifs`` list, else the scenario's."""
         recorded = self.doc.get("what_ifs")
         if isinstance(recorded, list):
-            return tuple(
-                item if isinstance(item, str) else json.dumps(item, sort_keys=True)
-                for item in recorded
-            )
+            return tuple(_recorded_what_if(item) for item in recorded)
         if self.scenario is not None:
             return describe_what_if(self.scenario.what_if)
         return ()
@@ -46,6 +43,16 @@ class Side:
     @property
     def what_ifs_known(self) -> bool:
         return isinstance(self.doc.get("what_ifs"), list) or self.scenario is not None
+
+
+def _recorded_what_if(item: Any) -> str:
+    """One entry of plan.json's ``what_ifs`` in words (as the run's report says it)."""
+    if isinstance(item, str):
+        return item
+    try:
+        return AppliedWhatIf(**item).describe()
+    except TypeError:  # not the shape xborder run writes: show it as it is
+        return json.dumps(item, sort_keys=True)
 
 
 def describe_what_if(what_if: WhatIf) -> tuple[str, ...]:

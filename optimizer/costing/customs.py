@@ -54,6 +54,8 @@ class CustomsCharge:
     tax_at_border: bool = True
     ok: bool = True
     reason: str = ""
+    #: Assumption the fee rests on (``customs_rules.fee_assumption``; "" = none or no fee).
+    fee_assumption: str = ""
 
     @property
     def total(self) -> float:
@@ -111,7 +113,7 @@ def assess(
     limit = _cbec_limit(network, rule, value_usd, items)
     if limit:
         return CustomsCharge(0.0, 0.0, 0.0, rule.id, limit, False, ok=False, reason=limit)
-    value_local = network.from_usd(value_usd, rule.threshold_currency)
+    value_local = declared(network, value_usd, rule.threshold_currency)
     within = rule.threshold_value > 0 and value_local <= rule.threshold_value
     if within:
         duty, duty_text = _duty_below(network, rule, duty_rate, customs_value, items)
@@ -122,8 +124,15 @@ def assess(
         duty_text, tax_text, at_border = f"duty {_pct(duty_rate)}", _tax_text(full_tax), True
     collected = duty > 0 or (tax > 0 and at_border)
     fee = network.to_usd(rule.clearance_fee, rule.threshold_currency) if collected else 0.0
-    text = _treatment(rule, within, [duty_text, tax_text])
-    return CustomsCharge(duty, tax, fee, rule.id, text, within, tax_at_border=at_border)
+    parts = [duty_text, tax_text]
+    assumed = rule.fee_assumption if fee > 0 else ""
+    if fee > 0:
+        fee_text = f"fee {rule.threshold_currency} {rule.clearance_fee:g}"
+        parts.append(f"{fee_text} [assumption {assumed}]" if assumed else fee_text)
+    text = _treatment(rule, within, parts)
+    return CustomsCharge(
+        duty, tax, fee, rule.id, text, within, tax_at_border=at_border, fee_assumption=assumed
+    )
 
 
 def _duty_below(
@@ -152,18 +161,28 @@ def _cbec_limit(network: Network, rule: CustomsRule, value_usd: float, items: in
     """Why a China CBEC channel refuses the order ("" if it does not)."""
     if rule.territory != CN or rule.channel is Channel.COMMERCIAL:
         return ""
-    cny = network.from_usd(value_usd, "CNY") if _has_fx(network, "CNY") else None
+    cny = declared(network, value_usd, "CNY") if _has_fx(network, "CNY") else None
     if cny is None:
         return ""
     if cny > CN_CBEC_ANNUAL_LIMIT_CNY:
-        return f"CN CBEC: order of CNY {cny:,.0f} exceeds the CNY 26,000 annual limit"
-    local = network.from_usd(value_usd, rule.threshold_currency)
+        return f"CN CBEC: order of CNY {cny:,.2f} exceeds the CNY 26,000 annual limit"
+    local = declared(network, value_usd, rule.threshold_currency)
     if items > 1 and rule.threshold_value > 0 and local > rule.threshold_value:
         return (
             f"CN CBEC: {items}-item order above {rule.threshold_currency} "
             f"{rule.threshold_value:,.0f} must use general trade"
         )
     return ""
+
+
+def declared(network: Network, value_usd: float, currency: str) -> float:
+    """``value_usd`` in ``currency`` as declared: rounded to the cent.
+
+    Thresholds are inclusive ("at or below GBP 135"), so a parcel entered as
+    exactly GBP 135 must compare equal after the round trip through USD
+    (135 / 0.75 × 0.75 is 135.00000000000003 in floating point).
+    """
+    return round(network.from_usd(value_usd, currency), 2)
 
 
 def _has_fx(network: Network, currency: str) -> bool:

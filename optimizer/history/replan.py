@@ -26,7 +26,7 @@ from optimizer.history.watch import Series, WatchResult, recent_fit
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network
 from optimizer.plan.records import DemandPlan, Plan
-from optimizer.scenario.load import apply_what_if
+from optimizer.scenario.load import prepare
 from optimizer.scenario.reader import read_scenario
 from optimizer.solve.optimize import optimize
 
@@ -124,8 +124,8 @@ def replan(scenario_path: Path, baseline_path: Path, result: WatchResult) -> Rep
     drifted, changes = drifted_network(network, result)
     plans = []
     for net in (network, drifted):
-        what_if = apply_what_if(net, scenario.what_if)
-        plans.append(optimize(scenario, what_if))
+        prepared, what_if = prepare(scenario, net)  # what-ifs resolved, echoed in the plan
+        plans.append(optimize(prepared, what_if))
     return Replan(changes, plans[0], plans[1])
 
 

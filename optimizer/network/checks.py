@@ -3,8 +3,11 @@
 Errors: P90 below the mean, self-loop lanes, unknown or repeated departure
 weekdays and weekday counts that disagree with ``departures_per_week``, tariffs
 missing the fields their basis needs, customs rules whose dates are reversed or
-overlap for the same (territory, channel, origin), unknown customs territories. Warnings: origins
-or markets that no lane path connects.
+overlap for the same (territory, channel, origin), unknown customs territories, origin codes
+of duty rates and customs rules that are neither ``*`` nor a country, duty rates or weight
+breaks listed twice, weight breaks of a tariff that is not per_kg, a USD rate other than 1.
+Warnings: origins or markets that no lane path connects. Coverage (every reachable case has a
+duty rate and a customs rule) is checked on the built network: :mod:`.coverage`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 import networkx as nx
 
 from optimizer.errors import Problem
-from optimizer.fields import WEEKDAYS, parse_weekdays, weekday_problems
+from optimizer.fields import WEEKDAYS, parse_weekdays, suggest, weekday_problems
 from optimizer.network.graph import build_graph
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import ParsedRow
@@ -46,6 +49,11 @@ def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems += _check_territories(tables["duty_rates"], territories)
     problems += _check_rule_dates(tables["customs_rules"])
     problems += _check_composite_keys(tables)
+    countries = {row.values["code"] for row in tables["countries"] if row.values.get("code")}
+    problems += _check_origins(tables["duty_rates"], countries)
+    problems += _check_origins(tables["customs_rules"], countries)
+    problems += _check_base_currency(tables["fx"])
+    problems += _check_fee_assumptions(tables["customs_rules"], tables["assumptions"])
     return problems
 
 
@@ -76,6 +84,90 @@ def _check_composite_keys(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
                 )
             first.setdefault(values, row.line)
     return problems
+
+
+def _check_fee_assumptions(rules: list[ParsedRow], assumptions: list[ParsedRow]) -> list[Problem]:
+    """A rule's fee_assumption names a ``fee`` assumption, and the rule has a fee."""
+    kinds = {row.values.get("id"): row.values.get("kind") for row in assumptions}
+    problems = []
+    for row in rules:
+        name = row.values.get("fee_assumption")
+        if not name or name not in kinds:
+            continue  # unknown ids are reported with the references
+        if kinds[name] != "fee":
+            problems.append(
+                Problem(
+                    row.file,
+                    f"assumption {name!r} is a {kinds[name]} assumption, not a fee",
+                    row=row.line,
+                    field="fee_assumption",
+                    value=name,
+                    expected="an assumption of kind fee",
+                )
+            )
+        if not row.values.get("clearance_fee"):
+            problems.append(
+                Problem(
+                    row.file,
+                    "names a fee assumption but charges no clearance fee",
+                    row=row.line,
+                    field="fee_assumption",
+                    value=name,
+                    expected="a clearance_fee > 0, or no fee_assumption",
+                )
+            )
+    return problems
+
+
+def _check_origins(rows: list[ParsedRow], countries: set[str]) -> list[Problem]:
+    """``origin`` is ``*`` or a country of countries.csv (a typo would never match)."""
+    problems = []
+    for row in rows:
+        origin = row.values.get("origin") or "*"
+        if origin == "*" or origin in countries:
+            continue
+        expected = "* (any origin) or a country code of countries.csv"
+        hint = suggest(origin, countries, expected)
+        if hint != expected:
+            expected += f" ({hint})"
+        problems.append(
+            Problem(
+                row.file,
+                "unknown origin country",
+                row=row.line,
+                field="origin",
+                value=origin,
+                expected=expected,
+            )
+        )
+    return problems
+
+
+def _check_base_currency(rows: list[ParsedRow]) -> list[Problem]:
+    """fx.csv holds units per US dollar, the model's base currency: USD must be 1."""
+    usd = [row for row in rows if row.values.get("currency") == "USD"]
+    if not usd:
+        file = rows[0].file if rows else "fx.csv"
+        return [
+            Problem(
+                file,
+                "USD is missing",
+                field="currency",
+                expected="a row USD,1 (rates are units per US dollar)",
+            )
+        ]
+    return [
+        Problem(
+            row.file,
+            "USD is the base currency",
+            row=row.line,
+            field="per_usd",
+            value=f"{row.values['per_usd']:g}",
+            expected="1 (rates are units per US dollar)",
+        )
+        for row in usd
+        if row.values.get("per_usd") is not None and row.values["per_usd"] != 1.0
+    ]
 
 
 def _check_lanes(rows: list[ParsedRow]) -> list[Problem]:
@@ -144,8 +236,22 @@ def _check_weekdays(row: ParsedRow) -> list[Problem]:
 
 
 def _check_tariffs(rows: list[ParsedRow], break_rows: list[ParsedRow]) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     with_breaks = {row.values["tariff"] for row in break_rows}
+    basis_of = {row.values.get("id"): row.values.get("basis") for row in rows}
+    for row in break_rows:  # weight breaks are read by per_kg tariffs only
+        basis = basis_of.get(row.values.get("tariff"))
+        if basis is not None and basis != "per_kg":
+            problems.append(
+                Problem(
+                    row.file,
+                    f"weight break of a {basis} tariff would be ignored",
+                    row=row.line,
+                    field="tariff",
+                    value=str(row.values["tariff"]),
+                    expected="a per_kg tariff (only per_kg tariffs have weight breaks)",
+                )
+            )
     for row in rows:
         v = row.values
         basis = v.get("basis")

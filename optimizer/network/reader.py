@@ -9,6 +9,7 @@ frozen records. Every problem of every file is collected before one
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,15 @@ from optimizer.network.checks import (
     check_network_rules,
     connectivity_warnings,
 )
+from optimizer.network.coverage import (
+    customs_coverage_problems,
+    duty_coverage_problems,
+    reachable_pairs,
+)
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows, read_geo_rows
 
-OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates"})
+OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates", "assumptions"})
 
 
 def read_network(path: str | Path) -> r.Network:
@@ -43,7 +49,19 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
     raise_if_any(problems)
     network = _build(path.stem if path.is_file() else path.name, tables)
     problems += connectivity_warnings(network, str(path / "lanes.csv"))
+    pairs = reachable_pairs(network)  # market territory -> origin countries reaching it
+    problems += duty_coverage_problems(network, _table_name(path, "duty_rates"), pairs)
+    problems += customs_coverage_problems(network, _table_name(path, "customs_rules"), pairs)
     return network, raise_if_any(problems)
+
+
+def _table_name(path: Path, table: str) -> str:
+    """How messages name ``table`` of the network at ``path`` (its file, or file:layer)."""
+    found = locate_table(path, table) if path.exists() else None
+    if found is None:
+        return str(path / f"{table}.csv")
+    file, layer = found
+    return f"{file}:{layer}" if layer else str(file)
 
 
 def locate_table(path: Path, table: str) -> tuple[Path, str | None] | None:
@@ -125,8 +143,13 @@ def parse_row(
     for attr in attrs:
         text = cells.get(attr.name, "")
         if text == "":
-            if attr.name in cells and attr.required and attr.default == "":
+            if attr.name in cells and attr.required:
+                # a blank required cell is never read as its default (0 % VAT...)
+                before = len(problems)
                 parse(attr.field, text, name, line, problems)
+                if attr.default and len(problems) > before:
+                    hint = f" (write {attr.default} if that is meant)"
+                    problems[-1] = replace(problems[-1], expected=f"{problems[-1].expected}{hint}")
             values[attr.name] = _default(attr)
             continue
         values[attr.name] = parse(attr.field, text, name, line, problems)
@@ -151,6 +174,7 @@ _REFS = {  # (table, field) -> (target table, target key)
     ("countries", "currency"): ("fx", "currency"),
     ("tariffs", "currency"): ("fx", "currency"),
     ("customs_rules", "threshold_currency"): ("fx", "currency"),
+    ("customs_rules", "fee_assumption"): ("assumptions", "id"),
 }
 _KEYS = {
     "fx": "currency",
@@ -160,6 +184,7 @@ _KEYS = {
     "tariffs": "id",
     "lanes": "id",
     "customs_rules": "id",
+    "assumptions": "id",
 }
 
 
@@ -298,6 +323,10 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         key=lambda d: (d.category, d.territory, d.origin),
     )
     rules = build_rules(t["customs_rules"])
+    assumptions = [
+        r.Assumption(**{**row.values, "kind": r.AssumptionKind(row.values["kind"])})
+        for row in t["assumptions"]
+    ]
     return r.Network(
         name=name,
         nodes=sort(nodes),
@@ -309,6 +338,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         duty_rates=tuple(duty_rates),
         customs_rules=sort(rules),
         fx_sources=fx_sources,
+        assumptions=sort(assumptions),
     )
 
 
@@ -323,6 +353,7 @@ def build_rules(rows: list[ParsedRow]) -> list[r.CustomsRule]:
                 "tax_below": r.TaxBelow(row.values["tax_below"]),
                 "origin": row.values["origin"] or "*",
                 "note": row.values["note"] or "",
+                "fee_assumption": row.values.get("fee_assumption") or "",
             }
         )
         for row in rows

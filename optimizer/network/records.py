@@ -211,6 +211,8 @@ class CustomsRule:
     clearance_fee: float = 0.0
     note: str = ""
     source: str = ""
+    #: Id of the assumption (:class:`Assumption`) the clearance fee rests on ("" = none).
+    fee_assumption: str = ""
 
     def in_force(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -223,6 +225,23 @@ class FxSource:
     currency: str
     as_of: dt.date | None
     source: str | None
+
+
+class AssumptionKind(StrEnum):
+    FEE = "fee"  # a clearance fee that rests on it: switchable by what_if.assumptions
+    MODEL = "model"  # how the model computes something: named and sourced, not switchable
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """A named, dated, sourced assumption of the network data (``assumptions.csv``)."""
+
+    id: str
+    kind: AssumptionKind
+    name: str
+    as_of: dt.date
+    description: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -246,11 +265,13 @@ class Network:
     customs_rules: tuple[CustomsRule, ...]
     #: Date and source of each rate in ``fx_per_usd`` (kept so a writer need not re-read fx.csv).
     fx_sources: tuple[FxSource, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
     node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
     lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
     tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
     country_by_code: dict[str, Country] = field(init=False, repr=False, compare=False)
     category_by_id: dict[str, Category] = field(init=False, repr=False, compare=False)
+    assumption_by_id: dict[str, Assumption] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "node_by_id", {n.id: n for n in self.nodes})
@@ -258,6 +279,7 @@ class Network:
         object.__setattr__(self, "tariff_by_id", {t.id: t for t in self.tariffs})
         object.__setattr__(self, "country_by_code", {c.code: c for c in self.countries})
         object.__setattr__(self, "category_by_id", {c.id: c for c in self.categories})
+        object.__setattr__(self, "assumption_by_id", {a.id: a for a in self.assumptions})
         broken = self.invariant_problems()
         if broken:
             raise InputError([Problem(f"network {self.name!r}", text) for text in broken])
@@ -277,6 +299,7 @@ class Network:
                 [r.id for r in self.customs_rules],
                 {r.id for r in self.customs_rules},
             ),
+            ("assumption", [a.id for a in self.assumptions], self.assumption_by_id),
         ):
             if len(ids) != len(index):
                 twice = sorted({i for i in ids if ids.count(i) > 1})
@@ -303,6 +326,11 @@ class Network:
                 (f"customs rule {r.id}", "threshold_currency", r.threshold_currency, fx)
                 for r in self.customs_rules
             ),
+            *(
+                (f"customs rule {r.id}", "fee_assumption", r.fee_assumption, self.assumption_by_id)
+                for r in self.customs_rules
+                if r.fee_assumption
+            ),
         ]
         for owner, field_name, value, known in refs:
             if value not in known:
@@ -320,7 +348,12 @@ class Network:
         return self.country_by_code[self.node_by_id[node_id].country].territory
 
     def duty_rate(self, category: str, territory: str, origin: str) -> float:
-        """Ad valorem duty for a category entering ``territory`` from ``origin`` (0 if unlisted)."""
+        """Ad valorem duty for a category entering ``territory`` from ``origin``.
+
+        0 if unlisted — but a network read from disk has a rate for every case a
+        route can reach (:mod:`optimizer.network.coverage`), so that fallback only
+        serves networks built in memory (tests).
+        """
         best: DutyRate | None = None
         for rate in self.duty_rates:
             if rate.category != category or rate.territory != territory:

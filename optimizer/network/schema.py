@@ -26,6 +26,7 @@ TABLE_ORDER = (
     "tariff_breaks",
     "lanes",
     "duty_rates",
+    "assumptions",
     "customs_rules",
 )
 

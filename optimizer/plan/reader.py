@@ -154,6 +154,7 @@ def _demand(
             c["handling"] / per_usd,
             c["duties_taxes"] / per_usd,
             c["inventory"] / per_usd,
+            assumed_fees=c.get("assumed_fees", 0.0) / per_usd,
         )
         t = a["lead_time_days"]
         allocations.append(
@@ -171,6 +172,7 @@ def _demand(
                 cost_per_order=cost,
                 co2e_kg_per_order=float(a["co2e_kg_per_order"]),
                 customs=str(a.get("customs", "")),
+                fee_assumption=str(a.get("fee_assumption", "")),
             )
         )
     return DemandPlan(

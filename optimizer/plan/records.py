@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.routes.evaluate import CostSplit
+from optimizer.scenario.records import AppliedWhatIf
 from optimizer.solve.settings import SolveStatus
 
 
@@ -55,6 +56,7 @@ class Allocation:
     co2e_kg_per_order: float
     customs: str
     stock: StockPosition | None = None  # bonded / overseas-warehouse allocations only
+    fee_assumption: str = ""  # assumption the clearance fee rests on ("" = none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class Totals:
     unmet_penalty: float
     value_of_time: float
     co2e_cost: float
+    assumed_fees: float = 0.0  # part of duties_taxes resting on named assumptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,7 @@ class Plan:
     lanes: tuple[LaneUse, ...]
     candidates: int  # route options given to the solver
     notes: tuple[str, ...] = ()
+    what_ifs: tuple[AppliedWhatIf, ...] = ()  # overrides applied to the network, with counts
 
     @property
     def infeasible_demands(self) -> tuple[DemandPlan, ...]:

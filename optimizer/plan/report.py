@@ -25,7 +25,9 @@ def render(plan: Plan) -> str:
             "",
             f"Totals: landed cost {_fmt(t.cost * m)} ({_fmt(per)} per order) = freight "
             f"{_fmt(t.freight * m)} + handling {_fmt(t.handling * m)} + duties & taxes "
-            f"{_fmt(t.duties_taxes * m)} + inventory {_fmt(t.inventory * m)}",
+            f"{_fmt(t.duties_taxes * m)}"
+            + (f" (incl. assumed fees {_fmt(t.assumed_fees * m)})" if t.assumed_fees else "")
+            + f" + inventory {_fmt(t.inventory * m)}",
             f"        orders {_fmt(t.orders, 0)} served, {_fmt(t.unmet_orders, 0)} unmet; "
             f"CO2e {_fmt(t.co2e_kg / 1000, 2)} t",
         ]
@@ -57,6 +59,19 @@ def render(plan: Plan) -> str:
     customs = sorted({a.customs for d in plan.demands for a in d.allocations if a.customs})
     if customs:
         lines += ["", "Customs treatment applied:"] + [f"  - {c}" for c in customs]
+    fees = _assumed_fees(plan)
+    if fees:
+        lines += [
+            "",
+            "Assumed fees (in duties & taxes; named in assumptions.csv, "
+            "switch off with what_if.assumptions):",
+        ]
+        lines += [
+            f"  - {name}: {_fmt(usd * m)} per week on {_fmt(orders, 0)} orders"
+            for name, (usd, orders) in sorted(fees.items())
+        ]
+    if plan.what_ifs:
+        lines += ["", "What-ifs applied:"] + [f"  - {w.describe()}" for w in plan.what_ifs]
     if plan.notes:
         lines += ["", "Notes:"] + [f"  - {n}" for n in plan.notes]
     return "\n".join(lines)
@@ -89,6 +104,20 @@ def stock_lines(plan: Plan) -> list[str]:
             f"{s.bulk_p90_days:>8.1f} {s.pipeline_units:>9,.0f} {s.cycle_units:>8,.0f} "
             f"{s.safety_units:>8,.0f} {s.units:>9,.0f} {s.units * s.unit_value_usd * m:>14,.2f}"
         )
+    return out
+
+
+def _assumed_fees(plan: Plan) -> dict[str, tuple[float, float]]:
+    """Assumption id -> (USD per week, orders per week) of the fees resting on it."""
+    out: dict[str, tuple[float, float]] = {}
+    for d in plan.demands:
+        for a in d.allocations:
+            if a.fee_assumption and a.cost_per_order.assumed_fees:
+                usd, orders = out.get(a.fee_assumption, (0.0, 0.0))
+                out[a.fee_assumption] = (
+                    usd + a.cost_per_order.assumed_fees * a.orders,
+                    orders + a.orders,
+                )
     return out
 
 

@@ -18,7 +18,8 @@ from optimizer.io.atomic import write_text, write_with
 from optimizer.network.records import Network
 from optimizer.plan.records import Plan, StockPosition
 
-#: 2: solve_seconds moved to timings.json; stock of warehouse allocations added.
+#: 2: solve_seconds moved to timings.json; stock of warehouse allocations added; assumed_fees
+#: (totals, cost_per_order), fee_assumption per allocation and the applied what_ifs added.
 PLAN_FORMAT_VERSION = 2
 TIMINGS_FORMAT_VERSION = 1
 
@@ -38,6 +39,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
             "freight": t.freight * m,
             "handling": t.handling * m,
             "duties_taxes": t.duties_taxes * m,
+            "assumed_fees": t.assumed_fees * m,
             "inventory": t.inventory * m,
             "co2e_kg": t.co2e_kg,
             "orders": t.orders,
@@ -66,9 +68,11 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
                         "freight": c.freight * m,
                         "handling": c.handling * m,
                         "duties_taxes": c.duties_taxes * m,
+                        "assumed_fees": c.assumed_fees * m,
                         "inventory": c.inventory * m,
                         "total": c.total * m,
                     },
+                    "fee_assumption": a.fee_assumption,
                     "co2e_kg_per_order": a.co2e_kg_per_order,
                     "customs": a.customs,
                     "stock": stock_dict(a.stock, m),
@@ -113,6 +117,17 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
             for u in plan.lanes
         ],
         "notes": list(plan.notes),
+        "what_ifs": [
+            {
+                "what": w.what,
+                "target": w.target,
+                "change": w.change,
+                "lanes": w.lanes,
+                "nodes": w.nodes,
+                "rules": w.rules,
+            }
+            for w in plan.what_ifs
+        ],
     }
 
 

@@ -243,4 +243,5 @@ def build_option(
         tax_at_border=customs.tax_at_border,
         pareto=pareto,
         variants=variants,
+        fee_assumption=customs.fee_assumption,
     )

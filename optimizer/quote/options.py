@@ -77,6 +77,8 @@ class Option:
     pareto: bool = False
     tags: tuple[str, ...] = ()
     variants: int = 0  # other feasible routes of the same group not shown (feeder variants)
+    #: Assumption the brokerage fee rests on (assumptions.csv; "" = none): its own charge line.
+    fee_assumption: str = ""
 
     @property
     def group(self) -> str:
@@ -203,6 +205,7 @@ def price_option(
         co2e_kg=co2,
         treatment=customs.treatment,
         tax_at_border=customs.tax_at_border,
+        fee_assumption=customs.fee_assumption,
     )
     return option, ""
 

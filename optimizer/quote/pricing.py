@@ -111,6 +111,7 @@ class ShipmentPricer:
             base.tax_at_border,
             base.ok,
             base.reason,
+            base.fee_assumption,
         )
 
     def customs_affine(self, pattern: Pattern) -> tuple[float, float] | None:

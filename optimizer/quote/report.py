@@ -26,6 +26,7 @@ COLUMNS = (
     "fuel_usd",
     "handling_usd",
     "brokerage_usd",
+    "fee_assumption",
     "duty_usd",
     "tax_usd",
     "stock_usd",
@@ -59,6 +60,7 @@ def option_row(shipment_id: str, rank: int, o: Option) -> dict[str, Any]:
         "fuel_usd": round(o.fuel_usd, 2),
         "handling_usd": round(o.handling_usd, 2),
         "brokerage_usd": round(o.brokerage_usd, 2),
+        "fee_assumption": o.fee_assumption,
         "duty_usd": round(o.duty_usd, 2),
         "tax_usd": round(o.tax_usd, 2),
         "stock_usd": round(o.stock_usd, 2),
@@ -167,9 +169,15 @@ def render_table(result: QuoteResult) -> str:
         )
         lines.append(
             f"{'':>5}freight {o.freight_usd:,.2f} + fuel {o.fuel_usd:,.2f} + handling "
-            f"{o.handling_usd:,.2f} + brokerage {o.brokerage_usd:,.2f} + duty {o.duty_usd:,.2f}"
-            f" + tax {o.tax_usd:,.2f}" + (f" + stock {o.stock_usd:,.2f}" if o.stock_usd else "")
+            f"{o.handling_usd:,.2f} + {_fee_label(o)} {o.brokerage_usd:,.2f} + duty "
+            f"{o.duty_usd:,.2f} + tax {o.tax_usd:,.2f}"
+            + (f" + stock {o.stock_usd:,.2f}" if o.stock_usd else "")
         )
+        if o.fee_assumption:
+            lines.append(
+                f"{'':>7}assumed fee {o.brokerage_usd:,.2f}: {o.fee_assumption} "
+                "(a named assumption of the network, assumptions.csv)"
+            )
         for leg in o.legs:
             lines.append(
                 f"{'':>7}{leg.lane}: {leg.origin}→{leg.dest} {leg.carrier} {leg.mode}"
@@ -194,3 +202,8 @@ def render_table(result: QuoteResult) -> str:
 
 def frame_rows(results: Iterable[QuoteResult]) -> list[dict[str, Any]]:
     return [row for result in results for row in result_rows(result)]
+
+
+def _fee_label(o: Option) -> str:
+    """'brokerage', or 'assumed fee' when the fee rests on a named assumption."""
+    return "assumed fee" if o.fee_assumption else "brokerage"

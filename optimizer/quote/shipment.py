@@ -18,6 +18,8 @@ from typing import Any
 
 from optimizer.errors import Problem
 from optimizer.fields import MISSING, Field, parse, suggest
+from optimizer.network.coverage import missing_rules_on
+from optimizer.network.domestic import domestic_problem
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario.records import Pattern
 
@@ -156,6 +158,13 @@ def parse_shipment(
     day = value_of("ship_date") or dt.date.today()
     incoterm = value_of("incoterm", text("incoterm").upper())
     pattern = value_of("pattern")
+    if origin and market:
+        domestic = domestic_problem(network, origin, market)
+        if domestic:
+            problem("to", domestic[0], market, domestic[1])
+        else:
+            for why in missing_rules_on(network, network.territory_of(market), day):
+                problem("ship_date", why, day.isoformat(), "a date on which the rules are known")
     if bad:
         return None, bad
     assert weight is not None and volume is not None

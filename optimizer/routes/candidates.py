@@ -12,8 +12,9 @@ A route is a sequence of lanes:
 
 Enumeration is exhaustive over simple paths of at most ``max_legs`` lanes
 (parallel lanes of different carriers are distinct routes) that never re-enter
-a customs territory once they have left it (no Yantian → Rotterdam → Ningbo →
-Los Angeles). It is exact; the
+a customs territory once they have left it, the origin's own included (no
+Yantian → Rotterdam → Ningbo → Los Angeles, no Shenzhen → Hong Kong → Shanghai →
+Los Angeles); an origin and a market in one territory have no route at all. It is exact; the
 optimizer may later keep only the best ``limit`` per demand (see
 :mod:`optimizer.routes.evaluate`). What it needs from the network (adjacency,
 territories, stock nodes) is computed once per network in a :class:`RouteIndex`.
@@ -166,6 +167,8 @@ def candidate_routes(
     if origin not in network.node_by_id or market not in network.node_by_id:
         return []
     index = index if index is not None else RouteIndex.build(network)
+    if index.territory[origin] == index.territory[market]:
+        return []  # a domestic flow: no cross-border pattern applies (optimizer.network.domestic)
     if pattern is Pattern.DIRECT:
         paths = _paths(index, index.parcel, origin, {market}, max_legs)
         return [Route(pattern, (), lanes, None) for lanes, _ in paths]

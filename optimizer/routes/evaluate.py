@@ -48,6 +48,9 @@ class CostSplit:
     handling: float = 0.0
     duties_taxes: float = 0.0
     inventory: float = 0.0
+    #: The part of ``duties_taxes`` that rests on a named assumption (a clearance fee of
+    #: ``assumptions.csv``): shown as its own line, already counted in ``duties_taxes``.
+    assumed_fees: float = 0.0
 
     @property
     def total(self) -> float:
@@ -105,6 +108,7 @@ class RouteOption:
     storage_m3: float  # m³ held at the stock node per order/week of flow
     treatment: str
     stock: StockWeeks | None = None  # stock patterns: the stock this route presumes
+    fee_assumption: str = ""  # assumption the clearance fee rests on ("" = none)
 
     def standalone_cost(self) -> float:
         """Cost per order if containers were full: used to rank candidates."""
@@ -360,7 +364,13 @@ class RouteEvaluator:
             route=route,
             ok=True,
             reason="",
-            cost=CostSplit(freight, handling, duties, inventory_cost),
+            cost=CostSplit(
+                freight,
+                handling,
+                duties,
+                inventory_cost,
+                assumed_fees=fee if charge.fee_assumption else 0.0,
+            ),
             containers=tuple(containers),
             p50=st.p50,
             p90=st.p90,
@@ -373,6 +383,7 @@ class RouteEvaluator:
             storage_m3=storage_m3,
             treatment=charge.treatment,
             stock=stock_weeks,
+            fee_assumption=charge.fee_assumption,
         )
 
     def _lane_charge(

@@ -228,6 +228,8 @@ def generate_network(
     rng = np.random.default_rng(seed)
     for f in ("categories.csv", "countries.csv", "customs_rules.csv", "duty_rates.csv", "fx.csv"):
         shutil.copyfile(src / f, out / f)
+    if (src / "assumptions.csv").exists():  # customs_rules.fee_assumption refers to it
+        shutil.copyfile(src / "assumptions.csv", out / "assumptions.csv")
     nodes_h, nodes = _read(src / "nodes.csv")
     lanes_h, lanes = _read(src / "lanes.csv")
     tar_h, tariffs = _read(src / "tariffs.csv")

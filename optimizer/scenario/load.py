@@ -14,11 +14,10 @@ from pathlib import Path
 
 from optimizer.errors import Problem, raise_if_any
 from optimizer.network import records as r
-from optimizer.network.reader import build_rules, parse_row
-from optimizer.network.schema import load_schema
-from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows
+from optimizer.network.coverage import customs_coverage_problems, reachable_pairs
 from optimizer.scenario.reader import read_scenario
 from optimizer.scenario.records import Scenario, WhatIf
+from optimizer.scenario.what_if import read_rules, resolve_what_if
 
 _PRICE_FIELDS = (
     "first_weight_price",
@@ -38,9 +37,29 @@ def load(
     ``known`` = (network path, network, its warnings) already read: used instead of
     reading the network again when the scenario names that path (sweeps solve many
     variants of one scenario; reading the global network is a quarter of a point's time).
+
+    Every what-if must resolve and touch something (:mod:`optimizer.scenario.what_if`);
+    what each did is kept in ``scenario.applied_what_ifs`` for the plan to echo.
     """
     scenario, network, warnings = read_scenario(path, known=known)
-    return scenario, apply_what_if(network, scenario.what_if), warnings
+    scenario, network = prepare(scenario, network)
+    return scenario, network, warnings
+
+
+def prepare(scenario: Scenario, network: r.Network) -> tuple[Scenario, r.Network]:
+    """Resolve the scenario's what-ifs on ``network`` and apply them.
+
+    Raises :class:`~optimizer.errors.InputError` when a what-if does not resolve or
+    touches nothing, or when replaced customs rules leave a reached territory uncovered.
+    Returns the scenario with ``applied_what_ifs`` filled and the what-if network.
+    """
+    applied = resolve_what_if(network, scenario.what_if, str(scenario.path))
+    territories = reachable_pairs(network)
+    changed = apply_what_if(network, scenario.what_if)
+    if scenario.what_if.customs_rules_csv is not None:  # the new rules must still cover
+        file = str(scenario.what_if.customs_rules_csv)
+        raise_if_any(customs_coverage_problems(changed, file, territories))
+    return dataclasses.replace(scenario, applied_what_ifs=applied), changed
 
 
 def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
@@ -79,10 +98,15 @@ def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
             tariffs[scaled.id] = scaled
             lane = dataclasses.replace(lane, tariff=scaled.id)
         new_lanes.append(lane)
-    rules = network.customs_rules
+    rules = tuple(
+        dataclasses.replace(rule, clearance_fee=0.0)
+        if rule.fee_assumption and rule.fee_assumption in what_if.assumptions_off
+        else rule
+        for rule in network.customs_rules
+    )
     if what_if.customs_rules_csv is not None:
         replaced = {rule.id: rule for rule in rules}
-        for rule in _read_rules(what_if.customs_rules_csv):
+        for rule in read_rules(what_if.customs_rules_csv):
             replaced[rule.id] = rule
         rules = tuple(sorted(replaced.values(), key=lambda x: x.id))
     return dataclasses.replace(
@@ -92,15 +116,3 @@ def apply_what_if(network: r.Network, what_if: WhatIf) -> r.Network:
         tariffs=tuple(sorted(tariffs.values(), key=lambda t: t.id)),
         customs_rules=rules,
     )
-
-
-def _read_rules(path: Path) -> list[r.CustomsRule]:
-    attrs = load_schema()["customs_rules"]
-    problems: list[Problem] = []
-    rows, header, read_problems = read_csv_rows(path)
-    problems += read_problems + header_problems(str(path), header, attrs)
-    parsed: list[ParsedRow] = [
-        parse_row(str(path), line, cells, attrs, problems) for line, cells in rows
-    ]
-    raise_if_any(problems)
-    return build_rules(parsed)

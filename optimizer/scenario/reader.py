@@ -17,6 +17,8 @@ import yaml
 
 from optimizer.errors import InputError, Problem, raise_if_any
 from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, parse, suggest
+from optimizer.network.coverage import missing_rules_on
+from optimizer.network.domestic import domestic_problem
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import read_csv_rows
@@ -227,6 +229,11 @@ WHAT_IF = (
     Field("closed_lanes", "list", "Lane ids closed."),
     Field("closed_corridors", "list", "Corridor tags closed (e.g. suez, malaszewicze)."),
     Field("customs_rules_csv", "str", "CSV of customs rules replacing rules with the same id."),
+    Field(
+        "assumptions",
+        "mapping",
+        "Fee assumptions to switch off: {assumption id: off} (the network's assumptions.csv).",
+    ),
 )
 MULTIPLIER = (
     Field("factor", "float", "Freight multiplier.", required=True, lo=0, hi=100),
@@ -355,7 +362,18 @@ def _mapping(node: yaml.Node, ctx: _Ctx, where: str) -> dict[str, tuple[Any, yam
         return {}
     out: dict[str, tuple[Any, yaml.Node]] = {}
     for key_node, value_node in node.value:
-        out[str(key_node.value)] = (_plain(value_node), value_node)
+        key = str(key_node.value)
+        if key in out:  # YAML keeps the last one silently: which one was meant?
+            ctx.problems.append(
+                Problem(
+                    ctx.file,
+                    f"key appears twice (first on line {out[key][1].start_mark.line + 1})",
+                    row=key_node.start_mark.line + 1,
+                    field=f"{where}.{key}" if where else key,
+                    expected="each key once",
+                )
+            )
+        out[key] = (_plain(value_node), value_node)
     return out
 
 
@@ -695,7 +713,30 @@ def _what_if(values: dict[str, Any], ctx: _Ctx, base: Path) -> sr.WhatIf:
         names("closed_lanes"),
         names("closed_corridors"),
         (base / rules).resolve() if rules else None,
+        _assumptions_off(values.get("assumptions"), ctx),
     )
+
+
+def _assumptions_off(node: yaml.Node | None, ctx: _Ctx) -> tuple[str, ...]:
+    """Ids of ``what_if.assumptions: {id: off}`` (YAML reads a bare off as false)."""
+    if node is None:
+        return ()
+    off = []
+    for key, (value, value_node) in _mapping(node, ctx, "what_if.assumptions").items():
+        if value is False or str(value).lower() == "off":
+            off.append(key)
+            continue
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                "an assumption can only be switched off here",
+                row=value_node.start_mark.line + 1,
+                field=f"what_if.assumptions.{key}",
+                value=str(value),
+                expected="off (assumptions of the network are on unless a scenario says off)",
+            )
+        )
+    return tuple(off)
 
 
 def _demand_rows(path: Path, top: dict[str, Any], ctx: _Ctx) -> list[tuple[int, dict[str, Any]]]:
@@ -874,6 +915,34 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
             unknown("market", d.market, markets, "market", d.id)
         if d.category not in network.category_by_id:
             unknown("category", d.category, categories, "category", d.id)
+        if d.origin in network.node_by_id and d.market in markets:
+            domestic = domestic_problem(network, d.origin, d.market)
+            if domestic:
+                demand_file, line = where.get(d.id, (file, None))
+                problems.append(
+                    Problem(
+                        demand_file,
+                        f"demand {d.id!r}: market {domestic[0]}",
+                        row=line,
+                        field="market",
+                        value=d.market,
+                        expected=domestic[1],
+                    )
+                )
+    territories = sorted(
+        {network.territory_of(d.market) for d in scenario.demands if d.market in markets}
+    )
+    for territory in territories:
+        for why in missing_rules_on(network, territory, scenario.plan_date):
+            problems.append(
+                Problem(
+                    file,
+                    why,
+                    field="plan_date",
+                    value=scenario.plan_date.isoformat(),
+                    expected="a date on which the network's customs rules are known",
+                )
+            )
     w = scenario.what_if
     for field, ids, known in (
         ("what_if.closed_nodes", w.closed_nodes, nodes),

@@ -122,6 +122,33 @@ class WhatIf:
     closed_lanes: tuple[str, ...] = ()
     closed_corridors: tuple[str, ...] = ()
     customs_rules_csv: Path | None = None  # replaces rules with the same id, adds new ones
+    assumptions_off: tuple[str, ...] = ()  # fee assumptions switched off (their fees are 0)
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedWhatIf:
+    """One what-if override as applied to the network: what it changed and how much.
+
+    ``what``: closed_node | closed_lane | closed_corridor | cost_multiplier |
+    customs_rules | assumption; ``target`` names what it selects (a node, lane or
+    corridor id, ``mode=sea_fcl``, a rules file, an assumption id); ``change`` says
+    what it did ("closed", "freight x 2", "off"); the counts are what it touched.
+    """
+
+    what: str
+    target: str
+    change: str
+    lanes: int = 0
+    nodes: int = 0
+    rules: int = 0
+
+    def describe(self) -> str:
+        touched = [
+            f"{n} {name}{'' if n == 1 else 's'}"
+            for n, name in ((self.lanes, "lane"), (self.nodes, "node"), (self.rules, "rule"))
+            if n
+        ]
+        return f"{self.what} {self.target}: {self.change} ({', '.join(touched) or 'nothing'})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +228,5 @@ class Scenario:
     simulation: SimConfig = field(default_factory=SimConfig)
     demand_lines: tuple[tuple[str, str, int], ...] = ()  # (demand id, file, line) for messages
     simulation_lines: tuple[int, ...] = ()  # line of each simulation.disruptions item
+    #: The what-ifs as applied to the network (filled by :func:`optimizer.scenario.load.load`).
+    applied_what_ifs: tuple[AppliedWhatIf, ...] = ()

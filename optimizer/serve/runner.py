@@ -46,12 +46,12 @@ def scenario_from_text(
     and may not use YAML anchors or aliases (a few lines of aliases can expand
     to gigabytes); every problem raises :class:`InputError` at once.
     """
-    from optimizer.scenario.load import apply_what_if
+    from optimizer.scenario.load import prepare
     from optimizer.scenario.reader import parse_scenario
 
     _check_shape(text, file)
     scenario = parse_scenario(text, path=Path(file), network=network, network_path=network_path)
-    return scenario, apply_what_if(network, scenario.what_if)
+    return prepare(scenario, network)
 
 
 def _check_shape(text: str, file: str) -> None:

@@ -238,6 +238,7 @@ def extract(
         solve_seconds=outcome.seconds,
         candidates=len(cands.options),
         notes=cands.notes,
+        what_ifs=scenario.applied_what_ifs,
     )
     if not outcome.status.has_solution:
         demands = tuple(
@@ -425,6 +426,7 @@ def _allocation(
         o.cost.handling,
         o.cost.duties_taxes,
         o.cost.inventory,
+        assumed_fees=o.cost.assumed_fees,
     )
     return pr.Allocation(
         pattern=o.route.pattern.value,
@@ -441,6 +443,7 @@ def _allocation(
         co2e_kg_per_order=o.co2e_kg,
         customs=o.treatment,
         stock=_stock_position(network, o, orders, d, inventory),
+        fee_assumption=o.fee_assumption,
     )
 
 
@@ -453,6 +456,7 @@ def _totals(scenario: Scenario, demands: list[pr.DemandPlan]) -> pr.Totals:
             parts["handling"] += c.handling * a.orders
             parts["duties_taxes"] += c.duties_taxes * a.orders
             parts["inventory"] += c.inventory * a.orders
+            parts["assumed_fees"] += c.assumed_fees * a.orders
             parts["co2e_kg"] += a.co2e_kg_per_order * a.orders
             parts["orders"] += a.orders
             parts["days"] += a.mean_days * a.orders
@@ -472,6 +476,7 @@ def _totals(scenario: Scenario, demands: list[pr.DemandPlan]) -> pr.Totals:
         unmet_penalty=parts["unmet"] * scenario.options.unmet_penalty_per_order,
         value_of_time=time_value,
         co2e_cost=parts["co2e_kg"] / 1000.0 * obj.co2e_price_per_tonne,
+        assumed_fees=parts["assumed_fees"],
     )
 
 
