@@ -230,10 +230,11 @@ def test_history_watch_output(tmp_path: Path) -> None:
     args = [events, "--network", str(TINY), "-o", str(cal), "--no-plot", "--as-of", "2026-05-31"]
     cli("history", "calibrate", *args)
     args = [events, "--baseline", str(cal), "--orders", str(hist / "orders.csv"), "--json"]
-    replan = ["--replan", str(tiny_scenario(tmp_path))]
+    replan = ["--replan", str(tiny_scenario(tmp_path)), "-o", str(tmp_path / "w")]
     doc = json.loads(cli("history", "watch", *args, *replan))
     check(doc, "watch.schema.json")
     assert doc["format_version"] == 1
+    check(json.loads((tmp_path / "w" / "replan.json").read_text()), "watch-replan.schema.json")
     lane = next(a for a in doc["alerts"] if a["id"] == "L_POST")  # the schema's alert branch
     assert lane["metric"] == "transit_days" and lane["severity"] == "critical"
     assert doc["replan"]["changes"] and doc["unusable"]
