@@ -45,6 +45,7 @@ JSON_COMMANDS = {
     "history generate": "history-generate.schema.json",
     "history calibrate": "history-calibrate.schema.json",  # history-scms with --format scms
     "history demand": "history-demand.schema.json",
+    "history watch": "watch.schema.json",
 }
 
 
@@ -230,6 +231,27 @@ def test_history_outputs(tmp_path: Path) -> None:
     doc = json.loads(cli("history", "calibrate", *args))
     check(doc, "history-scms.schema.json")
     assert doc["modes"] and doc["fulfilment"] and doc["unusable"]
+
+
+def test_history_watch_output(tmp_path: Path) -> None:
+    """watch --json on a tiny history with L_POST x 2.5 from 1 June: an alert, a replan."""
+    pytest.importorskip("duckdb")
+    hist, cal = tmp_path / "h", tmp_path / "cal"
+    drift = ["--drift-lane", "L_POST:2026-06-01:2.5"]
+    opts = ["--shipments", "3000", "--seed", "1", "--format", "csv", *drift]
+    cli("history", "generate", str(TINY), "-o", str(hist), *opts)
+    events = str(hist / "events.csv")
+    args = [events, "--network", str(TINY), "-o", str(cal), "--no-plot", "--as-of", "2026-05-31"]
+    cli("history", "calibrate", *args)
+    args = [events, "--baseline", str(cal), "--orders", str(hist / "orders.csv"), "--json"]
+    replan = ["--replan", str(tiny_scenario(tmp_path)), "-o", str(tmp_path / "w")]
+    doc = json.loads(cli("history", "watch", *args, *replan))
+    check(doc, "watch.schema.json")
+    assert doc["format_version"] == 1
+    check(json.loads((tmp_path / "w" / "replan.json").read_text()), "watch-replan.schema.json")
+    lane = next(a for a in doc["alerts"] if a["id"] == "L_POST")  # the schema's alert branch
+    assert lane["metric"] == "transit_days" and lane["severity"] == "critical"
+    assert doc["replan"]["changes"] and doc["unusable"]
 
 
 def test_history_reason_codes_match_the_schema() -> None:

@@ -110,10 +110,18 @@ def watch(
 
     \b
     Examples:
-      xborder history watch events.parquet --baseline calibrated/
-      xborder history watch 'tracking/*.csv' --baseline cal/ --orders orders.csv -o watch/
-      xborder history watch ev/ --baseline cal/ --since 2026-06-01 --json --fail-on alert
-      xborder history watch ev/ --baseline cal/ --replan scenarios/default.yaml
+      xborder history generate networks/global -o hist/ --shipments 20000 --seed 1 \\
+          --drift-lane AIR-PVG-JFK:2026-06-01:1.3
+      xborder history calibrate hist/events.parquet --network networks/global -o cal/ \\
+          --as-of 2026-05-31
+      xborder history watch 'hist/*.parquet' --baseline cal/ --orders hist/orders.csv -o watch/
+      xborder history watch hist/events.parquet --baseline cal/ --json --fail-on alert
+      xborder history watch hist/events.parquet --baseline cal/ \\
+          --replan scenarios/us_deminimis_2026.yaml
+
+    The history above has AIR-PVG-JFK 30 % slower for departures from 1 June;
+    calibrated up to 31 May, watch flags it (critical, since 2026-06-01), and
+    --fail-on alert exits 4.
     """
     from optimizer.history.drift import ChartSettings
     from optimizer.history.watch import WatchOptions

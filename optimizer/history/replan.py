@@ -22,6 +22,7 @@ from typing import Any
 
 from scipy.special import ndtr
 
+from optimizer.history.formats import FORMAT_VERSION
 from optimizer.history.watch import Series, WatchResult, recent_fit
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network
@@ -209,7 +210,8 @@ def _plan_figures(plan: Plan) -> dict[str, Any]:
 
 
 def compare(rp: Replan) -> dict[str, Any]:
-    """The JSON comparison of the two plans (docs/watch.md, Replan)."""
+    """The JSON comparison of the two plans (docs/watch.md, Replan): replan.json, and the
+    ``replan`` member of ``watch --json`` (the same document)."""
     before = {d.id: d for d in rp.baseline.demands}
     after = {d.id: d for d in rp.drifted.demands}
     demands = []
@@ -230,6 +232,7 @@ def compare(rp: Replan) -> dict[str, Any]:
     used_b = {u.lane for u in rp.baseline.lanes if u.kg > 0}
     used_a = {u.lane for u in rp.drifted.lanes if u.kg > 0}
     return {
+        "format_version": FORMAT_VERSION,
         "changes": [dataclasses.asdict(c) for c in rp.changes],
         "baseline": _plan_figures(rp.baseline),
         "drifted": _plan_figures(rp.drifted),
