@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.network.records import Network
-from optimizer.routes.evaluate import RouteOption
+from optimizer.routes.evaluate import PricedRoute, RouteOption
 from optimizer.scenario.records import Demand, Scenario
 from optimizer.solve.backend import MipModel
 
@@ -42,7 +42,7 @@ class FlowModel:
     time_row_coef: list[float] = field(default_factory=list)  # P90 per option (Pareto)
 
 
-def option_unit_cost(option: RouteOption, scenario: Scenario) -> float:
+def option_unit_cost(option: RouteOption | PricedRoute, scenario: Scenario) -> float:
     """Objective coefficient per order on this option (landed + time + CO2e prices)."""
     obj = scenario.objective
     return (
