@@ -130,6 +130,7 @@ class PricedRoute:
     reason: str = ""
     cost: CostSplit = CostSplit()
     containers: tuple[ContainerUse, ...] = ()
+    container_usd: float = 0.0  # containers at full load, per order (for ranking only)
     co2e_kg: float = 0.0
     clearance_node: str | None = None
     storage_m3: float = 0.0
@@ -392,6 +393,7 @@ class RouteEvaluator:
             charges.clear()
         freight = 0.0
         containers: list[ContainerUse] = []
+        full: list[float] = []  # per-order container cost at full load, by container lane
         per_lane: list[float] = []  # per-order freight by lane, containers at full load
         for k, lane in enumerate(lanes):
             if k < n_bulk:
@@ -411,6 +413,7 @@ class RouteEvaluator:
             if use is not None:
                 containers.append(use)
                 per_order = use.share() * use.container_cost_usd
+                full.append(per_order)
             per_lane.append(per_order)
         # handling at every node a shipment passes before the market (origin included)
         handling = st.handling_per_kg * w
@@ -461,6 +464,7 @@ class RouteEvaluator:
             statics=st,
             cost=CostSplit(freight, handling, duties, inventory_cost),
             containers=tuple(containers),
+            container_usd=sum(full),
             co2e_kg=co2,
             clearance_node=clearance_node,
             storage_m3=storage_m3,

@@ -124,7 +124,7 @@ def build_candidates(
                 continue
             within.sort(
                 key=lambda o: (
-                    fm.option_unit_cost(o, scenario) + _container_share(o),
+                    fm.option_unit_cost(o, scenario) + o.container_usd,
                     o.statics.key,
                 )
             )
@@ -138,10 +138,6 @@ def build_candidates(
         if not kept_any:
             reasons[demand.id] = tuple(why)
     return Candidates(options, reasons, tuple(notes))
-
-
-def _container_share(option: RouteOption | PricedRoute) -> float:
-    return sum(c.share() * c.container_cost_usd for c in option.containers)
 
 
 def optimize(
