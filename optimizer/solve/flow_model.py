@@ -26,6 +26,7 @@ from optimizer.network.records import Network
 from optimizer.routes.evaluate import PricedRoute, RouteOption
 from optimizer.scenario.records import Demand, Scenario
 from optimizer.solve.backend import MipModel
+from optimizer.solve.gc_pause import gc_paused
 
 
 @dataclass
@@ -52,6 +53,7 @@ def option_unit_cost(option: RouteOption | PricedRoute, scenario: Scenario) -> f
     )
 
 
+@gc_paused
 def build(
     network: Network,
     scenario: Scenario,

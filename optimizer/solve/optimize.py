@@ -27,6 +27,7 @@ from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Demand, Inventory, Pattern, Scenario
 from optimizer.solve import flow_model as fm
 from optimizer.solve.backend import SolveOutcome, solve
+from optimizer.solve.gc_pause import gc_paused
 from optimizer.solve.settings import SolverSettings, SolveStatus
 
 
@@ -40,6 +41,7 @@ class Candidates:
 RouteTable = dict[tuple[str, str, Pattern], tuple[list[Route], list[float]]]
 
 
+@gc_paused
 def structural_routes(
     network: Network, scenario: Scenario, *, evaluator: RouteEvaluator | None = None
 ) -> RouteTable:
@@ -61,6 +63,7 @@ def structural_routes(
     return table
 
 
+@gc_paused
 def build_candidates(
     network: Network,
     scenario: Scenario,
@@ -220,6 +223,7 @@ def solve_flow_model(model: fm.FlowModel, settings: SolverSettings) -> SolveOutc
     return dataclasses.replace(out, seconds=elapsed + out.seconds)
 
 
+@gc_paused
 def extract(
     scenario: Scenario,
     network: Network,
