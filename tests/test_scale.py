@@ -4,15 +4,18 @@
 * ``build_candidates`` (price, rank, build only the kept options) keeps exactly the
   options a plain evaluate-everything-then-sort would keep, in the same order;
 * ``routes_geojson`` (lane coordinates once per call) writes what shapely's
-  ``mapping(MultiLineString(...))`` of each allocation gives.
+  ``mapping(MultiLineString(...))`` of each allocation gives;
+* pausing the garbage collector always restores its previous state.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from shapely.geometry import MultiLineString, mapping
 
 from optimizer.costing import leadtime as lt
@@ -22,6 +25,7 @@ from optimizer.routes.evaluate import RouteEvaluator
 from optimizer.scenario.generate import generate_scenario
 from optimizer.scenario.load import load
 from optimizer.solve import flow_model as fm
+from optimizer.solve.gc_pause import gc_paused, paused_gc
 from optimizer.solve.optimize import build_candidates, optimize, structural_routes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +84,29 @@ def test_routes_geojson_geometry_is_shapely_mapping(tmp_path):
     for f, a in zip(features, allocations, strict=True):
         lines = [lane_geometry(network, network.lane_by_id[x]) for x in a.lanes]
         assert json.dumps(f["geometry"]) == json.dumps(mapping(MultiLineString(lines)))
+
+
+def test_paused_gc_restores_the_collector_state():
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():  # nested: stays off, and the outer block still restores it
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+    @gc_paused
+    def boom() -> None:
+        assert not gc.isenabled()
+        raise ValueError("x")
+
+    with pytest.raises(ValueError):
+        boom()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # was off before: left off
+    finally:
+        gc.enable()
