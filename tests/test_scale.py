@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pytest
 from shapely.geometry import MultiLineString, mapping
 
 from optimizer.costing import leadtime as lt
+from optimizer.costing.emissions import co2e_kg, route_co2e_kg
 from optimizer.network.geometry import lane_geometry
 from optimizer.plan.writers import routes_geojson
 from optimizer.routes.evaluate import RouteEvaluator
@@ -110,3 +112,13 @@ def test_paused_gc_restores_the_collector_state():
         assert not gc.isenabled()  # was off before: left off
     finally:
         gc.enable()
+
+
+def test_route_co2e_is_the_sum_of_its_legs_bit_for_bit():
+    rng = random.Random(18)
+    for _ in range(2000):
+        w = rng.uniform(0.01, 500.0)
+        legs = tuple(
+            (rng.uniform(1.0, 20000.0), rng.uniform(0.001, 1.5)) for _ in range(rng.randint(0, 6))
+        )
+        assert route_co2e_kg(w, legs) == sum(co2e_kg(w, km, f) for km, f in legs)

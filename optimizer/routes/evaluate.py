@@ -33,7 +33,7 @@ import numpy as np
 
 from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
-from optimizer.costing.emissions import co2e_kg
+from optimizer.costing.emissions import route_co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
 from optimizer.network.records import Channel, Lane, Network, Node, TariffBasis
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
@@ -457,7 +457,7 @@ class RouteEvaluator:
             inventory_cost = holding + storage
             handling += stock.release_cost_per_order
             stock_weeks = StockWeeks(weeks_l, cycle, safety)
-        co2 = sum(co2e_kg(w, km, f) for km, f in st.co2e_per_kg)
+        co2 = route_co2e_kg(w, st.co2e_per_kg)
         return PricedRoute(
             demand=demand,
             route=route,
