@@ -298,18 +298,28 @@ def _write_lanes(plan: Plan, network: Network, fh: IO[str]) -> None:
 
 
 def routes_geojson(plan: Plan, network: Network) -> dict[str, Any]:
-    from shapely.geometry import MultiLineString, mapping
+    """One feature per allocation: its lanes' geometries as a MultiLineString.
 
+    Each lane's coordinates are computed once per call (thousands of allocations
+    share a few hundred lanes): what ``shapely.geometry.mapping`` of the
+    MultiLineString gives, without building one per allocation.
+    """
     from optimizer.network.geometry import lane_geometry
 
+    coords: dict[str, tuple[tuple[float, ...], ...]] = {}
+    for lane_id in sorted({x for d in plan.demands for a in d.allocations for x in a.lanes}):
+        line = lane_geometry(network, network.lane_by_id[lane_id])
+        coords[lane_id] = tuple(tuple(c) for c in line.coords)
     features = []
     for d in plan.demands:
         for a in d.allocations:
-            lines = [lane_geometry(network, network.lane_by_id[x]) for x in a.lanes]
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": mapping(MultiLineString(lines)),
+                    "geometry": {
+                        "type": "MultiLineString",
+                        "coordinates": tuple(coords[x] for x in a.lanes),
+                    },
                     "properties": {
                         "demand": d.id,
                         "pattern": a.pattern,

@@ -26,13 +26,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from statistics import NormalDist
 
 import numpy as np
 
 from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
-from optimizer.costing.emissions import co2e_kg
+from optimizer.costing.emissions import route_co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
 from optimizer.network.records import Channel, Lane, Network, Node, TariffBasis
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
@@ -115,6 +116,72 @@ class RouteOption:
         return self.cost.total + sum(c.share() * c.container_cost_usd for c in self.containers)
 
 
+@dataclass(frozen=True, slots=True)
+class PricedRoute:
+    """A route priced for one demand: what ranking needs, before it becomes a RouteOption.
+
+    ``reason`` non-empty means the route cannot serve the demand (the other fields
+    are then empty). Why a separate step: a demand prices every route within its
+    SLA but keeps only ``candidates_per_pattern`` of them per pattern (a quarter of
+    those priced on the generated 2,000-demand case); building the full
+    :class:`RouteOption` — its per-lane and per-node load tuples — only for the kept
+    ones is a third of the evaluation stage (docs/scale.md).
+    """
+
+    demand: Demand
+    route: Route
+    statics: RouteStatics
+    reason: str = ""
+    cost: CostSplit = CostSplit()
+    containers: tuple[ContainerUse, ...] = ()
+    container_usd: float = 0.0  # containers at full load, per order (for ranking only)
+    co2e_kg: float = 0.0
+    clearance_node: str | None = None
+    storage_m3: float = 0.0
+    treatment: str = ""
+    stock: StockWeeks | None = None
+    fee_assumption: str = ""  # assumption the clearance fee rests on ("" = none)
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+    @property
+    def p90(self) -> float:
+        return self.statics.p90 if self.ok else math.inf
+
+    @property
+    def mean_days(self) -> float:
+        return self.statics.mean_days if self.ok else math.inf
+
+    def option(self) -> RouteOption:
+        """The full option (load per lane and node for the model's capacity rows)."""
+        if not self.ok:
+            return _refuse(self.demand, self.route, self.reason)
+        st = self.statics
+        w, v = self.demand.weight_kg, self.demand.volume_m3
+        return RouteOption(
+            demand=self.demand.id,
+            route=self.route,
+            ok=True,
+            reason="",
+            cost=self.cost,
+            containers=self.containers,
+            p50=st.p50,
+            p90=st.p90,
+            mean_days=st.mean_days,
+            co2e_kg=self.co2e_kg,
+            lane_kg=tuple(zip(st.lane_ids, repeat(w), strict=False)),
+            lane_m3=tuple(zip(st.lane_ids, repeat(v), strict=False)),
+            node_kg=tuple(zip(st.passed, repeat(w), strict=False)),
+            clearance_node=self.clearance_node,
+            storage_m3=self.storage_m3,
+            treatment=self.treatment,
+            stock=self.stock,
+            fee_assumption=self.fee_assumption,
+        )
+
+
 def _refuse(demand: Demand, route: Route, reason: str) -> RouteOption:
     return RouteOption(
         demand.id,
@@ -189,6 +256,8 @@ class RouteStatics:
     bulk_sd: float
     stock: Node | None
     co2e_per_kg: tuple[tuple[float, float], ...]  # (km, factor) per lane
+    lane_ids: tuple[str, ...]  # route.lanes
+    key: str  # route.key (ranking ties are broken on it)
 
 
 def _statics(network: Network, route: Route) -> RouteStatics:
@@ -205,7 +274,22 @@ def _statics(network: Network, route: Route) -> RouteStatics:
     inf = math.inf
     if entry is None or timing.customer is None:
         return RouteStatics(
-            bulk, customer, lanes, passed, handling, None, -1, inf, inf, inf, 0.0, 0.0, None, co2
+            bulk,
+            customer,
+            lanes,
+            passed,
+            handling,
+            None,
+            -1,
+            inf,
+            inf,
+            inf,
+            0.0,
+            0.0,
+            None,
+            co2,
+            route.lanes,
+            route.key,
         )
     customer_time = timing.customer
     # pipeline and safety stock need only the mean and variance of the bulk lead time,
@@ -229,6 +313,8 @@ def _statics(network: Network, route: Route) -> RouteStatics:
         bulk_sd,
         stock_node,
         co2,
+        route.lanes,
+        route.key,
     )
 
 
@@ -286,6 +372,16 @@ class RouteEvaluator:
         self, demand: Demand, route: Route, *, day: object, inventory: Inventory
     ) -> RouteOption:
         """Evaluate ``route`` for ``demand`` on the plan date ``day`` (a datetime.date)."""
+        return self.price(demand, route, day=day, inventory=inventory).option()
+
+    def price(
+        self, demand: Demand, route: Route, *, day: object, inventory: Inventory
+    ) -> PricedRoute:
+        """Price ``route`` for ``demand`` on ``day``: :meth:`evaluate` short of the option.
+
+        Loops that rank many routes and keep a few (``build_candidates``) price them
+        all and call :meth:`PricedRoute.option` on the kept ones only.
+        """
         network = self.network
         st = self.statics(route)
         nodes = network.node_by_id
@@ -297,35 +393,45 @@ class RouteEvaluator:
         orders_per_shipment = demand.orders_per_week * (
             inventory.replenishment_days / 7.0 if uses_stock else 1.0
         )
+        w = demand.weight_kg
+        charges = self._lanes
+        if len(charges) > CACHE_MAX:
+            charges.clear()
         freight = 0.0
         containers: list[ContainerUse] = []
+        full: list[float] = []  # per-order container cost at full load, by container lane
         per_lane: list[float] = []  # per-order freight by lane, containers at full load
         for k, lane in enumerate(lanes):
             if k < n_bulk:
-                load = demand.weight_kg * orders_per_shipment  # one replenishment shipment
+                load = w * orders_per_shipment  # one replenishment shipment
             elif not uses_stock:
-                load = demand.weight_kg * demand.orders_per_week / lane.departures_per_week
+                load = w * demand.orders_per_week / lane.departures_per_week
             else:
-                load = demand.weight_kg  # last mile: one parcel
-            per_order, use, reason = self._lane_charge(lane, demand, load)
+                load = w  # last mile: one parcel
+            key = (lane.id, w, demand.volume_m3, load)
+            hit = charges.get(key)
+            if hit is None:
+                hit = charges[key] = _lane_charge(network, lane, demand, load)
+            per_order, use, reason = hit
             if reason:
-                return _refuse(demand, route, reason)
+                return PricedRoute(demand, route, st, reason)
             freight += per_order
             if use is not None:
                 containers.append(use)
                 per_order = use.share() * use.container_cost_usd
+                full.append(per_order)
             per_lane.append(per_order)
         # handling at every node a shipment passes before the market (origin included)
-        handling = st.handling_per_kg * demand.weight_kg
+        handling = st.handling_per_kg * w
         entry = st.entry
         if entry is None:
             territory = network.territory_of(demand.market)
-            return _refuse(demand, route, f"route never enters {territory}")
+            return PricedRoute(demand, route, st, f"route never enters {territory}")
         channel = route.pattern.channel
         intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
         charge = self._assess(market_country, channel, origin_country, demand, intl_freight, day)
         if not charge.ok:
-            return _refuse(demand, route, charge.reason)
+            return PricedRoute(demand, route, st, charge.reason)
         fee = (
             charge.fee_usd / orders_per_shipment
             if route.pattern is Pattern.OVERSEAS
@@ -357,13 +463,11 @@ class RouteEvaluator:
             inventory_cost = holding + storage
             handling += stock.release_cost_per_order
             stock_weeks = StockWeeks(weeks_l, cycle, safety)
-        co2 = sum(co2e_kg(demand.weight_kg, km, f) for km, f in st.co2e_per_kg)
-        w, v = demand.weight_kg, demand.volume_m3
-        return RouteOption(
-            demand=demand.id,
+        co2 = route_co2e_kg(w, st.co2e_per_kg)
+        return PricedRoute(
+            demand=demand,
             route=route,
-            ok=True,
-            reason="",
+            statics=st,
             cost=CostSplit(
                 freight,
                 handling,
@@ -372,30 +476,14 @@ class RouteEvaluator:
                 assumed_fees=fee if charge.fee_assumption else 0.0,
             ),
             containers=tuple(containers),
-            p50=st.p50,
-            p90=st.p90,
-            mean_days=st.mean_days,
+            container_usd=sum(full),
             co2e_kg=co2,
-            lane_kg=tuple((lane.id, w) for lane in lanes),
-            lane_m3=tuple((lane.id, v) for lane in lanes),
-            node_kg=tuple((n, w) for n in st.passed),
             clearance_node=clearance_node,
             storage_m3=storage_m3,
             treatment=charge.treatment,
             stock=stock_weeks,
             fee_assumption=charge.fee_assumption,
         )
-
-    def _lane_charge(
-        self, lane: Lane, demand: Demand, load_kg: float
-    ) -> tuple[float, ContainerUse | None, str]:
-        if len(self._lanes) > CACHE_MAX:
-            self._lanes.clear()
-        key = (lane.id, demand.weight_kg, demand.volume_m3, load_kg)
-        hit = self._lanes.get(key)
-        if hit is None:
-            hit = self._lanes[key] = _lane_charge(self.network, lane, demand, load_kg)
-        return hit
 
     def _assess(
         self,

@@ -79,7 +79,7 @@ def _direct_time(
     parts = [lt.handling_time(origin)]
     for lane, head in legs:
         parts += leg_parts(lane, head, entering=head.id == entry, at_market=head.id == market)
-    return lt.total(parts)
+    return lt.running_total(tuple(parts))
 
 
 @lru_cache(maxsize=65536)
@@ -88,4 +88,4 @@ def release_time(stock: Node, last_mile: tuple[Lane, ...], bonded: bool) -> lt.L
     parts = [lt.LeadTime.constant(stock.release_days)]
     if bonded:
         parts.append(lt.clearance_time(stock))
-    return lt.total([*parts, *(lt.lane_time(lane) for lane in last_mile)])
+    return lt.running_total((*parts, *(lt.lane_time(lane) for lane in last_mile)))

@@ -23,9 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.network.records import Network
-from optimizer.routes.evaluate import RouteOption
+from optimizer.routes.evaluate import PricedRoute, RouteOption
 from optimizer.scenario.records import Demand, Scenario
 from optimizer.solve.backend import MipModel
+from optimizer.solve.gc_pause import gc_paused
 
 
 @dataclass
@@ -42,7 +43,7 @@ class FlowModel:
     time_row_coef: list[float] = field(default_factory=list)  # P90 per option (Pareto)
 
 
-def option_unit_cost(option: RouteOption, scenario: Scenario) -> float:
+def option_unit_cost(option: RouteOption | PricedRoute, scenario: Scenario) -> float:
     """Objective coefficient per order on this option (landed + time + CO2e prices)."""
     obj = scenario.objective
     return (
@@ -52,6 +53,7 @@ def option_unit_cost(option: RouteOption, scenario: Scenario) -> float:
     )
 
 
+@gc_paused
 def build(
     network: Network,
     scenario: Scenario,

@@ -22,11 +22,12 @@ from optimizer.costing import leadtime as lt
 from optimizer.network.records import Network
 from optimizer.plan import records as pr
 from optimizer.routes.candidates import Route
-from optimizer.routes.evaluate import CostSplit, RouteEvaluator, RouteOption
+from optimizer.routes.evaluate import CostSplit, PricedRoute, RouteEvaluator, RouteOption
 from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Demand, Inventory, Pattern, Scenario
 from optimizer.solve import flow_model as fm
 from optimizer.solve.backend import SolveOutcome, solve
+from optimizer.solve.gc_pause import gc_paused
 from optimizer.solve.settings import SolverSettings, SolveStatus
 
 
@@ -40,6 +41,7 @@ class Candidates:
 RouteTable = dict[tuple[str, str, Pattern], tuple[list[Route], list[float]]]
 
 
+@gc_paused
 def structural_routes(
     network: Network, scenario: Scenario, *, evaluator: RouteEvaluator | None = None
 ) -> RouteTable:
@@ -61,6 +63,7 @@ def structural_routes(
     return table
 
 
+@gc_paused
 def build_candidates(
     network: Network,
     scenario: Scenario,
@@ -73,13 +76,15 @@ def build_candidates(
     Speed without changing the result: structural routes are enumerated once per
     (origin, market, pattern) and sorted by their (demand-independent) P90, so a
     demand evaluates only the routes within its SLA; every route of the group is
-    evaluated only when none of those can serve it (to say why).
+    evaluated only when none of those can serve it (to say why). Routes are priced
+    (:meth:`RouteEvaluator.price`) and ranked first; only the kept ones become
+    :class:`RouteOption` records.
     """
     evaluator = evaluator if evaluator is not None else RouteEvaluator(network)
     table = (
         table if table is not None else structural_routes(network, scenario, evaluator=evaluator)
     )
-    evaluate = evaluator.evaluate
+    price = evaluator.price
     options: list[RouteOption] = []
     reasons: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
@@ -87,7 +92,7 @@ def build_candidates(
     day, inventory = scenario.plan_date, scenario.inventory
     for demand in scenario.demands:
         why: list[str] = []
-        fastest: RouteOption | None = None
+        fastest: PricedRoute | None = None
         kept_any = False
         for pattern in demand.patterns:
             structural, p90s = table[(demand.origin, demand.market, pattern)]
@@ -98,12 +103,12 @@ def build_candidates(
             within = [
                 o
                 for o in (
-                    evaluate(demand, r, day=day, inventory=inventory) for r in structural[:n_within]
+                    price(demand, r, day=day, inventory=inventory) for r in structural[:n_within]
                 )
                 if o.ok
             ]
             if not within:
-                evaluated = [evaluate(demand, r, day=day, inventory=inventory) for r in structural]
+                evaluated = [price(demand, r, day=day, inventory=inventory) for r in structural]
                 ok = [o for o in evaluated if o.ok]
                 if not ok:
                     refusals = sorted({o.reason for o in evaluated})
@@ -111,7 +116,7 @@ def build_candidates(
                         f"{pattern.value}: no route can carry it ({'; '.join(refusals[:3])})"
                     )
                     continue
-                best = min(ok, key=lambda o: (o.p90, o.route.key))
+                best = min(ok, key=lambda o: (o.p90, o.statics.key))
                 if fastest is None or best.p90 < fastest.p90:
                     fastest = best
                 why.append(
@@ -121,22 +126,21 @@ def build_candidates(
                 )
                 continue
             within.sort(
-                key=lambda o: (fm.option_unit_cost(o, scenario) + _container_share(o), o.route.key)
+                key=lambda o: (
+                    fm.option_unit_cost(o, scenario) + o.container_usd,
+                    o.statics.key,
+                )
             )
             if len(within) > keep:
                 notes.append(
                     f"demand {demand.id} {pattern.value}: kept the {keep} cheapest of "
                     f"{len(within)} SLA-feasible routes (heuristic cut)"
                 )
-            options.extend(within[:keep])
+            options.extend(o.option() for o in within[:keep])
             kept_any = True
         if not kept_any:
             reasons[demand.id] = tuple(why)
     return Candidates(options, reasons, tuple(notes))
-
-
-def _container_share(option: RouteOption) -> float:
-    return sum(c.share() * c.container_cost_usd for c in option.containers)
 
 
 def optimize(
@@ -219,6 +223,7 @@ def solve_flow_model(model: fm.FlowModel, settings: SolverSettings) -> SolveOutc
     return dataclasses.replace(out, seconds=elapsed + out.seconds)
 
 
+@gc_paused
 def extract(
     scenario: Scenario,
     network: Network,
@@ -399,7 +404,7 @@ def _stock_position(
     """Replenishment lead time and stock of a warehouse allocation (None for direct)."""
     if o.stock is None:
         return None
-    bulk = lt.total(route_timing(network, o.route).bulk_parts)
+    bulk = lt.running_total(route_timing(network, o.route).bulk_parts)
     return pr.StockPosition(
         bulk_p50_days=bulk.p50,
         bulk_p90_days=bulk.p90,
