@@ -146,6 +146,7 @@ def test_geojson_export_holds_lane_paths(tmp_path: Path) -> None:
             "tariff_breaks.csv",
             "duty_rates.csv",
             "customs_rules.csv",
+            "tariff_layers.csv",
         ]
     )
 

@@ -24,6 +24,7 @@ _COMMANDS = {
     "simulate": "optimizer.cli.simulate_cmd:simulate",
     "bench": "optimizer.cli.bench_cmd:bench",
     "route": "optimizer.cli.route_cmd:route",
+    "tariffs": "optimizer.cli.tariffs_cmd:tariffs",
 }
 
 

@@ -22,8 +22,9 @@ from optimizer.network.checks import (
 )
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows, read_geo_rows
+from optimizer.network.tariff_layers import build_layers, layer_problems
 
-OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates"})
+OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates", "tariff_layers"})
 
 
 def read_network(path: str | Path) -> r.Network:
@@ -40,6 +41,8 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
     raise_if_any(problems)  # structure must be sound before references are checked
     problems += _check_ids_and_refs(tables)
     problems += check_network_rules(tables)
+    currencies = [row.values["currency"] for row in tables["fx"]]
+    problems += layer_problems(tables["tariff_layers"], tables["countries"], currencies)
     raise_if_any(problems)
     network = _build(path.stem if path.is_file() else path.name, tables)
     problems += connectivity_warnings(network, str(path / "lanes.csv"))
@@ -160,6 +163,7 @@ _KEYS = {
     "tariffs": "id",
     "lanes": "id",
     "customs_rules": "id",
+    "tariff_layers": "id",
 }
 
 
@@ -309,6 +313,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         duty_rates=tuple(duty_rates),
         customs_rules=sort(rules),
         fx_sources=fx_sources,
+        tariff_layers=tuple(build_layers(t["tariff_layers"])),
     )
 
 

@@ -27,6 +27,7 @@ TABLE_ORDER = (
     "lanes",
     "duty_rates",
     "customs_rules",
+    "tariff_layers",
 )
 
 
