@@ -376,3 +376,43 @@ def test_cli_explain_items_and_bad_input() -> None:
     )
     assert bad.exit_code == 2
     assert "not HS=VALUE" in bad.stderr and "country of territory EU" in bad.stderr
+
+
+# --------------------------------------------------------------------------- quotes and plans
+def test_assess_prices_a_category_with_the_layers(world: Network) -> None:
+    """customs.assess (quote, run, route) uses the layers when the network has them: the
+    category's representative HS code (apparel 6109.10), dated, EUR 3 once per HS code."""
+    from optimizer.costing.customs import assess
+    from optimizer.network.records import Channel
+
+    def duty(dest: str, day: str, items: int = 1, value: float = 45.0) -> float:
+        charge = assess(
+            world,
+            dest_country=dest,
+            channel=Channel.PARCEL,
+            origin_country="CN",
+            category="apparel",
+            value_usd=value,
+            freight_usd=0.0,
+            items=items,
+            day=dt.date.fromisoformat(day),
+        )
+        return charge.duty_usd
+
+    assert duty("US", "2026-03-01") == pytest.approx(0.34 * 45.0)
+    assert duty("US", "2025-03-01") == 0.0  # de minimis USD 800
+    assert duty("US", "2026-12-01") == pytest.approx(0.24 * 45.0)  # Section 122 ended
+    assert duty("FR", "2026-07-15", items=5) == pytest.approx(world.to_usd(3.0, "EUR"))
+    assert duty("FR", "2026-06-15", items=5) == 0.0
+    no_layers = dataclasses.replace(world, tariff_layers=())
+    charge = assess(
+        no_layers,
+        dest_country="US",
+        channel=Channel.PARCEL,
+        origin_country="CN",
+        category="apparel",
+        value_usd=45.0,
+        freight_usd=0.0,
+        day=dt.date(2026, 3, 1),
+    )
+    assert charge.duty_usd == pytest.approx(0.325 * 45.0)  # duty_rates.csv

@@ -101,6 +101,9 @@ class Consignment:
     day: dt.date
     currency: str = "USD"
     variants: frozenset[str] = frozenset()
+    #: Intrinsic (declared goods) value tested against the value windows, when the item
+    #: values are CIF customs values; None = the items' sum.
+    declared_value: float | None = None
 
     def __post_init__(self) -> None:
         if not self.items:
@@ -111,6 +114,10 @@ class Consignment:
     @property
     def value(self) -> float:
         return sum(i.value for i in self.items)
+
+    @property
+    def declared(self) -> float:
+        return self.value if self.declared_value is None else self.declared_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +200,7 @@ def explain(network: Network, consignment: Consignment) -> Assessment:
             continue
         if row.has_value_window:
             assert row.currency is not None  # the record checks it
-            if not row.value_window_holds(convert(c.value, c.currency, row.currency)):
+            if not row.value_window_holds(convert(c.declared, c.currency, row.currency)):
                 continue
         candidates.append((row, rank))
 
@@ -281,7 +288,7 @@ def _tax(
     rule = network.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
     factor, collection = 1.0, "border"
     if rule is not None and rule.threshold_value > 0:
-        limit = network.from_usd(network.to_usd(c.value, c.currency), rule.threshold_currency)
+        limit = network.from_usd(network.to_usd(c.declared, c.currency), rule.threshold_currency)
         if limit <= rule.threshold_value:
             factor, collection = rule.tax_factor, str(rule.tax_below)
     if collection == "exempt":
@@ -312,6 +319,49 @@ def _horizon_notes(network: Network, territory: str, day: dt.date) -> list[str]:
             "(shown: only the layers without an end date)"
         ]
     return []
+
+
+def category_duty(
+    network: Network,
+    *,
+    dest_country: str,
+    channel: Channel,
+    origin_country: str,
+    hs_code: str,
+    value_usd: float,
+    customs_value_usd: float,
+    items: int,
+    day: dt.date,
+) -> tuple[float, str] | None:
+    """Duty (USD) of a parcel of ``items`` items of one HS code, from the layers, and why.
+
+    For :func:`optimizer.costing.customs.assess`: None when the network has no layer
+    for the destination's territory (then the category's ``duty_rates`` row applies).
+    The parcel channel is priced as ``express`` (the postal-only layers need the mode).
+    """
+    territory = network.country_by_code[dest_country].territory
+    if not any(row.territory == territory for row in network.tariff_layers):
+        return None
+    n = max(items, 1)
+    consignment = Consignment(
+        to=dest_country,
+        origin=origin_country,
+        items=tuple(Item(hs_code, customs_value_usd / n) for _ in range(n)),
+        channel=_TRADE_CHANNEL[channel],
+        day=day,
+        currency="USD",
+        declared_value=value_usd,
+    )
+    result = explain(network, consignment)
+    parts = " + ".join(line.layer.id for line in result.lines if line.applied)
+    return result.duty, f"duty layers {parts or 'none'}"
+
+
+_TRADE_CHANNEL = {
+    Channel.PARCEL: TradeChannel.EXPRESS,
+    Channel.BONDED: TradeChannel.BONDED,
+    Channel.COMMERCIAL: TradeChannel.COMMERCIAL,
+}
 
 
 def unknown_country(network: Network, field_name: str, value: str) -> Problem:

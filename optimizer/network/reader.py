@@ -284,6 +284,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
             **{
                 **row.values,
                 "consumption_tax_rate_cn": row.values["consumption_tax_rate_cn"] or 0.0,
+                "hs_code": row.values["hs_code"] or "",
             }
         )
         for row in t["categories"]

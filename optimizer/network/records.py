@@ -182,6 +182,13 @@ class Category:
     hs_chapter: str
     consumption_tax_rate_cn: float = 0.0
     source: str = ""
+    #: Representative HS code priced by the tariff layers ("" = the chapter).
+    hs_code: str = ""
+
+    @property
+    def tariff_code(self) -> str:
+        """The HS code the tariff layers price this category at."""
+        return self.hs_code or self.hs_chapter
 
 
 @dataclass(frozen=True, slots=True)
