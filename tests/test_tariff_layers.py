@@ -332,7 +332,8 @@ def test_validate_reports_every_layer_problem(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(main, ["validate", str(net), "--json"])
     assert result.exit_code == 2
-    found = {(p["row"], p["field"], p["message"]) for p in json.loads(result.stdout)["problems"]}
+    problems = json.loads(result.stdout)["problems"]
+    found = {(p["row"], p["field"], p["message"]) for p in problems if "tariff_layers" in p["file"]}
     assert {(row, field) for row, field, _ in found} == {
         (3, "valid_from"),
         (4, "origin"),
@@ -342,6 +343,9 @@ def test_validate_reports_every_layer_problem(tmp_path: Path) -> None:
         (6, "rate"),
         (7, "territory"),
     }
+    # apparel (HS chapter 61) has no US MFN row: only 6109 and a bad prefix are listed
+    uncovered = [p for p in problems if p["file"].endswith("categories.csv")]
+    assert [(p["row"], p["field"], p["value"]) for p in uncovered] == [(2, "hs_chapter", "61")]
     assert (5, "excludes", "unknown stacking group") in found
 
 
@@ -416,3 +420,14 @@ def test_assess_prices_a_category_with_the_layers(world: Network) -> None:
         day=dt.date(2026, 3, 1),
     )
     assert charge.duty_usd == pytest.approx(0.325 * 45.0)  # duty_rates.csv
+
+
+def test_eu_three_euro_scope_variant(world: Network) -> None:
+    """Scope conflict (tariffs_2025_2026.md): default all B2C parcels; the variant
+    eu_flat3_postal_only (one law-firm note) leaves express parcels at the MFN rate."""
+    express = parcel("FR", "CN", ("6109.10", 50.0), day="2026-07-15", currency="EUR")
+    assert explain(world, express).duty == pytest.approx(3.0)
+    narrow = dataclasses.replace(express, variants=frozenset({"eu_flat3_postal_only"}))
+    assert explain(world, narrow).duty == pytest.approx(6.0)
+    postal = dataclasses.replace(narrow, channel=TradeChannel.POSTAL)
+    assert explain(world, postal).duty == pytest.approx(3.0)

@@ -42,7 +42,9 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
     problems += _check_ids_and_refs(tables)
     problems += check_network_rules(tables)
     currencies = [row.values["currency"] for row in tables["fx"]]
-    problems += layer_problems(tables["tariff_layers"], tables["countries"], currencies)
+    problems += layer_problems(
+        tables["tariff_layers"], tables["countries"], currencies, tables["categories"]
+    )
     raise_if_any(problems)
     network = _build(path.stem if path.is_file() else path.name, tables)
     problems += connectivity_warnings(network, str(path / "lanes.csv"))

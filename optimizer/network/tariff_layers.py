@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -238,11 +238,15 @@ def build_layers(rows: Iterable[Any]) -> list[TariffLayer]:
 
 
 def layer_problems(
-    rows: list[Any], countries: list[Any], currencies: Iterable[str]
+    rows: list[Any],
+    countries: list[Any],
+    currencies: Iterable[str],
+    categories: Sequence[Any] = (),
 ) -> list[Problem]:
     """Every problem of ``tariff_layers`` rows: bad cells, unknown origins, territories,
-    currencies and excluded groups, and rows of one stacking group that overlap
-    (same prefix, origin rank, variant and overlapping channels, dates and values)."""
+    currencies and excluded groups, rows of one stacking group that overlap (same
+    prefix, origin rank, variant and overlapping channels, dates and values), and a
+    category whose HS code has no MFN row in a territory that has layers."""
     codes = {c.values["code"] for c in countries if c.values.get("code")}
     territories = {c.values["territory"] for c in countries if c.values.get("territory")}
     fx = set(currencies)
@@ -282,6 +286,36 @@ def layer_problems(
                 known = {g for t, g in groups if t == v["territory"] and g}
                 add(row, "excludes", group, "unknown stacking group", _hint(group, known))
     problems += _overlaps(rows, codes)
+    problems += _uncovered_categories(rows, categories)
+    return problems
+
+
+def _uncovered_categories(rows: list[Any], categories: Sequence[Any]) -> list[Problem]:
+    """A category priced in a territory with layers but no MFN row for its HS code would
+    silently pay no duty there: one problem per (category, territory)."""
+    mfn: dict[str, list[str]] = {}
+    for row in rows:
+        v = row.values
+        if v.get("layer") == Layer.MFN and v.get("hs_prefix") and v.get("territory"):
+            mfn.setdefault(v["territory"], []).append(hs_digits(v["hs_prefix"]))
+    problems = []
+    for cat in categories:
+        code = hs_digits(cat.values.get("hs_code") or cat.values.get("hs_chapter") or "")
+        field = "hs_code" if cat.values.get("hs_code") else "hs_chapter"
+        if not code:
+            continue
+        for territory, prefixes in sorted(mfn.items()):
+            if not any(p == ANY or code.startswith(p) for p in prefixes):
+                problems.append(
+                    Problem(
+                        cat.file,
+                        f"no MFN row in tariff_layers.csv for territory {territory}",
+                        cat.line,
+                        field,
+                        code,
+                        f"an mfn row whose hs_prefix starts {code} for {territory}",
+                    )
+                )
     return problems
 
 
