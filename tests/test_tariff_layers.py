@@ -431,3 +431,19 @@ def test_eu_three_euro_scope_variant(world: Network) -> None:
     assert explain(world, narrow).duty == pytest.approx(6.0)
     postal = dataclasses.replace(narrow, channel=TradeChannel.POSTAL)
     assert explain(world, postal).duty == pytest.approx(3.0)
+
+
+def test_ddp_cascade_matches_a_published_carrier_quote(world: Network) -> None:
+    """DHL Express landed-cost planner quoted in Jaal-Yantra-Textiles/v2 PR #1483: goods 70,000
+    + freight 6,792 (INR) to NL at 8 % duty: duty 8 % x (goods + freight) = 6,143.36, import
+    VAT 21 % x (goods + freight + duty) = 17,416.43 (the carrier's DDP fee is not modelled).
+    The amounts scale with the currency, so they are given in USD to an 8 % layer."""
+    eight = layer("NL_8", "63", territory="EU", rate=0.08)
+    net = dataclasses.replace(world, tariff_layers=(eight,))
+    cif = 70_000.0 + 6_792.0
+    result = explain(
+        net, parcel("NL", "CN", ("6304.92", cif), day="2026-08-22", channel="commercial")
+    )
+    assert round(result.duty, 2) == 6_143.36
+    assert round(result.tax, 2) == 17_416.43
+    assert result.tax_collection == "border"
