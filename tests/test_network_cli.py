@@ -147,6 +147,7 @@ def test_geojson_export_holds_lane_paths(tmp_path: Path) -> None:
             "duty_rates.csv",
             "assumptions.csv",
             "customs_rules.csv",
+            "tariff_layers.csv",
         ]
     )
 

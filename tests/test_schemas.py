@@ -46,6 +46,7 @@ JSON_COMMANDS = {
     "history calibrate": "history-calibrate.schema.json",  # history-scms with --format scms
     "history demand": "history-demand.schema.json",
     "history watch": "watch.schema.json",
+    "tariffs explain": "tariffs-explain.schema.json",
 }
 
 
@@ -282,3 +283,14 @@ def test_every_json_command_has_a_schema() -> None:
     assert missing == [], f"commands with --json but no schema check: {missing}"
     for schema in JSON_COMMANDS.values():
         assert (SCHEMAS / schema).is_file()
+
+
+def test_tariffs_explain_output() -> None:
+    french = ["--to", "FR", "--from", "CN", "--item", "6109.10=20", "--item", "9102.11=60"]
+    for extra in (
+        ["--to", "US", "--from", "CN", "--hs", "6109.10", "--value", "45", "--date", "2026-12-01"],
+        [*french, "--currency", "EUR", "--date", "2026-07-01", "--channel", "postal"],
+    ):
+        doc = json.loads(cli("tariffs", "explain", "--network", str(GLOBAL), *extra, "--json"))
+        check(doc, "tariffs-explain.schema.json")
+        assert doc["layers"] and (doc["notes"] or any(not x["applied"] for x in doc["layers"]))

@@ -28,6 +28,7 @@ _COMMANDS = {
     "history": "optimizer.cli.history_cmd:history",
     "sweep": "optimizer.cli.sweep_cmd:sweep",
     "compare": "optimizer.cli.compare_cmd:compare",
+    "tariffs": "optimizer.cli.tariffs_cmd:tariffs",
 }
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from optimizer.costing.layers import category_duty
 from optimizer.network.records import Channel, CustomsRule, DutyBelow, Network, TaxBelow
 
 #: Customs territory whose import tax uses the comprehensive VAT + consumption tax formula.
@@ -105,8 +106,19 @@ def assess(
     customs_value = value_usd + (freight_usd if country.valuation == "cif" else 0.0)
     duty_rate = network.duty_rate(category, territory, origin_country)
     full_tax = tax_rate(network, dest_country, category)
+    layered = category_duty(  # tariff layers, when the network has them for the territory
+        network,
+        dest_country=dest_country,
+        channel=channel,
+        origin_country=origin_country,
+        hs_code=network.category_by_id[category].tariff_code,
+        value_usd=value_usd,
+        customs_value_usd=customs_value,
+        items=items,
+        day=day,
+    )
     if rule is None:
-        duty = duty_rate * customs_value
+        duty = duty_rate * customs_value if layered is None else layered[0]
         tax = (customs_value + duty) * full_tax
         text = f"{territory}: normal import, duty {_pct(duty_rate)}, tax {_pct(full_tax)}"
         return CustomsCharge(duty, tax, 0.0, "", text, within_threshold=False)
@@ -115,7 +127,13 @@ def assess(
         return CustomsCharge(0.0, 0.0, 0.0, rule.id, limit, False, ok=False, reason=limit)
     value_local = declared(network, value_usd, rule.threshold_currency)
     within = rule.threshold_value > 0 and value_local <= rule.threshold_value
-    if within:
+    if layered is not None:
+        duty, duty_text = layered
+        if within:
+            tax, tax_text, at_border = _tax_below(rule, full_tax, customs_value + duty)
+        else:
+            tax, tax_text, at_border = (customs_value + duty) * full_tax, _tax_text(full_tax), True
+    elif within:
         duty, duty_text = _duty_below(network, rule, duty_rate, customs_value, items)
         tax, tax_text, at_border = _tax_below(rule, full_tax, customs_value + duty)
     else:

@@ -174,6 +174,7 @@ def table_rows(network: Network) -> dict[str, list[dict[str, Any]]]:
         "duty_rates": [_record(d) for d in network.duty_rates],
         "customs_rules": [_record(c) for c in network.customs_rules],
         "assumptions": [_record(a) for a in network.assumptions],
+        "tariff_layers": [_record(t) for t in network.tariff_layers],
     }
     schema = load_schema()
     return {

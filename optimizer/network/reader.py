@@ -28,8 +28,9 @@ from optimizer.network.coverage import (
 )
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows, read_geo_rows
+from optimizer.network.tariff_layers import build_layers, layer_problems
 
-OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates", "assumptions"})
+OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates", "assumptions", "tariff_layers"})
 
 
 def read_network(path: str | Path) -> r.Network:
@@ -46,6 +47,10 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
     raise_if_any(problems)  # structure must be sound before references are checked
     problems += _check_ids_and_refs(tables)
     problems += check_network_rules(tables)
+    currencies = [row.values["currency"] for row in tables["fx"]]
+    problems += layer_problems(
+        tables["tariff_layers"], tables["countries"], currencies, tables["categories"]
+    )
     raise_if_any(problems)
     network = _build(path.stem if path.is_file() else path.name, tables)
     problems += connectivity_warnings(network, str(path / "lanes.csv"))
@@ -185,6 +190,7 @@ _KEYS = {
     "lanes": "id",
     "customs_rules": "id",
     "assumptions": "id",
+    "tariff_layers": "id",
 }
 
 
@@ -305,6 +311,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
             **{
                 **row.values,
                 "consumption_tax_rate_cn": row.values["consumption_tax_rate_cn"] or 0.0,
+                "hs_code": row.values["hs_code"] or "",
             }
         )
         for row in t["categories"]
@@ -339,6 +346,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         customs_rules=sort(rules),
         fx_sources=fx_sources,
         assumptions=sort(assumptions),
+        tariff_layers=tuple(build_layers(t["tariff_layers"])),
     )
 
 

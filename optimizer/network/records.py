@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from optimizer.errors import InputError, Problem
 from optimizer.fields import WEEKDAYS
+from optimizer.network.tariff_layers import TariffLayer
 
 
 class NodeKind(StrEnum):
@@ -181,6 +182,13 @@ class Category:
     hs_chapter: str
     consumption_tax_rate_cn: float = 0.0
     source: str = ""
+    #: Representative HS code priced by the tariff layers ("" = the chapter).
+    hs_code: str = ""
+
+    @property
+    def tariff_code(self) -> str:
+        """The HS code the tariff layers price this category at."""
+        return self.hs_code or self.hs_chapter
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +274,8 @@ class Network:
     #: Date and source of each rate in ``fx_per_usd`` (kept so a writer need not re-read fx.csv).
     fx_sources: tuple[FxSource, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
+    #: Dated duty layers by HS prefix (``tariff_layers.csv``; empty when the network has none).
+    tariff_layers: tuple[TariffLayer, ...] = ()
     node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
     lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
     tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
@@ -322,6 +332,11 @@ class Network:
                 for d in self.duty_rates
             ),
             *((f"fx source {f.currency}", "currency", f.currency, fx) for f in self.fx_sources),
+            *(
+                (f"tariff layer {t.id}", "currency", t.currency, fx)
+                for t in self.tariff_layers
+                if t.currency is not None
+            ),
             *(
                 (f"customs rule {r.id}", "threshold_currency", r.threshold_currency, fx)
                 for r in self.customs_rules

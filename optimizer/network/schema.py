@@ -28,6 +28,7 @@ TABLE_ORDER = (
     "duty_rates",
     "assumptions",
     "customs_rules",
+    "tariff_layers",
 )
 
 

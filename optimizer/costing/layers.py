@@ -1,0 +1,378 @@
+"""Duty and import tax of one consignment from the network's dated tariff layers.
+
+:func:`explain` answers "which duties apply to these goods entering this country
+from that origin on this date, by this channel, and why": every layer row of
+``tariff_layers.csv`` (:mod:`optimizer.network.tariff_layers`) that applies,
+what it adds, and the rows another row switched off (a de minimis relief
+switches off everything; the EU EUR 3 duty switches off MFN).
+
+How a row is chosen, per item: rows of the importing territory in force on
+the date, for the channel, the origin (exact country, its territory as a
+group, or ``*``), the consignment's intrinsic value window and the selected
+variants; within one stacking group the longest HS prefix wins, then the most
+specific origin, then a selected variant over the default. Groups add up,
+except groups a chosen row ``excludes``.
+
+Bases: ``ad_valorem`` = rate × item value; ``per_item`` = amount per item;
+``per_kg`` = amount × item weight; ``per_distinct_hs`` = amount once per
+distinct HS code among the items it applies to (the EU's EUR 3 per tariff
+classification: five T-shirts pay EUR 3, a T-shirt and a watch EUR 6);
+``per_consignment`` = amount once (the US "per postal item").
+
+Import VAT/GST: (value + duty) × the destination country's rate
+(``countries.csv``); China uses its comprehensive formula (VAT + consumption
+tax) / (1 − consumption tax), the consumption tax taken from the category of
+the item's HS chapter. The customs rule in force (``customs_rules.csv``) says
+who collects it at or below its threshold (the border, the seller at sale, or
+nobody) and its ``tax_factor`` (China CBEC: 70 %). Values are the customs
+value the caller gives (freight included where the destination values CIF).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from optimizer.errors import InputError, Problem
+from optimizer.network.records import Channel, Network
+from optimizer.network.tariff_layers import (
+    ANY,
+    LayerBasis,
+    TariffLayer,
+    TradeChannel,
+    hs_digits,
+    origin_rank,
+)
+
+#: Customs territory whose import tax uses the comprehensive VAT + consumption tax formula.
+CN = "CN"
+_RULE_CHANNEL = {
+    TradeChannel.POSTAL: Channel.PARCEL,
+    TradeChannel.EXPRESS: Channel.PARCEL,
+    TradeChannel.BONDED: Channel.BONDED,
+    TradeChannel.COMMERCIAL: Channel.COMMERCIAL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of a consignment: its HS code (digits), customs value and weight."""
+
+    hs_code: str
+    value: float
+    weight_kg: float = 0.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        code = hs_digits(self.hs_code)
+        if not (code.isdigit() and 2 <= len(code) <= 10):
+            problems.append(
+                Problem(
+                    "item",
+                    "not an HS code",
+                    None,
+                    "hs",
+                    self.hs_code,
+                    "2 to 10 digits, e.g. 6109.10",
+                )
+            )
+        for name, value in (("value", self.value), ("weight_kg", self.weight_kg)):
+            if not (math.isfinite(value) and value >= 0):
+                problems.append(
+                    Problem("item", "out of range", None, name, str(value), "a number >= 0")
+                )
+        if problems:
+            raise InputError(problems)
+        object.__setattr__(self, "hs_code", code)
+
+
+@dataclass(frozen=True, slots=True)
+class Consignment:
+    """Goods entering country ``to`` from ``origin`` on ``day`` by ``channel``.
+
+    Item values are customs values in ``currency``; ``variants`` selects named layer rows.
+    """
+
+    to: str
+    origin: str
+    items: tuple[Item, ...]
+    channel: TradeChannel
+    day: dt.date
+    currency: str = "USD"
+    variants: frozenset[str] = frozenset()
+    #: Intrinsic (declared goods) value tested against the value windows, when the item
+    #: values are CIF customs values; None = the items' sum.
+    declared_value: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.items:
+            raise InputError(
+                [Problem("consignment", "no items", expected="at least one HS code and value")]
+            )
+
+    @property
+    def value(self) -> float:
+        return sum(i.value for i in self.items)
+
+    @property
+    def declared(self) -> float:
+        return self.value if self.declared_value is None else self.declared_value
+
+
+@dataclass(frozen=True, slots=True)
+class LayerLine:
+    """One layer row as it touched the consignment: applied (with its duty) or excluded."""
+
+    layer: TariffLayer
+    items: int
+    duty: float
+    excluded_by: str = ""
+
+    @property
+    def applied(self) -> bool:
+        return not self.excluded_by
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Duty and tax of a consignment, in its currency, with every layer that decided them.
+
+    ``tax_collection`` is ``border``, ``point_of_sale`` (seller or marketplace at
+    checkout: IOSS, UK ≤ GBP 135, AU) or ``exempt``. ``notes`` say what the table
+    does not know (dates past its last rule, items with no MFN row).
+    """
+
+    consignment: Consignment
+    territory: str
+    duty: float
+    tax: float
+    tax_collection: str
+    lines: tuple[LayerLine, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def total(self) -> float:
+        return self.duty + self.tax
+
+
+def explain(network: Network, consignment: Consignment) -> Assessment:
+    """Every layer that applies to ``consignment`` and the duty and tax it owes."""
+    c = consignment
+    country = network.country_by_code.get(c.to)
+    if country is None:
+        raise InputError([unknown_country(network, "to", c.to)])
+    fx = dict(network.fx_per_usd)
+    if c.currency not in fx:
+        raise InputError(
+            [
+                Problem(
+                    "--currency",
+                    "unknown fx currency",
+                    None,
+                    "currency",
+                    c.currency,
+                    ", ".join(sorted(fx)),
+                )
+            ]
+        )
+    territory = country.territory
+    origin_country = network.country_by_code.get(c.origin)
+    origin_group = origin_country.territory if origin_country else c.origin
+    codes = frozenset(network.country_by_code)
+
+    def convert(amount: float, currency: str, to: str) -> float:
+        return network.from_usd(network.to_usd(amount, currency), to)
+
+    def origin_match(row: TariffLayer) -> int:
+        """Rank of the row's most specific origin token matching, -1 when none does."""
+        ranks = [origin_rank(t, codes) for t in row.origins if t in (ANY, c.origin, origin_group)]
+        return max(ranks, default=-1)
+
+    candidates: list[tuple[TariffLayer, int]] = []
+    for row in network.tariff_layers:
+        if row.territory != territory or not row.in_force(c.day):
+            continue
+        if not row.applies_to_channel(c.channel) or (row.variant and row.variant not in c.variants):
+            continue
+        rank = origin_match(row)
+        if rank < 0:
+            continue
+        if row.has_value_window:
+            assert row.currency is not None  # the record checks it
+            if not row.value_window_holds(convert(c.declared, c.currency, row.currency)):
+                continue
+        candidates.append((row, rank))
+
+    applied: dict[str, list[int]] = {}  # row id -> indexes of the items it applies to
+    excluded: dict[str, tuple[str, list[int]]] = {}
+    rows = {row.id: row for row, _ in candidates}
+    notes: list[str] = []
+    for index, item in enumerate(c.items):
+        chosen: dict[str, TariffLayer] = {}
+        best: dict[str, tuple[int, int, int, str]] = {}
+        for row, rank in candidates:
+            if not row.matches_hs(item.hs_code):
+                continue
+            key = (row.prefix_length, rank, 1 if row.variant else 0, row.id)
+            if row.stacking_group not in best or key > best[row.stacking_group]:
+                best[row.stacking_group] = key
+                chosen[row.stacking_group] = row
+        off: dict[str, str] = {}
+        for group, row in sorted(chosen.items()):
+            for target in row.excluded_groups:
+                for other in chosen if target == ANY else [target]:
+                    if other != group and other in chosen:
+                        off.setdefault(other, row.id)
+        for group, row in sorted(chosen.items()):
+            if group in off:
+                excluded.setdefault(row.id, (off[group], []))[1].append(index)
+            else:
+                applied.setdefault(row.id, []).append(index)
+        if not any(r.layer != "additional" for r in chosen.values()):
+            notes.append(
+                f"no MFN row for HS {item.hs_code} in {territory}: its duty may be missing"
+            )
+
+    item_duty = [0.0] * len(c.items)
+    lines: list[LayerLine] = []
+    for row_id, indexes in sorted(applied.items()):
+        row = rows[row_id]
+        duty = _row_duty(row, [c.items[i] for i in indexes], c.currency, convert)
+        share = _shares([c.items[i] for i in indexes])
+        for i, s in zip(indexes, share, strict=True):
+            item_duty[i] += duty * s
+        lines.append(LayerLine(row, len(indexes), duty))
+    for row_id, (by, indexes) in sorted(excluded.items()):
+        lines.append(LayerLine(rows[row_id], len(indexes), 0.0, excluded_by=by))
+    lines.sort(key=lambda line: (not line.applied, _LAYER_ORDER[line.layer.layer], line.layer.id))
+
+    tax, collection = _tax(network, c, territory, item_duty)
+    notes += _horizon_notes(network, territory, c.day)
+    return Assessment(
+        c, territory, sum(item_duty), tax, collection, tuple(lines), tuple(dict.fromkeys(notes))
+    )
+
+
+_LAYER_ORDER = {"mfn": 0, "preferential": 1, "additional": 2}
+
+
+def _row_duty(row: TariffLayer, items: list[Item], currency: str, convert: object) -> float:
+    """Duty one row adds over the items it applies to, in the consignment currency."""
+    if row.basis is LayerBasis.AD_VALOREM:
+        return (row.rate or 0.0) * sum(i.value for i in items)
+    assert row.currency is not None and row.amount is not None  # the record checks it
+    unit = convert(row.amount, row.currency, currency)  # type: ignore[operator]
+    count = {
+        LayerBasis.PER_ITEM: float(len(items)),
+        LayerBasis.PER_KG: sum(i.weight_kg for i in items),
+        LayerBasis.PER_DISTINCT_HS: float(len({i.hs_code for i in items})),
+        LayerBasis.PER_CONSIGNMENT: 1.0,
+    }[row.basis]
+    return float(unit * count)
+
+
+def _shares(items: list[Item]) -> list[float]:
+    """How a row's duty is spread over its items for the tax base: by value (equal if all 0)."""
+    total = sum(i.value for i in items)
+    if total <= 0:
+        return [1.0 / len(items)] * len(items)
+    return [i.value / total for i in items]
+
+
+def _tax(
+    network: Network, c: Consignment, territory: str, item_duty: list[float]
+) -> tuple[float, str]:
+    """Import VAT/GST on (value + duty), and who collects it (see the module docstring)."""
+    vat = network.country_by_code[c.to].import_vat_rate
+    rule = network.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
+    factor, collection = 1.0, "border"
+    if rule is not None and rule.threshold_value > 0:
+        limit = network.from_usd(network.to_usd(c.declared, c.currency), rule.threshold_currency)
+        if limit <= rule.threshold_value:
+            factor, collection = rule.tax_factor, str(rule.tax_below)
+    if collection == "exempt":
+        return 0.0, collection
+    by_chapter = {
+        cat.hs_chapter.zfill(2): cat.consumption_tax_rate_cn for cat in network.categories
+    }
+    tax = 0.0
+    for item, duty in zip(c.items, item_duty, strict=True):
+        rate = vat
+        if territory == CN:
+            ct = by_chapter.get(item.hs_code[:2], 0.0)
+            rate = (vat + ct) / (1.0 - ct)
+        tax += (item.value + duty) * rate * factor
+    return tax, collection
+
+
+def _horizon_notes(network: Network, territory: str, day: dt.date) -> list[str]:
+    """A date past every change the table knows for the territory is extrapolated: say so."""
+    rows = [row for row in network.tariff_layers if row.territory == territory]
+    starts = [row.valid_from for row in rows]
+    ends = [row.valid_to for row in rows if row.valid_to is not None]
+    if ends and day > max(ends) and max(ends) >= max(starts):
+        last = max(ends).isoformat()
+        return [
+            f"{territory}: the tariff table knows nothing after {last} (a layer ended then and "
+            f"no later one is listed); what applies on {day.isoformat()} is not known "
+            "(shown: only the layers without an end date)"
+        ]
+    return []
+
+
+def category_duty(
+    network: Network,
+    *,
+    dest_country: str,
+    channel: Channel,
+    origin_country: str,
+    hs_code: str,
+    value_usd: float,
+    customs_value_usd: float,
+    items: int,
+    day: dt.date,
+) -> tuple[float, str] | None:
+    """Duty (USD) of a parcel of ``items`` items of one HS code, from the layers, and why.
+
+    For :func:`optimizer.costing.customs.assess`: None when the network has no layer
+    for the destination's territory (then the category's ``duty_rates`` row applies).
+    The parcel channel is priced as ``express`` (the postal-only layers need the mode).
+    """
+    territory = network.country_by_code[dest_country].territory
+    if not any(row.territory == territory for row in network.tariff_layers):
+        return None
+    n = max(items, 1)
+    consignment = Consignment(
+        to=dest_country,
+        origin=origin_country,
+        items=tuple(Item(hs_code, customs_value_usd / n) for _ in range(n)),
+        channel=_TRADE_CHANNEL[channel],
+        day=day,
+        currency="USD",
+        declared_value=value_usd,
+    )
+    result = explain(network, consignment)
+    parts = " + ".join(line.layer.id for line in result.lines if line.applied)
+    return result.duty, f"duty layers {parts or 'none'}"
+
+
+_TRADE_CHANNEL = {
+    Channel.PARCEL: TradeChannel.EXPRESS,
+    Channel.BONDED: TradeChannel.BONDED,
+    Channel.COMMERCIAL: TradeChannel.COMMERCIAL,
+}
+
+
+def unknown_country(network: Network, field_name: str, value: str) -> Problem:
+    """The problem of a country code the network does not list (EU: name its members)."""
+    import difflib
+
+    known = sorted(network.country_by_code)
+    members = sorted(c.code for c in network.countries if c.territory == value)
+    if members:
+        expected = f"a country of territory {value}: {', '.join(members)} (VAT differs by country)"
+    else:
+        hint = difflib.get_close_matches(value, known, n=1)
+        expected = f"did you mean {hint[0]!r}?" if hint else "one of " + ", ".join(known)
+    return Problem(f"--{field_name}", "unknown country", None, field_name, value, expected)
