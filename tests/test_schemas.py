@@ -296,7 +296,7 @@ def test_sweep_outputs(tmp_path: Path) -> None:
         assert point["format_version"] == 1 and point["metrics"]["cost_per_order"] > 0
     again = json.loads(cli("sweep", str(sc), "-o", str(out), *vary, "--json"))
     check(again, "sweep.schema.json")
-    assert (again["solved"], again["skipped"]) == (0, 2)  # old result.json files still read
+    assert (again["solved"], again["skipped"]) == (0, 2)  # result.json files read back
 
 
 def test_history_reason_codes_match_the_schema() -> None:
