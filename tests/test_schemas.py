@@ -47,6 +47,8 @@ JSON_COMMANDS = {
     "history demand": "history-demand.schema.json",
     "history watch": "watch.schema.json",
     "tariffs explain": "tariffs-explain.schema.json",
+    "compare": "compare.schema.json",
+    "sweep": "sweep.schema.json",  # and sweep-point.schema.json for each point's result.json
 }
 
 
@@ -253,6 +255,49 @@ def test_history_watch_output(tmp_path: Path) -> None:
     lane = next(a for a in doc["alerts"] if a["id"] == "L_POST")  # the schema's alert branch
     assert lane["metric"] == "transit_days" and lane["severity"] == "critical"
     assert doc["replan"]["changes"] and doc["unusable"]
+
+
+def test_compare_outputs(tmp_path: Path) -> None:
+    """Scenarios (re-costed, customs rules), then plan folders (no scenario: nulls).
+
+    B drops a demand and adds one, so each side's missing-demand nulls are checked too.
+    """
+    a = tiny_scenario(tmp_path)
+    b = tmp_path / "b.yaml"
+    text = a.read_text().replace("  - {id: luxury,", "  - {id: luxury-gone,", 1)
+    b.write_text(text + "what_if: {closed_lanes: [L_SEA]}\n")
+    out = tmp_path / "c"
+    doc = json.loads(cli("compare", str(a), str(b), "-o", str(out), "--json"))
+    check(doc, "compare.schema.json")
+    check(json.loads((out / "compare.json").read_text()), "compare.schema.json")
+    assert doc["format_version"] == 1 and doc["customs_rules"] is not None
+    assert {d["in"] for d in doc["demands"]} == {"both", "a", "b"}  # the null branches
+    for name, scenario in (("pa", a), ("pb", b)):
+        cli("run", str(scenario), "-o", str(tmp_path / name), "--no-map")
+    doc = json.loads(cli("compare", str(tmp_path / "pa"), str(tmp_path / "pb"), "--json"))
+    check(doc, "compare.schema.json")
+    assert doc["customs_rules"] is None and doc["notes"]
+    with pytest.raises(AssertionError):
+        check({**doc, "format_version": "1"}, "compare.schema.json")
+
+
+def test_sweep_outputs(tmp_path: Path) -> None:
+    """A 2-point sweep of the tiny scenario (one optimal, one infeasible): summary, result.json."""
+    sc = tiny_scenario(tmp_path)
+    out = tmp_path / "sw"
+    vary = ["--vary", "demands[luxury].sla_days=10,0.5", "--workers", "1"]
+    doc = json.loads(cli("sweep", str(sc), "-o", str(out), *vary, "--json"))
+    check(doc, "sweep.schema.json")
+    assert doc["statuses"] == {"infeasible": 1, "optimal": 1}
+    results = sorted((out / "points").glob("*/result.json"))
+    assert len(results) == 2
+    for path in results:
+        point = json.loads(path.read_text())
+        check(point, "sweep-point.schema.json")
+        assert point["format_version"] == 1 and point["metrics"]["cost_per_order"] > 0
+    again = json.loads(cli("sweep", str(sc), "-o", str(out), *vary, "--json"))
+    check(again, "sweep.schema.json")
+    assert (again["solved"], again["skipped"]) == (0, 2)  # result.json files read back
 
 
 def test_history_reason_codes_match_the_schema() -> None:

@@ -44,6 +44,8 @@ FAILED = "failed"
 INVALID = "invalid"
 #: Row status of a plan that leaves some demand unmet.
 INFEASIBLE = "infeasible"
+#: ``format_version`` of ``result.json`` (docs/schemas/sweep-point.schema.json).
+POINT_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,7 @@ class PointRecord:
 
     def as_json(self) -> str:
         data = {
+            "format_version": POINT_FORMAT_VERSION,
             "index": self.index,
             "key": self.key,
             "params": self.params,
