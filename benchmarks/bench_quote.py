@@ -33,6 +33,13 @@ def shipments(network, n: int, seed: int = 7) -> list[dict[str, str]]:  # type: 
     rng = random.Random(seed)
     origins = sorted(x.id for x in network.nodes if x.kind == "origin_warehouse")
     markets = sorted(x.id for x in network.nodes if x.kind == "market")
+    # cross-border pairs only: a domestic flow is refused (exit 2), not quoted
+    pairs = [
+        (o, m)
+        for o in origins
+        for m in markets
+        if network.territory_of(o) != network.territory_of(m)
+    ]
     categories = sorted(c.id for c in network.categories)
     rows = []
     for i in range(n):
@@ -42,8 +49,8 @@ def shipments(network, n: int, seed: int = 7) -> list[dict[str, str]]:  # type: 
         rows.append(
             {
                 "id": str(i + 1),
-                "from": rng.choice(origins),
-                "to": rng.choice(markets),
+                "from": (pair := rng.choice(pairs))[0],
+                "to": pair[1],
                 "weight_kg": str(kg),
                 "dims_cm": f"{side}x{side}x{side}",
                 "value": str(round(rng.uniform(5, 800), 2)),
@@ -79,7 +86,12 @@ def main() -> None:
 
     network = read_network(args.network)
     rows = shipments(network, args.n)
-    parsed = [parse_shipment(network, row)[0] for row in rows]
+    parsed = []
+    for row in rows:
+        shipment, problems = parse_shipment(network, row)
+        if shipment is None:
+            raise SystemExit(f"shipment {row['id']} refused: {'; '.join(map(str, problems))}")
+        parsed.append(shipment)
     quoter = Quoter(network)
     started = time.perf_counter()
     for s in parsed:
