@@ -39,6 +39,28 @@ def on_time_probability(mean: float, p90: float, sla: float) -> float:
     return NormalDist().cdf((math.log(sla) - mu) / sigma) if sigma > 0 else float(p90 <= sla)
 
 
+#: The figures :func:`plan_metrics` gives beside status, objective and gap (one per column of
+#: a sweep's points.parquet).
+METRIC_KEYS = (
+    "cost_per_order",
+    *(f"{line}_per_order" for line in COST_LINES),
+    "cost_per_week",
+    "orders_per_week",
+    "unmet_orders_per_week",
+    "p50_days",
+    "p90_days",
+    "p90_days_max",
+    "on_time_share",
+    *(f"share_{p}" for p in PATTERNS),
+    "share_unmet",
+    "co2e_kg_per_order",
+    "co2e_t_per_week",
+    "stock_orders_per_week",
+    "lanes_used",
+    "containers_per_week",
+)
+
+
 def plan_metrics(doc: dict[str, Any]) -> dict[str, Any]:
     """Headline figures of a plan document (``None`` where the plan has no solution)."""
     totals = doc.get("totals")
@@ -47,26 +69,8 @@ def plan_metrics(doc: dict[str, Any]) -> dict[str, Any]:
         "objective": doc.get("objective"),
         "gap": doc.get("gap"),
     }
-    keys = (
-        "cost_per_order",
-        *(f"{line}_per_order" for line in COST_LINES),
-        "cost_per_week",
-        "orders_per_week",
-        "unmet_orders_per_week",
-        "p50_days",
-        "p90_days",
-        "p90_days_max",
-        "on_time_share",
-        *(f"share_{p}" for p in PATTERNS),
-        "share_unmet",
-        "co2e_kg_per_order",
-        "co2e_t_per_week",
-        "stock_orders_per_week",
-        "lanes_used",
-        "containers_per_week",
-    )
     if totals is None:
-        return {**out, **dict.fromkeys(keys)}
+        return {**out, **dict.fromkeys(METRIC_KEYS)}
     orders = float(totals["orders"])
     demanded = orders + float(totals["unmet_orders"])
     weighted = {"p50": 0.0, "p90": 0.0, "on_time": 0.0}

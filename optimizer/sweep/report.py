@@ -19,31 +19,12 @@ import pandas as pd
 
 from optimizer.execute import TaskRunner
 from optimizer.io.atomic import atomic_path, write_bytes, write_with
-from optimizer.plan.metrics import COST_LINES, PATTERNS
+from optimizer.plan.metrics import METRIC_KEYS, PATTERNS
 from optimizer.sweep.run import PointRecord
 from optimizer.sweep.spec import Axis, SweepSpec
 
 #: Figures per point after its parameters (``float64`` unless listed in :data:`INTEGERS`).
-COLUMNS = (
-    "objective",
-    "gap",
-    "cost_per_order",
-    *(f"{line}_per_order" for line in COST_LINES),
-    "cost_per_week",
-    "orders_per_week",
-    "unmet_orders_per_week",
-    "p50_days",
-    "p90_days",
-    "p90_days_max",
-    "on_time_share",
-    *(f"share_{p}" for p in PATTERNS),
-    "share_unmet",
-    "co2e_kg_per_order",
-    "co2e_t_per_week",
-    "stock_orders_per_week",
-    "lanes_used",
-    "containers_per_week",
-)
+COLUMNS = ("objective", "gap", *METRIC_KEYS)
 INTEGERS = ("lanes_used", "containers_per_week")
 #: A numeric parameter with more distinct values is summarized in this many bins.
 BINS = 6
