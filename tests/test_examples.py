@@ -17,8 +17,7 @@ Rules for running them (documented in README.md, "Development"):
 
 * each source (one help text, one code block) runs in order in a fresh temporary copy of
   the repository's files (all but the package and hidden folders; cwd = that copy), so
-  ``-o out/`` writes there; the ``shared/`` folder beside the repository is linked beside
-  the copy, as in CI;
+  ``-o out/`` writes there; an example may not read a path outside the repository;
 * ``[...]`` optional parts are dropped; a line that still has a placeholder in capitals
   (``SCENARIO``, ``DIR``, ``N``) is a synopsis: its command and options must exist;
 * shortened so that the suite stays fast, never skipped: ``--time-limit`` capped at
@@ -33,7 +32,6 @@ Rules for running them (documented in README.md, "Development"):
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -49,7 +47,6 @@ from click.testing import CliRunner
 from optimizer.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 TIME_LIMIT_S = 5.0
 MAX_TRIALS = 20
 #: Commands that serve until stopped: their examples are parsed (every option, type and
@@ -305,11 +302,8 @@ def test_synopsis_names_real_options(example: Example) -> None:
 def test_example_runs(example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "work" / "repo"
     copy_repository(root)
-    needs_shared = any("../shared/" in w for argv in example.commands for w in argv)
-    if needs_shared:
-        if not SHARED.is_dir():
-            pytest.skip(f"{example.source} reads ../shared/ (not beside the repo here)")
-        os.symlink(SHARED, tmp_path / "work" / "shared")
+    outside = [w for argv in example.commands for w in argv if w.startswith("../")]
+    assert not outside, f"{example.source} reads {outside}: the repository carries its data"
     for rel, text in example.files:
         (root / rel).write_text(text, encoding="utf-8")
     monkeypatch.chdir(root)
