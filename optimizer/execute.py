@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -169,8 +169,8 @@ class TaskRunner:
             self._starting.start()
         elif self.parallel:
             self._new_pool()
-            for _ in range(self.spec.worker_count):  # spawn (and warm) every worker now
-                self._pool.submit(_warm_up, self.warm)  # type: ignore[union-attr]
+            for _ in range(self.spec.worker_count):  # spawn every worker now (each warms up)
+                self._pool.submit(_cap_threads)  # type: ignore[union-attr]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -207,7 +207,8 @@ class TaskRunner:
         self._pool = ProcessPoolExecutor(
             self.spec.worker_count,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_cap_threads,
+            initializer=_start_worker,
+            initargs=(self.warm,),
         )
         return self._pool
 
@@ -354,10 +355,20 @@ def _state(shared: Shared[Any, Any] | tuple[str, bytes]) -> Any:
     return _PROCESS_STATE[token]
 
 
+def _start_worker(warm: Callable[[], Any] | None) -> None:
+    """A local worker's initializer: one native thread, then the run's warm-up."""
+    _cap_threads()
+    _warm_up(warm)
+
+
 def _warm_up(warm: Callable[[], Any] | None) -> None:
-    """In a worker, once, before its first task: ``warm()`` (imports, first-call caches)."""
+    """In a worker, once, before its first task: ``warm()`` (imports, first-call caches).
+
+    Best effort: a warm-up that fails is ignored, and the tasks report the real error.
+    """
     if warm is not None:
-        warm()
+        with suppress(Exception):  # the first task meets (and reports) the same problem
+            warm()
 
 
 def _cap_threads() -> None:
