@@ -26,11 +26,12 @@ import functools
 import multiprocessing
 import os
 import pickle
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -47,6 +48,13 @@ ExecutorKind = Literal["local", "dask"]
 EXECUTORS: tuple[ExecutorKind, ...] = ("local", "dask")
 #: Environment variables that cap native thread pools in a worker process.
 THREAD_CAPS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: Dask settings of a LocalCluster started for a run (see ``_dask_executor``).
+QUIET_DASK_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 #: Times a task is started before a dying worker makes it a failed result (local pool).
 ATTEMPTS = 2
 
@@ -132,16 +140,24 @@ _PROCESS_STATE: dict[str, Any] = {}
 class TaskRunner:
     """Started workers that several runs share (one start-up: pool or cluster).
 
-    ``with TaskRunner(spec) as runner: runner.run(fn, inputs)``. Local workers are
-    spawned on entry, so they import while the caller prepares its tasks.
+    ``with TaskRunner(spec, warm=fn) as runner: runner.run(fn, inputs)``. Workers
+    start on entry without blocking: local workers are spawned and a Dask cluster
+    starts in a background thread, so both get ready while the caller prepares
+    its tasks. ``warm`` (a module-level function of no argument, e.g. one that
+    imports the solver) runs once in every worker as soon as it is up, so the
+    first task of each worker does not pay its imports.
     """
 
-    def __init__(self, spec: ExecutorSpec = IN_PROCESS) -> None:
+    def __init__(self, spec: ExecutorSpec = IN_PROCESS, *, warm: Callable[[], Any] | None = None):
         self.spec = spec
+        self.warm = warm
         self._stack = ExitStack()
         self._pool: Executor | None = None
         self._client: Any = None
         self._window = 4 * spec.worker_count
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
+        self._warming: list[Any] = []
 
     @property
     def parallel(self) -> bool:
@@ -149,18 +165,41 @@ class TaskRunner:
 
     def __enter__(self) -> TaskRunner:
         if self.spec.kind == "dask":
-            self._pool, workers, self._client = _dask_executor(self.spec, self._stack)
-            self._window = 4 * workers
+            self._starting = threading.Thread(target=self._start_dask, name="dask-start")
+            self._starting.start()
         elif self.parallel:
             self._new_pool()
-            for _ in range(self.spec.worker_count):  # spawn every worker now
+            for _ in range(self.spec.worker_count):  # spawn every worker now (each warms up)
                 self._pool.submit(_cap_threads)  # type: ignore[union-attr]
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._ready(raise_error=False)
         if self._pool is not None and self.spec.kind == "local":
             self._pool.shutdown(cancel_futures=True)
         self._stack.close()
+
+    def _start_dask(self) -> None:
+        """In a background thread: start (or connect to) the cluster, then warm its workers."""
+        try:
+            self._pool, workers, self._client = _dask_executor(self.spec, self._stack)
+            self._window = 4 * workers
+            if self.warm is not None:  # one warm-up task pinned to each worker, not awaited
+                self._warming = [  # held: a future nobody holds is cancelled
+                    self._client.submit(_warm_up, self.warm, workers=[address], pure=False)
+                    for address in self._client.scheduler_info().get("workers", {})
+                ]
+        except BaseException as exc:  # re-raised in the caller's thread by _ready
+            self._start_error = exc
+
+    def _ready(self, *, raise_error: bool = True) -> None:
+        """Wait for a cluster starting in the background (its start-up error raises here)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._start_error is not None and raise_error:
+            error, self._start_error = self._start_error, None
+            raise error
 
     def _new_pool(self) -> Executor:
         if self._pool is not None:
@@ -168,7 +207,8 @@ class TaskRunner:
         self._pool = ProcessPoolExecutor(
             self.spec.worker_count,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_cap_threads,
+            initializer=_start_worker,
+            initargs=(self.warm,),
         )
         return self._pool
 
@@ -183,6 +223,7 @@ class TaskRunner:
         """``fn(x)`` — or ``fn(state, x)`` with ``shared`` — per input, in input order."""
         if not inputs:
             return
+        self._ready()
         if self._pool is None:  # in this process
             call = fn if shared is None else functools.partial(fn, shared.build(shared.payload))
             for i, x in enumerate(inputs):
@@ -314,6 +355,22 @@ def _state(shared: Shared[Any, Any] | tuple[str, bytes]) -> Any:
     return _PROCESS_STATE[token]
 
 
+def _start_worker(warm: Callable[[], Any] | None) -> None:
+    """A local worker's initializer: one native thread, then the run's warm-up."""
+    _cap_threads()
+    _warm_up(warm)
+
+
+def _warm_up(warm: Callable[[], Any] | None) -> None:
+    """In a worker, once, before its first task: ``warm()`` (imports, first-call caches).
+
+    Best effort: a warm-up that fails is ignored, and the tasks report the real error.
+    """
+    if warm is not None:
+        with suppress(Exception):  # the first task meets (and reports) the same problem
+            warm()
+
+
 def _cap_threads() -> None:
     """In a local worker: one native thread per pool (solvers already use one)."""
     for name in THREAD_CAPS:
@@ -332,17 +389,27 @@ def _dask_executor(spec: ExecutorSpec, stack: ExitStack) -> tuple[Executor, int,
             'the dask executor needs the dask extra: pip install "xborder[dask]"'
         ) from exc
     if spec.scheduler is not None:
-        client = stack.enter_context(Client(spec.scheduler))
+        # closed by callback, not as a context manager: this may run in a starting thread
+        client = Client(spec.scheduler)
+        stack.callback(client.close)
     else:
-        cluster = stack.enter_context(
-            LocalCluster(
-                n_workers=spec.worker_count,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=40,  # logging.ERROR: a killed worker is reported in our results
-            )
+        import dask
+
+        # a cluster of our own runs quiet: no statistical profiler sampling the task's stack
+        # 100 times a second, no 20 ms event-loop tick, memory and system monitors at a
+        # slower pace. Each wakes the worker's event-loop thread, which takes the GIL from
+        # the task: together ~10 % of a point's time (dashboard material we do not show).
+        # The nannies pass this configuration on to the worker processes.
+        stack.enter_context(dask.config.set(QUIET_DASK_WORKERS))
+        cluster = LocalCluster(
+            n_workers=spec.worker_count,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,  # logging.ERROR: a killed worker is reported in our results
         )
-        client = stack.enter_context(Client(cluster))
+        stack.callback(cluster.close)
+        client = Client(cluster)
+        stack.callback(client.close)
     workers = len(client.scheduler_info().get("workers", {}))
     return client.get_executor(pure=False), max(1, workers), client

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from optimizer.cli.main import main
 from optimizer.errors import InputError
-from optimizer.execute import ExecutorSpec, run_tasks, task_seed
+from optimizer.execute import ExecutorSpec, TaskRunner, run_tasks, task_seed
 from optimizer.sweep import run as sweep_run
 from optimizer.sweep.report import points_frame, write_points
 from optimizer.sweep.spec import SweepSpec, apply_point, parse_axes, split_values
@@ -370,3 +370,22 @@ def test_a_killed_dask_worker_loses_no_point(tmp_path):
     assert set(frame["status"]) == {"optimal"}
     serial, _ = sweep_run.run_sweep(base, spec, tmp_path / "one", executor=ExecutorSpec(workers=1))
     assert [(r.params, r.metrics) for r in records] == [(r.params, r.metrics) for r in serial]
+
+
+def _mark_warm() -> None:
+    os.environ["XBORDER_TEST_WARM"] = "warm"
+
+
+def _warm_mark(x: int) -> str:
+    return f"{x}:{os.environ.get('XBORDER_TEST_WARM', 'cold')}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["local", "dask"])
+def test_every_worker_is_warmed_before_its_first_task(kind):
+    # warm runs once in every worker (local: the pool's initializer; Dask: a task pinned to
+    # each worker, while the cluster starts in the background) and never in this process
+    with TaskRunner(ExecutorSpec(kind, workers=2), warm=_mark_warm) as runner:
+        marks = [r.value for r in runner.run(_warm_mark, list(range(6)))]
+    assert marks == [f"{i}:warm" for i in range(6)]
+    assert "XBORDER_TEST_WARM" not in os.environ

@@ -84,7 +84,7 @@ def sweep(
 
     from optimizer.execute import TaskRunner
     from optimizer.sweep.report import points_frame, summary_table, write_plots, write_points
-    from optimizer.sweep.run import build_spec, read_base, run_sweep
+    from optimizer.sweep.run import build_spec, read_base, run_sweep, warm_solver
 
     started = time.perf_counter()
     spec_exec = executor_spec(executor, scheduler, workers)
@@ -99,7 +99,8 @@ def sweep(
         if points != to_run and not as_json:
             click.echo(f"{points - to_run} of {points} points already done in {out_dir}", err=True)
 
-    with TaskRunner(spec_exec) as runner:  # local workers start while the points are written
+    # workers start (and import the solver) while the points are written
+    with TaskRunner(spec_exec, warm=warm_solver) as runner:
         try:
             records, _ = run_sweep(
                 base,

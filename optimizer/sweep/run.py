@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import importlib
 import io
 import json
 import tempfile
@@ -127,6 +128,24 @@ def point_files(base: Base, point: dict[str, Any]) -> tuple[tuple[str, str], ...
 def known_network(payload: KnownNetwork) -> KnownNetwork:
     """In a worker, once per sweep: the base network arrives read and validated."""
     return payload
+
+
+#: What a worker imports before its first point (matplotlib: the plots are drawn on workers).
+WARM_MODULES = (
+    "optimizer.plan.writers",
+    "optimizer.scenario.load",
+    "optimizer.solve.optimize",
+    "matplotlib.pyplot",
+)
+
+
+def warm_solver() -> None:
+    """In a worker, while the client writes the points: import what points and plots need."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    for module in WARM_MODULES:
+        importlib.import_module(module)
 
 
 def solve_point(known: KnownNetwork | None, task: PointTask) -> PointOutcome:
@@ -243,7 +262,7 @@ def run_sweep(
     with ExitStack() as stack:
         runner = executor
         if isinstance(runner, ExecutorSpec):
-            runner = stack.enter_context(TaskRunner(runner))
+            runner = stack.enter_context(TaskRunner(runner, warm=warm_solver))
         results = runner.run(solve_point, tasks, shared=shared, progress=progress)
         for task, result in zip(tasks, results, strict=True):
             record = _record(task.index, keys[task.index], params_of[task.index], result)
