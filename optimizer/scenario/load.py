@@ -54,9 +54,11 @@ def prepare(scenario: Scenario, network: r.Network) -> tuple[Scenario, r.Network
     Returns the scenario with ``applied_what_ifs`` filled and the what-if network.
     """
     applied = resolve_what_if(network, scenario.what_if, str(scenario.path))
-    territories = reachable_pairs(network)
     changed = apply_what_if(network, scenario.what_if)
     if scenario.what_if.customs_rules_csv is not None:  # the new rules must still cover
+        # what the base network reaches (only computed when rules are replaced: every
+        # sweep point passes here)
+        territories = reachable_pairs(network)
         file = str(scenario.what_if.customs_rules_csv)
         raise_if_any(customs_coverage_problems(changed, file, territories))
     return dataclasses.replace(scenario, applied_what_ifs=applied), changed
