@@ -47,9 +47,21 @@ MAX_SEED = 2**31 - 1
 
 #: Field types: numbers, text and its shapes, and structures the YAML readers walk.
 TYPES = frozenset(
-    {"float", "int", "bool", "str", "id", "country", "currency", "date", "list", "mapping"}
+    {"float", "int", "bool", "str", "id", "country", "currency", "date", "list", "mapping", "hs"}
 )
 _ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
+#: An HS code as typed: 2 to 10 digits, dots and spaces allowed (``6109.10``, ``8517 62``).
+_HS_CODE = re.compile(r"^[0-9][0-9. ]*$")
+HS_EXPECTED = "an HS code of 2 to 10 digits (dots allowed), e.g. 6109.10"
+
+
+def hs_code_digits(text: str) -> str | None:
+    """An HS code as digits (``6109.10`` -> ``610910``), or None when it is not one."""
+    text = text.strip()
+    digits = re.sub(r"[ .]", "", text)
+    if not _HS_CODE.match(text) or not (2 <= len(digits) <= 10):
+        return None
+    return digits
 
 
 def number_text(x: float) -> str:
@@ -124,6 +136,8 @@ class Field:
             return "an ISO 3166-1 alpha-2 code such as CN"
         if self.type == "currency":
             return "an ISO 4217 code such as USD"
+        if self.type == "hs":
+            return HS_EXPECTED
         if self.type == "list":
             return "a list"
         if self.type == "mapping":
@@ -188,9 +202,14 @@ def convert(field: Field, raw: Any) -> tuple[Any, Fault | None]:
         return None, Fault("not a mapping", "a mapping of field: value")
     if isinstance(raw, (dict, list, tuple)):
         return None, Fault("not a single value", field.expected())
+    if kind == "hs" and isinstance(raw, float):  # 6109.10 read as a number lost its last 0
+        return None, Fault("not an HS code", HS_EXPECTED + ", written as text ('6109.10')")
     text = str(raw).strip()
     if kind == "id" or kind.startswith("ref:"):
         return (text, None) if _ID.match(text) else (None, Fault("not an id", field.expected()))
+    if kind == "hs":
+        digits = hs_code_digits(text)
+        return (digits, None) if digits else (None, Fault("not an HS code", HS_EXPECTED))
     if kind in ("country", "currency"):
         size = 2 if kind == "country" else 3
         ok = len(text) == size and text.isascii() and text.isalpha() and text.isupper()

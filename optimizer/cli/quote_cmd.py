@@ -37,6 +37,12 @@ if TYPE_CHECKING:
 @click.option("--currency", help="Currency of --value (ISO 4217, e.g. USD, EUR, CNY).")
 @click.option("--category", help="Product category id or 2-digit HS chapter.")
 @click.option(
+    "--hs-code",
+    "hs_code",
+    help="HS code of the goods (2-10 digits, e.g. 6109.10): the duty is priced at it; "
+    "its chapter gives the category when --category is not given.",
+)
+@click.option(
     "--incoterm",
     default="DDP",
     show_default=True,
@@ -91,6 +97,9 @@ def quote(network_path: str, **opts: Any) -> None:
       xborder quote --network networks/global --from CN_SZX_ORIGIN --to M_US_EAST \\
           --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel \\
           --ship-date 2026-03-01
+      xborder quote --network networks/global --from CN_SZX_ORIGIN --to M_US_EAST \\
+          --weight 0.3 --dims 15x8x3 --value 300 --currency USD --hs-code 8517.62 \\
+          --ship-date 2026-03-01
       xborder quote --network networks/global --batch scenarios/shipments.csv -o quotes.csv
     """
     from optimizer.network.reader import read_network
@@ -139,6 +148,7 @@ def _single(quoter: Quoter, network: Network, opts: dict[str, Any]) -> QuoteResu
         "value": opts["value"],
         "currency": opts["currency"],
         "category": opts["category"],
+        "hs_code": opts["hs_code"],
         "incoterm": opts["incoterm"],
         "ship_date": opts["ship_date"],
         "pattern": opts["pattern"],

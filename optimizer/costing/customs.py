@@ -27,8 +27,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from optimizer.costing.layers import category_duty
-from optimizer.network.records import Channel, CustomsRule, DutyBelow, Network, TaxBelow
+from optimizer.costing.layers import category_duty, trade_channel
+from optimizer.network.records import Channel, CustomsRule, DutyBelow, Mode, Network, TaxBelow
 
 #: Customs territory whose import tax uses the comprehensive VAT + consumption tax formula.
 CN = "CN"
@@ -84,6 +84,8 @@ def assess(
     freight_usd: float,
     items: int = 1,
     day: dt.date,
+    hs_code: str | None = None,
+    mode: Mode | None = None,
 ) -> CustomsCharge:
     """Duties, taxes and fees for importing goods worth ``value_usd`` into ``dest_country``.
 
@@ -99,6 +101,14 @@ def assess(
         Items (tariff lines) in the consignment, for flat per-item duties.
     day
         Ship date: selects the rule in force.
+    hs_code
+        The goods' HS code (digits, 2 to 10) priced through the tariff layers; None:
+        the category's representative code (``categories.csv`` ``hs_code``).
+    mode
+        Mode of the lane that carries the goods into the territory: a parcel
+        carried by ``postal`` clears as a postal item (the layers' ``postal``
+        channel, e.g. the US postal duty methods of 2025-2026), any other as
+        ``express``. None: ``express``.
     """
     country = network.country_by_code[dest_country]
     territory = country.territory
@@ -111,16 +121,18 @@ def assess(
         dest_country=dest_country,
         channel=channel,
         origin_country=origin_country,
-        hs_code=network.category_by_id[category].tariff_code,
+        hs_code=hs_code or network.category_by_id[category].tariff_code,
         value_usd=value_usd,
         customs_value_usd=customs_value,
         items=items,
         day=day,
+        trade_channel=trade_channel(channel, mode),
     )
     if rule is None:
         duty = duty_rate * customs_value if layered is None else layered[0]
         tax = (customs_value + duty) * full_tax
-        text = f"{territory}: normal import, duty {_pct(duty_rate)}, tax {_pct(full_tax)}"
+        duty_text = f"duty {_pct(duty_rate)}" if layered is None else layered[1]
+        text = f"{territory}: normal import, {duty_text}, tax {_pct(full_tax)}"
         return CustomsCharge(duty, tax, 0.0, "", text, within_threshold=False)
     limit = _cbec_limit(network, rule, value_usd, items)
     if limit:

@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass, field
 
 from optimizer.errors import InputError, Problem
-from optimizer.network.records import Channel, Network
+from optimizer.network.records import Channel, Mode, Network
 from optimizer.network.tariff_layers import (
     ANY,
     LayerBasis,
@@ -332,12 +332,14 @@ def category_duty(
     customs_value_usd: float,
     items: int,
     day: dt.date,
+    trade_channel: TradeChannel | None = None,
 ) -> tuple[float, str] | None:
     """Duty (USD) of a parcel of ``items`` items of one HS code, from the layers, and why.
 
     For :func:`optimizer.costing.customs.assess`: None when the network has no layer
     for the destination's territory (then the category's ``duty_rates`` row applies).
-    The parcel channel is priced as ``express`` (the postal-only layers need the mode).
+    ``trade_channel`` is how the goods cross (:func:`trade_channel`); None: the
+    rule channel's default (a parcel as ``express``).
     """
     territory = network.country_by_code[dest_country].territory
     if not any(row.territory == territory for row in network.tariff_layers):
@@ -347,14 +349,15 @@ def category_duty(
         to=dest_country,
         origin=origin_country,
         items=tuple(Item(hs_code, customs_value_usd / n) for _ in range(n)),
-        channel=_TRADE_CHANNEL[channel],
+        channel=trade_channel or _TRADE_CHANNEL[channel],
         day=day,
         currency="USD",
         declared_value=value_usd,
     )
     result = explain(network, consignment)
     parts = " + ".join(line.layer.id for line in result.lines if line.applied)
-    return result.duty, f"duty layers {parts or 'none'}"
+    postal = " (postal item)" if consignment.channel is TradeChannel.POSTAL else ""
+    return result.duty, f"HS {hs_text(hs_code)}{postal}: duty layers {parts or 'none'}"
 
 
 _TRADE_CHANNEL = {
@@ -362,6 +365,24 @@ _TRADE_CHANNEL = {
     Channel.BONDED: TradeChannel.BONDED,
     Channel.COMMERCIAL: TradeChannel.COMMERCIAL,
 }
+
+
+def trade_channel(channel: Channel, mode: Mode | None) -> TradeChannel:
+    """How goods of a customs-rule ``channel`` cross, given the ``mode`` of the lane that
+    carries them into the territory: a parcel by ``postal`` is a postal item (the US
+    postal duty methods apply to it only), any other parcel an express consignment."""
+    if channel is Channel.PARCEL and mode is Mode.POSTAL:
+        return TradeChannel.POSTAL
+    return _TRADE_CHANNEL[channel]
+
+
+def hs_text(code: str) -> str:
+    """An HS code as people write it: ``610910`` -> ``6109.10``, ``85176200`` -> ``8517.62.00``."""
+    digits = hs_digits(code)
+    if len(digits) <= 4:
+        return digits
+    parts = [digits[:4]] + [digits[i : i + 2] for i in range(4, len(digits), 2)]
+    return ".".join(parts)
 
 
 def unknown_country(network: Network, field_name: str, value: str) -> Problem:

@@ -29,7 +29,8 @@ from optimizer.quote.engine import Filters, ParetoMethod, Quoter, QuoteResult
 from optimizer.quote.report import COLUMNS, result_rows
 from optimizer.quote.shipment import FIELDS, Shipment, parse_shipment
 
-REQUIRED = ("from", "to", "weight_kg", "dims_cm", "value", "currency", "category")
+#: Columns every shipments CSV has (a row gives ``category`` or ``hs_code``, or both).
+REQUIRED = ("from", "to", "weight_kg", "dims_cm", "value", "currency")
 
 
 def read_shipments(network: Network, path: str | Path) -> list[Shipment]:

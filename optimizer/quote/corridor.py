@@ -23,7 +23,7 @@ from optimizer.costing import leadtime as lt
 from optimizer.network.records import Lane, Network
 from optimizer.quote.labels import SearchGraph, SearchSpace, direct_key
 from optimizer.quote.options import LegQuote, Option, RouteFacts
-from optimizer.quote.pricing import ShipmentPricer
+from optimizer.quote.pricing import ShipmentPricer, entry_is_postal
 from optimizer.routes.candidates import Route
 from optimizer.routes.timing import leg_parts, release_time
 from optimizer.scenario.records import Pattern
@@ -41,6 +41,7 @@ class Corridor:
     legs: npt.NDArray[np.intp]  # routes × max legs: column of each leg, len(columns) = no leg
     before_entry: npt.NDArray[np.bool_]  # routes × max legs: leg paid up to the import point
     has_entry: npt.NDArray[np.bool_]
+    postal: npt.NDArray[np.bool_]  # enters the market's territory on a postal lane
     handling_per_kg: Array
     release_usd: Array
     storage_per_m3_day: Array
@@ -93,6 +94,9 @@ def build_corridor(
         legs=legs,
         before_entry=before,
         has_entry=np.array([t.entry_index >= 0 for t in times], dtype=bool),
+        postal=np.array(
+            [entry_is_postal(pattern, t.lanes, t.entry_index) for t in times], dtype=bool
+        ),
         handling_per_kg=np.array(
             [
                 sum(
@@ -214,7 +218,8 @@ def build_option(
                 c.handling_usd,
             )
         )
-    customs = pricer.customs(route.pattern, entry_freight)
+    postal = entry_is_postal(route.pattern, times.lanes, times.entry_index)
+    customs = pricer.customs(route.pattern, entry_freight, postal)
     handling += float(corridor.handling_per_kg[i]) * pricer.weight_kg
     stock = 0.0
     if route.stock_node is not None:
@@ -244,4 +249,5 @@ def build_option(
         pareto=pareto,
         variants=variants,
         fee_assumption=customs.fee_assumption,
+        hs_code=pricer.hs_code,
     )

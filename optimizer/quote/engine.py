@@ -279,13 +279,18 @@ def price_corridor(
         alive = ~route_bad & corridor.has_entry
         rejected[(pattern, zero.reason)] += int(alive.sum())
         return np.full(n, np.inf), np.zeros(n, dtype=bool)
-    affine = pricer.customs_affine(corridor.pattern)
-    if affine is not None:
-        customs = affine[0] + affine[1] * freight
-    else:  # not affine in the freight (rare): assess each distinct freight
-        values, where = np.unique(freight, return_inverse=True)
-        totals = np.array([pricer.customs(corridor.pattern, float(f)).total for f in values])
-        customs = totals[where.reshape(-1)]
+    customs = np.zeros(n)
+    for postal in (False, True) if corridor.postal.any() else (False,):
+        rows = corridor.postal == postal  # postal entries clear as postal items
+        affine = pricer.customs_affine(corridor.pattern, postal)
+        if affine is not None:
+            customs[rows] = affine[0] + affine[1] * freight[rows]
+        else:  # not affine in the freight (rare): assess each distinct freight
+            values, where = np.unique(freight[rows], return_inverse=True)
+            totals = np.array(
+                [pricer.customs(corridor.pattern, float(f), postal).total for f in values]
+            )
+            customs[rows] = totals[where.reshape(-1)]
     landed = leg_cost.sum(axis=1) + corridor.handling_per_kg * pricer.weight_kg + customs
     if corridor.pattern.uses_stock:
         landed = landed + stock_cost(corridor, pricer)

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 from optimizer.costing import leadtime as lt
 from optimizer.costing.tariff import LegCharge
-from optimizer.network.records import Lane, Network
+from optimizer.network.records import Channel, Lane, Mode, Network
 from optimizer.quote.pricing import ShipmentPricer
 from optimizer.routes.candidates import Route, RouteIndex, reenters
 from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, MAX_LEGS, Pattern
@@ -241,19 +241,28 @@ def nondominated(points: list[Point]) -> list[Point]:
 
 
 class _Customs:
-    """Customs cost of a label entering the market: one multiply-add when affine in freight."""
+    """Customs cost of a label entering the market: one multiply-add when affine in freight.
+
+    A parcel entering on a postal lane clears as a postal item (postal-only tariff
+    layers), so the charge is kept per "postal entry?" (parcel patterns only).
+    """
 
     def __init__(self, pricer: ShipmentPricer, pattern: Pattern) -> None:
         self.pricer, self.pattern = pricer, pattern
-        self.affine = pricer.customs_affine(pattern)
+        self.parcel = pattern.channel is Channel.PARCEL
+        entries = (False, True) if self.parcel else (False,)
+        self.affine = {postal: pricer.customs_affine(pattern, postal) for postal in entries}
         #: Does the freight matter? Not where it stays out of the customs value (FOB markets).
-        self.uses_freight = self.affine is None or self.affine[1] != 0.0
+        self.uses_freight = any(a is None or a[1] != 0.0 for a in self.affine.values())
 
-    def cost(self, freight: float) -> float | None:
-        """Total duties, taxes and fees; None when the channel refuses the shipment."""
-        if self.affine is not None:
-            return self.affine[0] + self.affine[1] * freight
-        charge = self.pricer.customs(self.pattern, freight)
+    def cost(self, freight: float, lane: Lane) -> float | None:
+        """Total duties, taxes and fees on entering by ``lane``; None when the channel
+        refuses the shipment."""
+        postal = self.parcel and lane.mode is Mode.POSTAL
+        affine = self.affine[postal]
+        if affine is not None:
+            return affine[0] + affine[1] * freight
+        charge = self.pricer.customs(self.pattern, freight, postal)
         return charge.total if charge.ok else None
 
 
@@ -339,7 +348,7 @@ def _steps(
         if not entered:
             freight += charge.total
         if entering:
-            duties = customs.cost(freight)
+            duties = customs.cost(freight, lane)
             if duties is None:
                 continue
             cost += duties

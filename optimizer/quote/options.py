@@ -15,7 +15,7 @@ from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import co2e_kg
 from optimizer.costing.tariff import LegCharge
 from optimizer.network.records import Lane, Mode, Network
-from optimizer.quote.pricing import ShipmentPricer
+from optimizer.quote.pricing import ShipmentPricer, entry_is_postal
 from optimizer.routes.candidates import Route
 from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Pattern
@@ -79,6 +79,8 @@ class Option:
     variants: int = 0  # other feasible routes of the same group not shown (feeder variants)
     #: Assumption the brokerage fee rests on (assumptions.csv; "" = none): its own charge line.
     fee_assumption: str = ""
+    #: HS code the duty was priced at (digits): the shipment's, else its category's.
+    hs_code: str = ""
 
     @property
     def group(self) -> str:
@@ -153,7 +155,8 @@ def price_option(
     if times.entry_index < 0:
         return None, "route never enters the market's customs territory"
     freight_to_entry = sum(c.total for c in charges[: times.entry_index + 1])
-    customs = pricer.customs(route.pattern, freight_to_entry)
+    postal = entry_is_postal(route.pattern, times.lanes, times.entry_index)
+    customs = pricer.customs(route.pattern, freight_to_entry, postal)
     if not customs.ok:
         return None, customs.reason
     handling_nodes = [times.lanes[0].origin] + [lane.dest for lane in times.lanes[:-1]]
@@ -206,6 +209,7 @@ def price_option(
         treatment=customs.treatment,
         tax_at_border=customs.tax_at_border,
         fee_assumption=customs.fee_assumption,
+        hs_code=pricer.hs_code,
     )
     return option, ""
 

@@ -28,7 +28,8 @@ from optimizer.costing.tariff import (
     marginal_rate_per_kg,
     price_shipment,
 )
-from optimizer.network.records import Lane, Network, TariffBasis
+from optimizer.network.hs_codes import priced_code
+from optimizer.network.records import Channel, Lane, Mode, Network, TariffBasis
 from optimizer.quote.shipment import Shipment
 from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, Pattern
 
@@ -38,6 +39,15 @@ STOCK_DAYS = 30.0  # days an order's goods wait in the bonded/overseas warehouse
 #: proportion to its share of a load this size (about one 40' container).
 ENTRY_LOAD_KG = 20_000.0
 ENTRY_LOAD_M3 = 60.0
+
+
+def entry_is_postal(pattern: Pattern, lanes: tuple[Lane, ...], entry_index: int) -> bool:
+    """Whether a direct parcel enters the market's territory on a postal lane (a postal item)."""
+    return (
+        pattern.channel is Channel.PARCEL
+        and entry_index >= 0
+        and lanes[entry_index].mode is Mode.POSTAL
+    )
 
 
 @dataclass(slots=True)
@@ -50,13 +60,18 @@ class ShipmentPricer:
     volume_m3: float = field(init=False)
     _parcel: dict[str, LegCharge] = field(default_factory=dict)
     _bulk: dict[str, LegCharge] = field(default_factory=dict)
-    _customs: dict[Pattern, tuple[CustomsCharge, CustomsCharge | None]] = field(
+    _customs: dict[tuple[Pattern, bool], tuple[CustomsCharge, CustomsCharge | None]] = field(
         default_factory=dict
     )
 
     def __post_init__(self) -> None:
         self.weight_kg = self.shipment.weight_kg
         self.volume_m3 = self.shipment.volume_m3
+
+    @property
+    def hs_code(self) -> str:
+        """The HS code the duty is priced at: the shipment's, else its category's."""
+        return priced_code(self.network, self.shipment.category, self.shipment.hs_code)
 
     def parcel_leg(self, lane: Lane) -> LegCharge:
         """The shipment rides ``lane`` itself: its tariff for these pieces."""
@@ -77,17 +92,21 @@ class ShipmentPricer:
     def handling(self, node_id: str) -> float:
         return self.network.node_by_id[node_id].handling_cost_per_kg * self.weight_kg
 
-    def customs(self, pattern: Pattern, freight_usd: float) -> CustomsCharge:
+    def customs(self, pattern: Pattern, freight_usd: float, postal: bool = False) -> CustomsCharge:
         """Customs for ``freight_usd`` of freight in the customs value.
+
+        ``postal``: the parcel enters the territory on a postal lane, so it clears as
+        a postal item (:func:`entry_is_postal`; postal-only tariff layers apply).
 
         For a given shipment and pattern the charge is affine in the freight
         (thresholds test the goods value, not the freight), so it is assessed
         at 0 and 1 USD of freight once and interpolated; any case where that
         does not hold (refusal, a fee that appears with freight) is assessed directly.
         """
-        cached = self._customs.get(pattern)
+        key = (pattern, postal)
+        cached = self._customs.get(key)
         if cached is None:
-            zero, one = self._assess(pattern, 0.0), self._assess(pattern, 1.0)
+            zero, one = self._assess(pattern, 0.0, postal), self._assess(pattern, 1.0, postal)
             linear = (
                 zero.ok
                 and one.ok
@@ -95,10 +114,10 @@ class ShipmentPricer:
                 and (zero.rule_id, zero.within_threshold, zero.tax_at_border)
                 == (one.rule_id, one.within_threshold, one.tax_at_border)
             )
-            cached = self._customs[pattern] = (zero, one if linear else None)
+            cached = self._customs[key] = (zero, one if linear else None)
         base, unit = cached
         if unit is None:
-            return self._assess(pattern, freight_usd)
+            return self._assess(pattern, freight_usd, postal)
         if freight_usd == 0.0:
             return base
         return CustomsCharge(  # built directly: dataclasses.replace is slow on a hot path
@@ -114,7 +133,7 @@ class ShipmentPricer:
             base.fee_assumption,
         )
 
-    def customs_affine(self, pattern: Pattern) -> tuple[float, float] | None:
+    def customs_affine(self, pattern: Pattern, postal: bool = False) -> tuple[float, float] | None:
         """``(total at zero freight, added per USD of freight)`` of :meth:`customs`.
 
         None when the charge is not affine in the freight (a refusal, or a fee
@@ -122,13 +141,13 @@ class ShipmentPricer:
         :meth:`customs`. Lets the label search and the route table add customs
         with one multiply-add instead of building a charge record.
         """
-        self.customs(pattern, 0.0)
-        base, unit = self._customs[pattern]
+        self.customs(pattern, 0.0, postal)
+        base, unit = self._customs[(pattern, postal)]
         if unit is None:
             return None
         return base.total, unit.total - base.total
 
-    def _assess(self, pattern: Pattern, freight_usd: float) -> CustomsCharge:
+    def _assess(self, pattern: Pattern, freight_usd: float, postal: bool) -> CustomsCharge:
         s = self.shipment
         network = self.network
         charge = assess(
@@ -141,6 +160,8 @@ class ShipmentPricer:
             freight_usd=freight_usd,
             items=s.item_count,
             day=s.ship_date,
+            hs_code=s.hs_code or None,
+            mode=Mode.POSTAL if postal else None,
         )
         if pattern is Pattern.OVERSEAS and charge.fee_usd:
             share = max(self.weight_kg / ENTRY_LOAD_KG, self.volume_m3 / ENTRY_LOAD_M3)

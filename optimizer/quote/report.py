@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
+from optimizer.costing.layers import hs_text
 from optimizer.quote.engine import QuoteResult
 from optimizer.quote.options import Option
 
@@ -36,6 +37,7 @@ COLUMNS = (
     "bulk_p90_days",
     "co2e_kg",
     "chargeable",
+    "hs_code",
     "treatment",
     "reason",
 )
@@ -70,6 +72,7 @@ def option_row(shipment_id: str, rank: int, o: Option) -> dict[str, Any]:
         "bulk_p90_days": None if o.bulk_p90_days is None else round(o.bulk_p90_days, 2),
         "co2e_kg": round(o.co2e_kg, 3),
         "chargeable": chargeable,
+        "hs_code": o.hs_code,
         "treatment": o.treatment,
         "reason": "",
     }
@@ -117,6 +120,7 @@ def quote_json(result: QuoteResult) -> dict[str, Any]:
             "pieces": s.piece_count,
             "value_usd": s.value_usd,
             "category": s.category,
+            "hs_code": s.hs_code or None,
             "incoterm": s.incoterm.value,
             "ship_date": s.ship_date.isoformat(),
             "pattern": s.pattern.value if s.pattern else None,
@@ -143,7 +147,9 @@ def render_table(result: QuoteResult) -> str:
     s = result.shipment
     head = (
         f"{s.origin} → {s.market}: {s.piece_count} piece(s), {s.weight_kg:g} kg, "
-        f"{s.volume_m3:.4f} m³, value {s.value_usd:,.2f} USD, {s.category}, {s.incoterm.value}, "
+        f"{s.volume_m3:.4f} m³, value {s.value_usd:,.2f} USD, {s.category}"
+        + (f" HS {hs_text(s.hs_code)}" if s.hs_code else "")
+        + f", {s.incoterm.value}, "
         f"ship {s.ship_date.isoformat()}"
     )
     lines = [head, ""]

@@ -20,6 +20,7 @@ from optimizer.errors import Problem
 from optimizer.fields import MISSING, Field, parse, suggest
 from optimizer.network.coverage import missing_rules_on
 from optimizer.network.domestic import domestic_problem
+from optimizer.network.hs_codes import category_of
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario.records import Pattern
 
@@ -57,6 +58,7 @@ class Shipment:
     pattern: Pattern | None = None  # None: every pattern
     items: int = 0  # tariff items for per-item duties; 0 = one per piece
     id: str = ""
+    hs_code: str = ""  # HS code priced (digits); "" = the category's representative code
 
     @property
     def weight_kg(self) -> float:
@@ -86,6 +88,7 @@ FIELDS = (
     "value",
     "currency",
     "category",
+    "hs_code",
     "incoterm",
     "ship_date",
     "pattern",
@@ -121,6 +124,12 @@ SPECS = {
         Field("ship_date", "date", "Date whose customs rules apply (default: today)."),
         Field("incoterm", "enum:" + "|".join(k.value for k in Incoterm), "", default="DDP"),
         Field("pattern", "enum:" + "|".join(k.value for k in Pattern), ""),
+        Field(
+            "hs_code",
+            "hs",
+            "HS code of the goods, priced through the tariff layers (its chapter gives the "
+            "category when none is given).",
+        ),
     )
 }
 #: One side of ``dims_cm``: a parcel or a pallet, up to a 40 ft container's 12 m.
@@ -154,7 +163,8 @@ def parse_shipment(
     volume = _volume(text("dims_cm"), file, row, bad)
     value = value_of("value")
     value_usd = _money(network, value, text("currency"), problem)
-    category = _category(network, text("category"), problem)
+    hs_code = value_of("hs_code")
+    category = _category(network, text("category"), hs_code, text("hs_code"), problem)
     day = value_of("ship_date") or dt.date.today()
     incoterm = value_of("incoterm", text("incoterm").upper())
     pattern = value_of("pattern")
@@ -179,6 +189,7 @@ def parse_shipment(
         pattern=Pattern(pattern) if pattern else None,
         items=items,
         id=text("id"),
+        hs_code=hs_code or "",
     )
     return shipment, []
 
@@ -234,19 +245,17 @@ def _money(network: Network, value: float | None, currency: str, problem: Report
     return None if value is None else network.to_usd(value, currency)
 
 
-def _category(network: Network, category: str, problem: Report) -> str:
-    if not category:
-        problem("category", MISSING, expected="a category id or a 2-digit HS chapter")
-        return ""
-    if category in network.category_by_id:
-        return category
-    by_chapter = [c.id for c in network.categories if c.hs_chapter == category.zfill(2)]
-    if by_chapter:
-        return by_chapter[0]
-    problem(
-        "category",
-        "unknown category or HS chapter",
-        category,
-        suggest(category, network.category_by_id, "a category id or a 2-digit HS chapter"),
-    )
-    return ""
+def _category(
+    network: Network, category: str, hs_code: str | None, hs_text: str, problem: Report
+) -> str:
+    """The category id (:func:`~optimizer.network.hs_codes.category_of`); "" when wrong.
+
+    An HS code given but not parsed (``hs_text`` without ``hs_code``) is already
+    reported: no second problem for it.
+    """
+    if hs_text and hs_code is None:
+        return category if category in network.category_by_id else ""
+    found, fault = category_of(network, category, hs_code or "")
+    if fault is not None:
+        problem(fault.field, fault.message, fault.value, fault.expected)
+    return found

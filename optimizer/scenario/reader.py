@@ -436,6 +436,8 @@ def _section(
             )
             out[spec.name] = spec.default
         else:
+            if spec.type == "hs" and isinstance(value_node, yaml.ScalarNode) and raw is not None:
+                raw = value_node.value  # as typed: YAML reads 6109.10 as the number 6109.1
             out[spec.name] = parse(spec, raw, ctx.file, spec_line, ctx.problems, name=name)
     return out
 
