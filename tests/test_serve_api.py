@@ -53,7 +53,7 @@ def test_quote_is_exactly_what_the_cli_prints(client):
 def test_quote_filters_and_hs_code_match_the_cli(client):
     _code, expected, _ = cli_json(
         "--from", "CN_SZX_ORIGIN", "--to", "M_US_EAST", "--weight", "2", "--dims", "40x30x20",
-        "--value", "800", "--currency", "CNY", "--category", "85", "--ship-date", "2026-03-01",
+        "--value", "800", "--currency", "CNY", "--hs-code", "8517.62", "--ship-date", "2026-03-01",
         "--mode", "air", "--mode", "express", "--max-days", "12", "--hide-dominated",
     )  # fmt: skip
     body = {
@@ -72,7 +72,13 @@ def test_quote_filters_and_hs_code_match_the_cli(client):
     r = client.post("/v1/quotes", json=body)
     assert r.status_code == 200
     assert r.json() == expected
-    assert r.json()["shipment"]["category"] == "electronics"
+    assert r.json()["shipment"]["category"] == "electronics"  # from the chapter
+    # the given code is priced (US_MFN_85 2 % + Section 122 10 %), not electronics' 8518.30
+    assert {o["hs_code"] for o in expected["options"]} == {"851762"}
+    value_usd = expected["shipment"]["value_usd"]
+    direct = [o for o in expected["options"] if o["pattern"] == "direct-package"]
+    assert direct and all(o["duty_usd"] == pytest.approx(0.12 * value_usd) for o in direct)
+    assert all("HS 8517.62" in o["treatment"] for o in expected["options"])
 
 
 def test_nothing_fits_is_200_with_rejections(client):
@@ -122,8 +128,17 @@ def test_bad_fields_are_422_problems_in_the_cli_wording(client):
         ({"weigth": 1}, "weigth", "unknown field"),
         ({"to": None}, "to", "is not text"),
         ({"mode": ["boat"]}, "mode", "unknown mode"),
-        ({"hs_code": "61", "category": "apparel"}, "hs_code", "give category or hs_code, not both"),
-        ({"category": None, "hs_code": "x9"}, "hs_code", "is not an HS code"),
+        (
+            {"hs_code": "8517.62", "category": "apparel"},
+            "hs_code",
+            "HS chapter 85 is not the chapter of category 'apparel' (61)",
+        ),
+        ({"category": None, "hs_code": "x9"}, "hs_code", "not an HS code"),
+        (
+            {"category": None, "hs_code": "62.04"},
+            "hs_code",
+            "no category of HS chapter 62 in the network",
+        ),
     ],
 )
 def test_each_bad_field_is_named(client, change, field, message):

@@ -184,4 +184,5 @@ def _demand(
         tuple(allocations),
         float(raw.get("unmet_orders", 0.0)),
         tuple(raw.get("reasons", ())),
+        hs_code=str(raw.get("hs_code", "")),
     )

@@ -69,6 +69,7 @@ class DemandPlan:
     allocations: tuple[Allocation, ...]
     unmet_orders: float
     reasons: tuple[str, ...]  # why (part of) the demand cannot be met
+    hs_code: str = ""  # HS code the duty is priced at (the demand's, else its category's)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
                 "id": d.id,
                 "origin": d.origin,
                 "market": d.market,
+                "hs_code": d.hs_code,
                 "orders_per_week": d.orders_per_week,
                 "sla_days": d.sla_days,
                 "unmet_orders": d.unmet_orders,

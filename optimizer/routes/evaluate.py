@@ -35,7 +35,7 @@ from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import route_co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
-from optimizer.network.records import Channel, Lane, Network, Node, TariffBasis
+from optimizer.network.records import Channel, Lane, Mode, Network, Node, TariffBasis
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
 from optimizer.routes.timing import route_timing
 from optimizer.scenario.records import Demand, Inventory, Pattern
@@ -429,7 +429,10 @@ class RouteEvaluator:
             return PricedRoute(demand, route, st, f"route never enters {territory}")
         channel = route.pattern.channel
         intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
-        charge = self._assess(market_country, channel, origin_country, demand, intl_freight, day)
+        mode = lanes[st.entry_idx].mode  # a parcel entering by post clears as a postal item
+        charge = self._assess(
+            market_country, channel, origin_country, demand, intl_freight, day, mode
+        )
         if not charge.ok:
             return PricedRoute(demand, route, st, charge.reason)
         fee = (
@@ -493,6 +496,7 @@ class RouteEvaluator:
         demand: Demand,
         freight: float,
         day: object,
+        mode: Mode,
     ) -> cu.CustomsCharge:
         if len(self._charges) > CACHE_MAX:
             self._charges.clear()
@@ -503,10 +507,12 @@ class RouteEvaluator:
             channel,
             origin_country,
             demand.category,
+            demand.hs_code,
             demand.value_usd,
             freight if cif else 0.0,
             demand.items_per_order,
             day,
+            mode is Mode.POSTAL and channel is Channel.PARCEL,
         )
         hit = self._charges.get(key)
         if hit is None:
@@ -520,6 +526,8 @@ class RouteEvaluator:
                 freight_usd=freight if cif else 0.0,
                 items=demand.items_per_order,
                 day=day,  # type: ignore[arg-type]
+                hs_code=demand.hs_code or None,
+                mode=mode,
             )
         return hit
 

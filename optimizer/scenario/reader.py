@@ -19,6 +19,7 @@ from optimizer.errors import InputError, Problem, raise_if_any
 from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, parse, suggest
 from optimizer.network.coverage import missing_rules_on
 from optimizer.network.domestic import domestic_problem
+from optimizer.network.hs_codes import category_of
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import read_csv_rows
@@ -58,7 +59,17 @@ DEMAND = (
     Field("id", "str", "Unique demand id.", required=True),
     Field("origin", "str", "Origin node id (an origin_warehouse).", required=True),
     Field("market", "str", "Market node id (kind market).", required=True),
-    Field("category", "str", "Product category id (categories.csv).", required=True),
+    Field(
+        "category",
+        "str",
+        "Product category id (categories.csv); may be left out when hs_code is given.",
+    ),
+    Field(
+        "hs_code",
+        "hs",
+        "HS code of the goods (2-10 digits, e.g. '6109.10'): the duty is priced at it; its "
+        "chapter gives the category when none is given (else: the category's own code).",
+    ),
     Field(
         "orders_per_week",
         "float",
@@ -525,6 +536,7 @@ def _build(
     # An unknown currency is reported by check_against_network below, before any record
     # built with the placeholder rate leaves this function.
     per_usd = dict(network.fx_per_usd).get(top["currency"], 1.0)
+    raise_if_any(_demand_categories(demand_rows, network))
 
     def usd(section: dict[str, Any], *names: str) -> dict[str, Any]:
         return {k: v / per_usd if k in names else v for k, v in section.items()}
@@ -813,7 +825,22 @@ def _demand_csv(file: Path, ctx: _Ctx) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _finish_demand(row: dict[str, Any], problems: list[Problem]) -> None:
-    """Derive volume from dimensions and parse the pattern list."""
+    """Derive volume from dimensions, parse the pattern list, ask for a category or an
+    HS code."""
+    hs_reported = any(
+        p.file == row["_file"] and p.row == row["_line"] and (p.field or "").endswith("hs_code")
+        for p in problems
+    )
+    if not row.get("category") and row.get("hs_code") is None and not hs_reported:
+        problems.append(
+            Problem(
+                row["_file"],
+                "value is missing",
+                row=row["_line"],
+                field="category",
+                expected="a category id (categories.csv), or an hs_code",
+            )
+        )
     dims = [row.get(k) for k in ("length_cm", "width_cm", "height_cm")]
     if row.get("volume_m3") is None:
         if dims[0] is not None and dims[1] is not None and dims[2] is not None:
@@ -872,7 +899,33 @@ def _demand(row: dict[str, Any]) -> sr.Demand:
         sla_days=row["sla_days"],
         patterns=row["patterns"],
         items_per_order=row["items_per_order"],
+        hs_code=row["hs_code"] or "",
     )
+
+
+def _demand_categories(rows: list[tuple[int, dict[str, Any]]], network: Network) -> list[Problem]:
+    """Fill each demand's category from its HS code's chapter when it has none; a code of
+    another chapter than the given category is a problem (:mod:`optimizer.network.hs_codes`).
+    An unknown category is left for :func:`check_against_network` to report."""
+    problems = []
+    for _, row in rows:
+        category, code = row.get("category") or "", row.get("hs_code") or ""
+        if not code or (category and category not in network.category_by_id):
+            continue
+        found, fault = category_of(network, category, code, chapters=False)
+        if fault is not None:
+            problems.append(
+                Problem(
+                    row["_file"],
+                    f"demand {row['id']!r}: {fault.message}",
+                    row=row["_line"],
+                    field=fault.field,
+                    value=fault.value,
+                    expected=fault.expected,
+                )
+            )
+        row["category"] = found
+    return problems
 
 
 def check_against_network(scenario: sr.Scenario, network: Network) -> None:

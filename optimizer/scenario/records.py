@@ -67,6 +67,7 @@ class Demand:
     sla_days: float  # P90 customer-facing lead time the demand must meet
     patterns: tuple[Pattern, ...] = tuple(Pattern)
     items_per_order: int = 1
+    hs_code: str = ""  # HS code priced (digits); "" = the category's representative code
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ and the command line cannot disagree.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -27,7 +26,6 @@ from optimizer.quote.request import QuoteRequest, parse_request, run_quote
 FILE = "request body"
 #: parse_shipment's field names -> the API's (as the CLI options are named).
 _API_NAMES = {"weight_kg": "weight", "dims_cm": "dims"}
-_HS_CODE = re.compile(r"^\s*(\d{2})[\d. ]*$")
 
 
 #: Bounds documented in the schema but checked by the CLI's own code (one wording, and every
@@ -63,7 +61,10 @@ class ShipmentIn(BaseModel):
         None, max_length=100, description="Product category id or 2-digit HS chapter."
     )
     hs_code: StrictStr | None = Field(
-        None, max_length=20, description="HS code (its chapter picks the category), e.g. 6109.10."
+        None,
+        max_length=20,
+        description="HS code, 2-10 digits, e.g. 6109.10: the duty is priced at it; its chapter "
+        "gives the category when none is given (both given: the same chapter).",
     )
     incoterm: Literal["DDP", "DAP"] = Field("DDP", description="Who pays duties and taxes.")
     ship_date: StrictStr | None = Field(
@@ -106,24 +107,7 @@ def check(
 ) -> tuple[QuoteRequest | None, list[Problem]]:
     """The CLI's checks on one shipment; problem fields named as the request's (``where``:
     a prefix such as ``shipments[3].``)."""
-    category = body.category
     problems: list[Problem] = []
-    if body.hs_code is not None:
-        match = _HS_CODE.match(body.hs_code)
-        if body.category is not None:
-            problems.append(Problem(FILE, "give category or hs_code, not both", field="hs_code"))
-        elif match is None:
-            problems.append(
-                Problem(
-                    FILE,
-                    "is not an HS code",
-                    field="hs_code",
-                    value=body.hs_code,
-                    expected="digits, e.g. 6109 or 6109.10",
-                )
-            )
-        else:
-            category = match.group(1)
     raw = {
         "id": body.id,
         "from": body.origin,
@@ -133,7 +117,8 @@ def check(
         "pieces": str(body.pieces),
         "value": repr(body.value),
         "currency": body.currency,
-        "category": category,
+        "category": body.category,
+        "hs_code": body.hs_code,
         "incoterm": body.incoterm,
         "ship_date": body.ship_date,
         "pattern": body.pattern,
@@ -150,13 +135,8 @@ def check(
         hide_dominated=body.hide_dominated,
         file=FILE,
     )
-    hs_bad = bool(problems)  # the HS code is already reported: no "category is required"
     for p in found:
         name = _API_NAMES.get(p.field or "", p.field or "")
-        if name == "category" and body.hs_code is not None:
-            if hs_bad:
-                continue
-            name = "hs_code"
         problems.append(replace(p, field=where + name))
     return (request if not problems else None), problems
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.costing import leadtime as lt
+from optimizer.network.hs_codes import priced_code
 from optimizer.network.records import Network
 from optimizer.plan import records as pr
 from optimizer.routes.candidates import Route
@@ -256,6 +257,7 @@ def extract(
                 (),
                 d.orders_per_week,
                 cands.reasons.get(d.id, ()),
+                hs_code=priced_code(network, d.category, d.hs_code),
             )
             for d in scenario.demands
         )
@@ -298,6 +300,7 @@ def extract(
                 tuple(allocations),
                 unmet,
                 reasons,
+                hs_code=priced_code(network, d.category, d.hs_code),
             )
         )
     totals = _totals(scenario, demands_out)

@@ -114,7 +114,8 @@ function quoteBody() {
   if ($("#f-value").value !== "") body.value = Number($("#f-value").value);  // else: "is required"
   body.currency = $("#f-currency").value;
   const hs = $("#f-hs").value.trim();
-  if (hs) body.hs_code = hs; else if ($("#f-category").value) body.category = $("#f-category").value;
+  if (hs) body.hs_code = hs;  // priced at this code; the category may be left to its chapter
+  if ($("#f-category").value) body.category = $("#f-category").value;
   if ($("#f-date").value) body.ship_date = $("#f-date").value;
   return body;
 }
