@@ -124,6 +124,26 @@ def network_cell(table: str, old: str, new: str) -> Case:
     return build
 
 
+LAYER_HEADER = (
+    "id,territory,origin,hs_prefix,layer,basis,rate,amount,currency,value_over,value_up_to,"
+    "valid_from,valid_to,channels,stacking_group,excludes,variant,note,source\n"
+)
+#: US MFN on the tiny network's apparel (HS chapter 61): the row every layer case starts from.
+MFN_61 = "MFN_61,US,*,61,mfn,ad_valorem,0.1,,,,,2000-01-01,,,mfn,,,,test\n"
+
+
+def layers(*rows: str) -> Case:
+    """``xborder validate`` on a copy of the tiny network with these tariff layer rows."""
+
+    def build(tmp: Path) -> list[str]:
+        net = tmp / "tiny"
+        shutil.copytree(TINY, net)
+        (net / "tariff_layers.csv").write_text(LAYER_HEADER + "".join(rows), encoding="utf-8")
+        return ["validate", str(net)]
+
+    return build
+
+
 def quote_with(*args: str) -> Case:
     def build(tmp: Path) -> list[str]:
         return ["quote", "--network", str(TINY), *args]
@@ -340,6 +360,48 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     "simulate: negative days": (
         simulate_with("--fail-over", "lead_p90=-3"),
         ["field 'lead_p90'", "out of range"],
+    ),
+    # -- 8. tariff layers and HS codes
+    "validate: two layers of one stacking group overlap": (
+        layers(MFN_61, "MFN_61B,US,*,61,mfn,ad_valorem,0.2,,,,,2025-01-01,,express,mfn,,,,test\n"),
+        ["tariff_layers.csv, line 3, field 'valid_from'", "overlaps line 2 (MFN_61)"],
+    ),
+    "validate: a layer from an unknown origin": (
+        layers(MFN_61, "S301,US,CX,61,additional,ad_valorem,0.1,,,,,2020-01-01,,,s301,,,,test\n"),
+        ["tariff_layers.csv, line 3, field 'origin'", "unknown origin (got 'CX')"],
+    ),
+    "validate: a layer in an unknown currency": (
+        layers(MFN_61, "FEE,US,*,*,additional,per_item,,2,EUR,,,2020-01-01,,,fee,,,,test\n"),
+        ["tariff_layers.csv, line 3, field 'currency'", "unknown fx currency (got 'EUR')"],
+    ),
+    "validate: a category's chapter with no MFN row where layers apply": (
+        layers("MFN_62,US,*,62,mfn,ad_valorem,0.1,,,,,2000-01-01,,,mfn,,,,test\n"),
+        ["categories.csv, line 2, field 'hs_chapter'", "no MFN row", "territory US"],
+    ),
+    "run: a demand's HS code of another chapter than its category": (
+        scenario(
+            "category: apparel, orders_per_week: 50",
+            "category: apparel, hs_code: '8517.62', orders_per_week: 50",
+        ),
+        ["field 'hs_code'", "HS chapter 85 is not the chapter of category 'apparel' (61)"],
+    ),
+    "run: a demand's HS code that is not one": (
+        scenario("category: apparel, orders_per_week: 50", "hs_code: 61x, orders_per_week: 50"),
+        ["field 'demands[].hs_code'", "not an HS code (got '61x')"],
+    ),
+    "quote: an HS code of another chapter than --category": (
+        quote_with(*QUOTE, "--hs-code", "8517.62"),
+        ["field '--hs-code'", "HS chapter 85 is not the chapter of category 'apparel' (61)"],
+    ),
+    "quote: an HS code with no category of its chapter": (
+        quote_with(*QUOTE[:-2], "--hs-code", "6204.62"),
+        ["field '--hs-code'", "no category of HS chapter 62 in the network"],
+    ),
+    "quote: batch row with an HS code of 11 digits": (
+        quote_batch(
+            b"from,to,weight_kg,dims_cm,value,currency,hs_code\nO,M,1,30x20x10,20,USD,61091000001\n"
+        ),
+        ["shipments.csv, line 2, field 'hs_code'", "not an HS code", "2 to 10 digits"],
     ),
 }
 

@@ -8,7 +8,9 @@ deleting ``apparel,US,*`` dropped a quote from 27.80 to 13.16 USD). So:
 
 - every category, for every (origin country, market territory) pair that a
   lane path connects across a border, has a duty rate — an explicit 0 % row
-  is fine;
+  is fine — unless an ``mfn`` tariff layer of the territory covers its HS code
+  (the layers price it; :mod:`optimizer.network.tariff_layers` checks that every
+  category has such a row in each territory with layers and markets);
 - every market territory has customs rules for each channel its flows use
   (parcel always; bonded where it has a bonded zone; commercial where it has
   an overseas warehouse), and the generic (origin ``*``) rules of each channel
@@ -30,6 +32,7 @@ import networkx as nx
 from optimizer.errors import Problem
 from optimizer.network.graph import build_graph
 from optimizer.network.records import Channel, CustomsRule, Network, NodeKind
+from optimizer.network.tariff_layers import covers, mfn_prefixes
 
 
 def reachable_pairs(network: Network) -> dict[str, set[str]]:
@@ -54,13 +57,21 @@ def duty_coverage_problems(
 ) -> list[Problem]:
     """A problem per (category, territory, origin) a route can reach without a duty rate.
 
-    ``pairs`` is :func:`reachable_pairs` of ``network``.
+    ``pairs`` is :func:`reachable_pairs` of ``network``. A category whose HS code an
+    ``mfn`` tariff layer of the territory covers needs no row: the layers price it
+    (:func:`optimizer.costing.customs.assess`), and ``duty_rates.csv`` is not read there.
     """
     rates = {(d.category, d.territory, d.origin) for d in network.duty_rates}
+    mfn = mfn_prefixes(
+        {"layer": row.layer, "hs_prefix": row.hs_prefix, "territory": row.territory}
+        for row in network.tariff_layers
+    )
     problems = []
     for territory, origins in sorted(pairs.items()):
         for category in sorted(network.category_by_id):
             if (category, territory, "*") in rates:
+                continue
+            if covers(mfn.get(territory, ()), network.category_by_id[category].tariff_code):
                 continue
             missing = sorted(o for o in origins if (category, territory, o) not in rates)
             if missing:

@@ -49,7 +49,11 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
     problems += check_network_rules(tables)
     currencies = [row.values["currency"] for row in tables["fx"]]
     problems += layer_problems(
-        tables["tariff_layers"], tables["countries"], currencies, tables["categories"]
+        tables["tariff_layers"],
+        tables["countries"],
+        currencies,
+        tables["categories"],
+        tables["nodes"],
     )
     raise_if_any(problems)
     network = _build(path.stem if path.is_file() else path.name, tables)

@@ -242,11 +242,13 @@ def layer_problems(
     countries: list[Any],
     currencies: Iterable[str],
     categories: Sequence[Any] = (),
+    nodes: Sequence[Any] = (),
 ) -> list[Problem]:
     """Every problem of ``tariff_layers`` rows: bad cells, unknown origins, territories,
     currencies and excluded groups, rows of one stacking group that overlap (same
     prefix, origin rank, variant and overlapping channels, dates and values), and a
-    category whose HS code has no MFN row in a territory that has layers."""
+    category whose HS code has no MFN row in a territory that has layers and markets
+    (``nodes`` rows of kind ``market``; no nodes given: every territory with layers)."""
     codes = {c.values["code"] for c in countries if c.values.get("code")}
     territories = {c.values["territory"] for c in countries if c.values.get("territory")}
     fx = set(currencies)
@@ -286,34 +288,64 @@ def layer_problems(
                 known = {g for t, g in groups if t == v["territory"] and g}
                 add(row, "excludes", group, "unknown stacking group", _hint(group, known))
     problems += _overlaps(rows, codes)
-    problems += _uncovered_categories(rows, categories)
+    territory_of = {
+        c.values["code"]: c.values.get("territory") for c in countries if c.values.get("code")
+    }
+    markets = {
+        territory_of.get(n.values.get("country")) for n in nodes if n.values.get("kind") == "market"
+    }
+    problems += _uncovered_categories(rows, categories, markets if nodes else None)
     return problems
 
 
-def _uncovered_categories(rows: list[Any], categories: Sequence[Any]) -> list[Problem]:
-    """A category priced in a territory with layers but no MFN row for its HS code would
-    silently pay no duty there: one problem per (category, territory)."""
+def mfn_prefixes(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Territory -> HS prefixes of its ``mfn`` rows (``*`` for every code), from row values."""
     mfn: dict[str, list[str]] = {}
-    for row in rows:
-        v = row.values
+    for v in rows:
         if v.get("layer") == Layer.MFN and v.get("hs_prefix") and v.get("territory"):
-            mfn.setdefault(v["territory"], []).append(hs_digits(v["hs_prefix"]))
+            mfn.setdefault(v["territory"], []).append(hs_digits(str(v["hs_prefix"])))
+    return mfn
+
+
+def covers(prefixes: Iterable[str], code: str) -> bool:
+    """Whether one of ``prefixes`` (``*`` = every code) matches the HS code ``code``."""
+    return any(p == ANY or code.startswith(p) for p in prefixes)
+
+
+def _uncovered_categories(
+    rows: list[Any], categories: Sequence[Any], markets: set[Any] | None
+) -> list[Problem]:
+    """A category priced in a territory with layers but no MFN row for its HS code would
+    silently pay no duty there (the territory's ``duty_rates`` are not read once it has
+    layers): one problem per (category, territory), for the territories with markets."""
+    mfn = mfn_prefixes(row.values for row in rows)
+    layered = sorted(
+        {
+            row.values["territory"]
+            for row in rows
+            if row.values.get("territory")
+            and (markets is None or row.values["territory"] in markets)
+        }
+    )
     problems = []
     for cat in categories:
         code = hs_digits(cat.values.get("hs_code") or cat.values.get("hs_chapter") or "")
         field = "hs_code" if cat.values.get("hs_code") else "hs_chapter"
         if not code:
             continue
-        for territory, prefixes in sorted(mfn.items()):
-            if not any(p == ANY or code.startswith(p) for p in prefixes):
+        for territory in layered:
+            if not covers(mfn.get(territory, ()), code):
                 problems.append(
                     Problem(
                         cat.file,
-                        f"no MFN row in tariff_layers.csv for territory {territory}",
+                        f"no MFN row in tariff_layers.csv for HS {code} (category "
+                        f"{cat.values.get('id')!r}) in territory {territory}, which has "
+                        "tariff layers and markets: its duty would be missing",
                         cat.line,
                         field,
                         code,
-                        f"an mfn row whose hs_prefix starts {code} for {territory}",
+                        f"an mfn row for {territory} whose hs_prefix {code} starts with "
+                        f"(e.g. {code[:2]}, or * for every code)",
                     )
                 )
     return problems
