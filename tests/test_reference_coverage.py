@@ -61,12 +61,27 @@ def invoke(*args: str):
 
 
 @pytest.mark.parametrize("change", [drop("apparel,US,*,"), lambda lines: lines[:1]])
-def test_issue_example_deleted_duty_row_is_refused(tmp_path, change):
+def test_duty_rates_are_not_asked_where_tariff_layers_price_the_category(tmp_path, change):
+    """The layers price apparel in the US (issue 14): its duty_rates row is not read there,
+    so deleting it changes nothing; the quote keeps its layered duty."""
     net = copy(GLOBAL, tmp_path)
     edit(net, "duty_rates", change)
     out = invoke("validate", str(net))
+    assert out.exit_code == 0, out.output
+    quote = invoke("quote", "--network", str(net), *QUOTE_US, "--json")
+    options = json.loads(quote.output)["options"]
+    assert options and all(o["duty_usd"] == pytest.approx(15.30) for o in options)
+
+
+def test_issue_example_deleted_mfn_layer_is_refused(tmp_path):
+    """Where the layers price a territory, a deleted MFN row is what used to be a deleted
+    duty row: refused, never read as 0 %."""
+    net = copy(GLOBAL, tmp_path)
+    edit(net, "tariff_layers", lambda lines: [x for x in lines if not x.startswith("US_MFN_61")])
+    out = invoke("validate", str(net))
     assert out.exit_code == 2, out.output
-    assert "no duty rate for category 'apparel' into customs territory US" in out.output
+    assert "categories.csv, line 2, field 'hs_code'" in out.output
+    assert "no MFN row in tariff_layers.csv for HS 610910 (category 'apparel')" in out.output
     quote = invoke("quote", "--network", str(net), *QUOTE_US)
     assert quote.exit_code == 2 and "duty 0 %" not in quote.output
 
