@@ -376,6 +376,20 @@ def trade_channel(channel: Channel, mode: Mode | None) -> TradeChannel:
     return _TRADE_CHANNEL[channel]
 
 
+def channels_differ(
+    network: Network, territory: str, day: dt.date, a: TradeChannel, b: TradeChannel
+) -> bool:
+    """Whether some layer row of ``territory`` in force on ``day`` applies to one of the
+    two channels and not the other (else both are priced alike: callers may share one
+    assessment, as the quote does for postal and express parcels)."""
+    return any(
+        row.territory == territory
+        and row.in_force(day)
+        and row.applies_to_channel(a) != row.applies_to_channel(b)
+        for row in network.tariff_layers
+    )
+
+
 def hs_text(code: str) -> str:
     """An HS code as people write it: ``610910`` -> ``6109.10``, ``85176200`` -> ``8517.62.00``."""
     digits = hs_digits(code)

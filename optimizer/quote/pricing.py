@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from optimizer.costing.customs import CustomsCharge, assess
+from optimizer.costing.layers import channels_differ
 from optimizer.costing.tariff import (
     LegCharge,
     chargeable_weight,
@@ -30,6 +31,7 @@ from optimizer.costing.tariff import (
 )
 from optimizer.network.hs_codes import priced_code
 from optimizer.network.records import Channel, Lane, Mode, Network, TariffBasis
+from optimizer.network.tariff_layers import TradeChannel
 from optimizer.quote.shipment import Shipment
 from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, Pattern
 
@@ -64,9 +66,22 @@ class ShipmentPricer:
         default_factory=dict
     )
 
+    _postal: bool | None = None  # postal items priced otherwise than express? (lazy)
+
     def __post_init__(self) -> None:
         self.weight_kg = self.shipment.weight_kg
         self.volume_m3 = self.shipment.volume_m3
+
+    def _postal_differs(self) -> bool:
+        """Whether a postal item is priced otherwise than an express parcel on the ship date
+        (a postal-only layer in force): if not, both share one assessment (half the work)."""
+        if self._postal is None:
+            s, network = self.shipment, self.network
+            territory = network.territory_of(s.market)
+            self._postal = channels_differ(
+                network, territory, s.ship_date, TradeChannel.POSTAL, TradeChannel.EXPRESS
+            )
+        return self._postal
 
     @property
     def hs_code(self) -> str:
@@ -103,6 +118,7 @@ class ShipmentPricer:
         at 0 and 1 USD of freight once and interpolated; any case where that
         does not hold (refusal, a fee that appears with freight) is assessed directly.
         """
+        postal = postal and self._postal_differs()
         key = (pattern, postal)
         cached = self._customs.get(key)
         if cached is None:
@@ -141,6 +157,7 @@ class ShipmentPricer:
         :meth:`customs`. Lets the label search and the route table add customs
         with one multiply-add instead of building a charge record.
         """
+        postal = postal and self._postal_differs()
         self.customs(pattern, 0.0, postal)
         base, unit = self._customs[(pattern, postal)]
         if unit is None:
