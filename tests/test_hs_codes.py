@@ -239,3 +239,35 @@ def test_global_network_needs_no_duty_rates(tmp_path: Path) -> None:
     (tmp_path / "g" / "duty_rates.csv").unlink()
     world: Network = read_network(tmp_path / "g")
     assert world.tariff_layers and not world.duty_rates
+
+
+def test_an_hs_code_no_mfn_layer_covers_is_refused(net: Path, tmp_path: Path) -> None:
+    """Where the layers price a territory, a code without an MFN row would pay no duty:
+    refused where it is read (quote, scenario), never priced as 0 %."""
+    (net / "categories.csv").write_text(
+        "id,name,hs_chapter,hs_code,consumption_tax_rate_cn,source\n"
+        "apparel,Apparel,61,610910,,hand-made test data\n",
+        encoding="utf-8",
+    )
+    (net / "tariff_layers.csv").write_text(
+        HEADER + "MFN_610910,US,*,610910,mfn,ad_valorem,0.1,,,,,2000-01-01,,,mfn,,,,test\n",
+        encoding="utf-8",
+    )
+    ok = CliRunner().invoke(
+        main, ["quote", "--network", str(net), *QUOTE, "--value", "20", "--currency", "USD",
+               "--hs-code", "6109.10", "--ship-date", "2026-03-01"],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    bad = CliRunner().invoke(
+        main, ["quote", "--network", str(net), *QUOTE, "--value", "20", "--currency", "USD",
+               "--hs-code", "6110.20", "--ship-date", "2026-03-01"],
+    )  # fmt: skip
+    assert bad.exit_code == 2
+    assert "field '--hs-code'" in bad.stderr
+    assert "no MFN row in tariff_layers.csv for HS 611020 in territory US" in bad.stderr
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO.format(net=net), encoding="utf-8")
+    run = CliRunner().invoke(main, ["run", str(path)])
+    assert run.exit_code == 2
+    assert "demand 'sweaters': no MFN row in tariff_layers.csv for HS 611020" in run.stderr
+    assert "'tees'" not in run.stderr and "'plain'" not in run.stderr

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from optimizer.fields import suggest
 from optimizer.network.records import Network
+from optimizer.network.tariff_layers import Layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,22 @@ def category_of(
             f"an HS code of chapter {', '.join(known)} (categories.csv)",
         )
     return found, None
+
+
+def mfn_fault(network: Network, territory: str, hs_code: str) -> Fault | None:
+    """The fault of an HS code no ``mfn`` layer of ``territory`` covers while the territory
+    has layers (its duty would silently be missing: the layers, not ``duty_rates.csv``,
+    price that territory). None when covered or when the territory has no layers."""
+    rows = [row for row in network.tariff_layers if row.territory == territory]
+    if not rows or any(row.layer is Layer.MFN and row.matches_hs(hs_code) for row in rows):
+        return None
+    return Fault(
+        "hs_code",
+        f"no MFN row in tariff_layers.csv for HS {hs_code} in territory {territory} "
+        "(its duty would be missing)",
+        hs_code,
+        f"an HS code the {territory} mfn rows cover, or an mfn row for it",
+    )
 
 
 def priced_code(network: Network, category: str, hs_code: str) -> str:

@@ -20,7 +20,7 @@ from optimizer.errors import Problem
 from optimizer.fields import MISSING, Field, parse, suggest
 from optimizer.network.coverage import missing_rules_on
 from optimizer.network.domestic import domestic_problem
-from optimizer.network.hs_codes import category_of
+from optimizer.network.hs_codes import category_of, mfn_fault
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario.records import Pattern
 
@@ -175,6 +175,11 @@ def parse_shipment(
         else:
             for why in missing_rules_on(network, network.territory_of(market), day):
                 problem("ship_date", why, day.isoformat(), "a date on which the rules are known")
+            uncovered = (
+                mfn_fault(network, network.territory_of(market), hs_code) if hs_code else None
+            )
+            if uncovered is not None:
+                problem(uncovered.field, uncovered.message, uncovered.value, uncovered.expected)
     if bad:
         return None, bad
     assert weight is not None and volume is not None

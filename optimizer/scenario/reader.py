@@ -19,7 +19,7 @@ from optimizer.errors import InputError, Problem, raise_if_any
 from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, parse, suggest
 from optimizer.network.coverage import missing_rules_on
 from optimizer.network.domestic import domestic_problem
-from optimizer.network.hs_codes import category_of
+from optimizer.network.hs_codes import category_of, mfn_fault
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import read_csv_rows
@@ -970,6 +970,20 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
             unknown("market", d.market, markets, "market", d.id)
         if d.category not in network.category_by_id:
             unknown("category", d.category, categories, "category", d.id)
+        if d.hs_code and d.market in markets:
+            uncovered = mfn_fault(network, network.territory_of(d.market), d.hs_code)
+            if uncovered is not None:
+                demand_file, line = where.get(d.id, (file, None))
+                problems.append(
+                    Problem(
+                        demand_file,
+                        f"demand {d.id!r}: {uncovered.message}",
+                        row=line,
+                        field=uncovered.field,
+                        value=uncovered.value,
+                        expected=uncovered.expected,
+                    )
+                )
         if d.origin in network.node_by_id and d.market in markets:
             domestic = domestic_problem(network, d.origin, d.market)
             if domestic:
