@@ -58,6 +58,7 @@ def test_quote_form_shows_options_table_and_route_map(tmp_path):
             assert "freight" in charges and "customs:" in charges
             summary = page.inner_text("#quote-summary")
             assert "CN_SZX_ORIGIN → M_US_EAST" in summary and "electronics" in summary
+            assert "HS 851762 (duty priced at it)" in summary
             assert page.locator("#quote-map path.land").count() > 100  # the basemap
             first_lanes = page.locator("#quote-map path.lane").count()
             assert first_lanes >= 1

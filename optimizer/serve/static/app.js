@@ -144,7 +144,8 @@ async function getQuote() {
 function renderQuote(q) {
   const s = q.shipment;
   $("#quote-summary").textContent = `${s.from} → ${s.to}: ${s.pieces} piece(s), ${s.weight_kg} kg, ` +
-    `${Number(s.volume_m3).toFixed(4)} m³, value ${money(s.value_usd)} USD, ${s.category}, ${s.incoterm}, ` +
+    `${Number(s.volume_m3).toFixed(4)} m³, value ${money(s.value_usd)} USD, ${s.category}` +
+    (s.hs_code ? ` HS ${s.hs_code} (duty priced at it)` : "") + `, ${s.incoterm}, ` +
     `ship ${s.ship_date} — ${q.options.length} option(s)`;
   const rows = q.options.map((o, i) => {
     const tags = [...(o.tags || []), ...(o.pareto ? ["PARETO"] : [])]
