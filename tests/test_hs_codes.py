@@ -271,3 +271,24 @@ def test_an_hs_code_no_mfn_layer_covers_is_refused(net: Path, tmp_path: Path) ->
     assert run.exit_code == 2
     assert "demand 'sweaters': no MFN row in tariff_layers.csv for HS 611020" in run.stderr
     assert "'tees'" not in run.stderr and "'plain'" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "hs", "duty"),
+    [
+        (("--category", "electronics"), "851830", 22.40),  # MFN 4.9 % + 301 7.5 % + S122 10 %
+        (("--hs-code", "8518.30"), "851830", 22.40),  # the category's own code: the same
+        (("--hs-code", "8517.62"), "851762", 12.00),  # MFN 85 2 % + S122 10 % (issue 14)
+    ],
+)
+def test_the_category_is_a_shortcut_for_its_representative_code(
+    given: tuple[str, str], hs: str, duty: float
+) -> None:
+    code, doc, err = run_json(
+        "quote", "--network", str(GLOBAL), "--from", "CN_SZX_ORIGIN", "--to", "M_US_EAST",
+        "--weight", "0.3", "--dims", "15x8x3", "--value", "100", "--currency", "USD", *given,
+        "--ship-date", "2026-03-01", "--pattern", "direct-package", "--mode", "express", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert doc["shipment"]["category"] == "electronics"  # type: ignore[index]
+    assert [(o["hs_code"], o["duty_usd"]) for o in doc["options"]] == [(hs, duty)]  # type: ignore[union-attr]
