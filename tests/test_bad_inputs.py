@@ -378,6 +378,27 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         layers("MFN_62,US,*,62,mfn,ad_valorem,0.1,,,,,2000-01-01,,,mfn,,,,test\n"),
         ["categories.csv, line 2, field 'hs_chapter'", "no MFN row", "territory US"],
     ),
+    "validate: a category's HS code outside its chapter": (
+        lambda tmp: _replace(
+            network_cell("categories", "hs_chapter,", "hs_chapter,hs_code,")(tmp),
+            "categories",
+            "Apparel,61,",
+            "Apparel,61,8517.62,",
+        ),
+        [
+            "categories.csv, line 2, field 'hs_code'",
+            "HS code not in the category's chapter 61 (got '851762')",
+        ],
+    ),
+    "validate: a category's HS code that is not one": (
+        lambda tmp: _replace(
+            network_cell("categories", "hs_chapter,", "hs_chapter,hs_code,")(tmp),
+            "categories",
+            "Apparel,61,",
+            "Apparel,61,61-09,",
+        ),
+        ["categories.csv, line 2, field 'hs_code'", "(got '61-09')", "2 to 10 digits"],
+    ),
     "run: a demand's HS code of another chapter than its category": (
         scenario(
             "category: apparel, orders_per_week: 50",
@@ -418,6 +439,15 @@ def _append_row(args: list[str], table: str) -> list[str]:
     path = Path(args[-1]) / f"{table}.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    return args
+
+
+def _replace(args: list[str], table: str, old: str, new: str) -> list[str]:
+    """Replace ``old`` by ``new`` once more in ``table`` of the network named by ``args``."""
+    path = Path(args[-1]) / f"{table}.csv"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return args
 
 

@@ -54,6 +54,27 @@ def check_network_rules(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems += _check_origins(tables["customs_rules"], countries)
     problems += _check_base_currency(tables["fx"])
     problems += _check_fee_assumptions(tables["customs_rules"], tables["assumptions"])
+    problems += _check_category_codes(tables["categories"])
+    return problems
+
+
+def _check_category_codes(rows: list[ParsedRow]) -> list[Problem]:
+    """A category's representative HS code must lie in its chapter: the chapter decides which
+    category a demand's HS code falls in, the code what the category's demands pay."""
+    problems = []
+    for row in rows:
+        code, chapter = row.values.get("hs_code"), row.values.get("hs_chapter")
+        if code and chapter and code[:2] != str(chapter).zfill(2):
+            problems.append(
+                Problem(
+                    row.file,
+                    f"HS code not in the category's chapter {chapter}",
+                    row=row.line,
+                    field="hs_code",
+                    value=code,
+                    expected=f"an HS code starting {str(chapter).zfill(2)}",
+                )
+            )
     return problems
 
 
