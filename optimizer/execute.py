@@ -18,14 +18,22 @@ Why these choices (see DESIGN.md §9):
   (a task whose worker dies twice is a failed result).
 - *Inputs, not solver objects*: OR-Tools models do not pickle; tasks receive
   plain inputs and build their own models.
+- *Workers we start end at once*: tearing down the interpreter of a worker that
+  imported the solver, pandas and matplotlib takes 0.3-0.5 s, which a run waited
+  for at its end; such a worker has nothing left to clean up (results sent,
+  temporary folders gone), so it skips the teardown (``_exit_now``). Workers of
+  a scheduler given by address are left as they are.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
+import logging
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -34,8 +42,6 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
-
-import numpy as np
 
 from optimizer.cpus import usable_cpus
 
@@ -110,6 +116,8 @@ def task_seed(seed: int, index: int) -> int:
     ``n > index``: it depends on the run seed and the task's index only, not
     on how many tasks, workers or executors there are.
     """
+    import numpy as np  # here: a command starts its workers before its heavy imports
+
     child = np.random.SeedSequence(seed, spawn_key=(index,))
     return int(child.generate_state(1, dtype=np.uint64)[0])
 
@@ -184,9 +192,12 @@ class TaskRunner:
         try:
             self._pool, workers, self._client = _dask_executor(self.spec, self._stack)
             self._window = 4 * workers
-            if self.warm is not None:  # one warm-up task pinned to each worker, not awaited
-                self._warming = [  # held: a future nobody holds is cancelled
-                    self._client.submit(_warm_up, self.warm, workers=[address], pure=False)
+            own = self.spec.scheduler is None  # a LocalCluster of this run
+            if self.warm is not None or own:  # a start-up task pinned to each worker
+                self._warming = [  # held (not awaited): a future nobody holds is cancelled
+                    self._client.submit(
+                        _start_dask_worker, self.warm, own, workers=[address], pure=False
+                    )
                     for address in self._client.scheduler_info().get("workers", {})
                 ]
         except BaseException as exc:  # re-raised in the caller's thread by _ready
@@ -356,9 +367,30 @@ def _state(shared: Shared[Any, Any] | tuple[str, bytes]) -> Any:
 
 
 def _start_worker(warm: Callable[[], Any] | None) -> None:
-    """A local worker's initializer: one native thread, then the run's warm-up."""
+    """A local worker's initializer: one native thread, a quick exit, the run's warm-up."""
     _cap_threads()
+    atexit.register(_exit_now)
     _warm_up(warm)
+
+
+def _start_dask_worker(warm: Callable[[], Any] | None, own: bool) -> None:
+    """On a Dask worker, first: a quick exit if the run started the cluster, the warm-up."""
+    if own:
+        atexit.register(_exit_now)
+    _warm_up(warm)
+
+
+def _exit_now() -> None:
+    """At a worker process's exit (registered last, so run first): end it without teardown.
+
+    Logging handlers and the standard streams are flushed first; nothing else in a
+    worker holds data (its results went back, its temporary folders are removed).
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _warm_up(warm: Callable[[], Any] | None) -> None:
