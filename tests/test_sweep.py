@@ -372,6 +372,38 @@ def test_a_killed_dask_worker_loses_no_point(tmp_path):
     assert [(r.params, r.metrics) for r in records] == [(r.params, r.metrics) for r in serial]
 
 
+class _Finalized:
+    """Writes its marker file when the interpreter's teardown collects it."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __del__(self) -> None:
+        Path(self.marker).touch()
+
+
+_KEPT: list[_Finalized] = []  # in a worker: collected only by an interpreter teardown
+
+
+def _keep_until_teardown(marker: str) -> int:
+    _KEPT.append(_Finalized(marker))
+    return os.getpid()
+
+
+@pytest.mark.slow
+def test_local_workers_end_without_interpreter_teardown(tmp_path):
+    # the run waits for its workers to end: they skip the teardown (0.3-0.5 s each with
+    # the solver, pandas and matplotlib imported); a task's results are already back
+    with TaskRunner(ExecutorSpec(workers=2)) as runner:
+        markers = [str(tmp_path / f"m{i}") for i in range(4)]
+        pids = {r.value for r in runner.run(_keep_until_teardown, markers)}
+    assert pids and os.getpid() not in pids
+    assert not any(Path(m).exists() for m in markers)
+    _keep_until_teardown(str(tmp_path / "here"))  # in this process it would be collected
+    _KEPT.clear()
+    assert (tmp_path / "here").exists()
+
+
 def _mark_warm() -> None:
     os.environ["XBORDER_TEST_WARM"] = "warm"
 
