@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -268,6 +271,38 @@ def test_sweep_rows_plans_and_plots(tmp_path):
         "vs_demands_bulk-apparel_.orders_per_week.png",
         "vs_what_if.cost_multipliers_mode_sea_fcl_.factor.png",
     ]
+
+
+PLOT_IN_FRESH_PROCESS = """
+import pickle, sys
+from optimizer.sweep.plots import draw_plot
+png = draw_plot(pickle.loads(sys.stdin.buffer.read()))
+print(png[:4] == b"\\x89PNG", "pandas" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_draws_a_figure_without_importing_pandas(tmp_path, monkeypatch):
+    # a figure task carries plain columns: the worker drawing it at the end of a sweep
+    # does not pay pandas' import (the plots are the sweep's serial tail)
+    from optimizer.sweep import report
+
+    sweep(tmp_path, "--workers", "1")
+    frame = pd.read_parquet(tmp_path / "points.parquet")
+    base = sweep_run.read_base(TINY)
+    spec = sweep_run.build_spec(base, (VARY[1], VARY[3]), None, 0)
+    jobs = []
+    monkeypatch.setattr(report, "draw_plot", lambda job: jobs.append(job) or b"")
+    report.write_plots(spec, frame, tmp_path / "again", "USD")
+    assert [j.figure for j in jobs] == [0, 1, 2]
+    for job in (jobs[0], jobs[2]):  # outputs against the first axis; the heat map
+        done = subprocess.run(
+            [sys.executable, "-c", PLOT_IN_FRESH_PROCESS],
+            input=pickle.dumps(job),
+            capture_output=True,
+            check=True,
+        )
+        assert done.stdout.decode().split() == ["True", "False"]
 
 
 @pytest.mark.slow
