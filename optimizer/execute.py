@@ -18,15 +18,22 @@ Why these choices (see DESIGN.md §9):
   (a task whose worker dies twice is a failed result).
 - *Inputs, not solver objects*: OR-Tools models do not pickle; tasks receive
   plain inputs and build their own models.
+- *Workers we start end at once*: tearing down the interpreter of a worker that
+  imported the solver, pandas and matplotlib takes 0.3-0.5 s, which a run waited
+  for at its end; such a worker has nothing left to clean up (results sent,
+  temporary folders gone), so it skips the teardown (``_exit_now``). Workers of
+  a scheduler given by address are left as they are.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
+import logging
 import multiprocessing
 import os
 import pickle
-import threading
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -34,8 +41,6 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
-
-import numpy as np
 
 from optimizer.cpus import usable_cpus
 
@@ -110,6 +115,8 @@ def task_seed(seed: int, index: int) -> int:
     ``n > index``: it depends on the run seed and the task's index only, not
     on how many tasks, workers or executors there are.
     """
+    import numpy as np  # here: a command starts its workers before its heavy imports
+
     child = np.random.SeedSequence(seed, spawn_key=(index,))
     return int(child.generate_state(1, dtype=np.uint64)[0])
 
@@ -140,12 +147,16 @@ _PROCESS_STATE: dict[str, Any] = {}
 class TaskRunner:
     """Started workers that several runs share (one start-up: pool or cluster).
 
-    ``with TaskRunner(spec, warm=fn) as runner: runner.run(fn, inputs)``. Workers
-    start on entry without blocking: local workers are spawned and a Dask cluster
-    starts in a background thread, so both get ready while the caller prepares
-    its tasks. ``warm`` (a module-level function of no argument, e.g. one that
-    imports the solver) runs once in every worker as soon as it is up, so the
-    first task of each worker does not pay its imports.
+    ``with TaskRunner(spec, warm=fn) as runner: runner.run(fn, inputs)``. Enter it
+    before preparing the tasks: local workers are spawned without waiting and get
+    ready while the caller imports and prepares; a Dask cluster is started (or
+    connected to) before entry returns, because starting it is mostly this
+    process importing ``distributed``, which in a background thread would share
+    this process's GIL with the caller's own imports and spawn the workers later;
+    its workers then get ready while the caller prepares. ``warm`` (a
+    module-level function of no argument, e.g. one that imports the solver) runs
+    once in every worker as soon as it is up, so the first task of each worker
+    does not pay its imports.
     """
 
     def __init__(self, spec: ExecutorSpec = IN_PROCESS, *, warm: Callable[[], Any] | None = None):
@@ -155,8 +166,6 @@ class TaskRunner:
         self._pool: Executor | None = None
         self._client: Any = None
         self._window = 4 * spec.worker_count
-        self._starting: threading.Thread | None = None
-        self._start_error: BaseException | None = None
         self._warming: list[Any] = []
 
     @property
@@ -165,8 +174,11 @@ class TaskRunner:
 
     def __enter__(self) -> TaskRunner:
         if self.spec.kind == "dask":
-            self._starting = threading.Thread(target=self._start_dask, name="dask-start")
-            self._starting.start()
+            try:
+                self._start_dask()
+            except BaseException:
+                self._stack.close()
+                raise
         elif self.parallel:
             self._new_pool()
             for _ in range(self.spec.worker_count):  # spawn every worker now (each warms up)
@@ -174,32 +186,22 @@ class TaskRunner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._ready(raise_error=False)
         if self._pool is not None and self.spec.kind == "local":
             self._pool.shutdown(cancel_futures=True)
         self._stack.close()
 
     def _start_dask(self) -> None:
-        """In a background thread: start (or connect to) the cluster, then warm its workers."""
-        try:
-            self._pool, workers, self._client = _dask_executor(self.spec, self._stack)
-            self._window = 4 * workers
-            if self.warm is not None:  # one warm-up task pinned to each worker, not awaited
-                self._warming = [  # held: a future nobody holds is cancelled
-                    self._client.submit(_warm_up, self.warm, workers=[address], pure=False)
-                    for address in self._client.scheduler_info().get("workers", {})
-                ]
-        except BaseException as exc:  # re-raised in the caller's thread by _ready
-            self._start_error = exc
-
-    def _ready(self, *, raise_error: bool = True) -> None:
-        """Wait for a cluster starting in the background (its start-up error raises here)."""
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
-        if self._start_error is not None and raise_error:
-            error, self._start_error = self._start_error, None
-            raise error
+        """Start (or connect to) the cluster, then send each worker its start-up task."""
+        self._pool, workers, self._client = _dask_executor(self.spec, self._stack)
+        self._window = 4 * workers
+        own = self.spec.scheduler is None  # a LocalCluster of this run
+        if self.warm is not None or own:  # a start-up task pinned to each worker
+            self._warming = [  # held (not awaited): a future nobody holds is cancelled
+                self._client.submit(
+                    _start_dask_worker, self.warm, own, workers=[address], pure=False
+                )
+                for address in self._client.scheduler_info().get("workers", {})
+            ]
 
     def _new_pool(self) -> Executor:
         if self._pool is not None:
@@ -223,7 +225,6 @@ class TaskRunner:
         """``fn(x)`` — or ``fn(state, x)`` with ``shared`` — per input, in input order."""
         if not inputs:
             return
-        self._ready()
         if self._pool is None:  # in this process
             call = fn if shared is None else functools.partial(fn, shared.build(shared.payload))
             for i, x in enumerate(inputs):
@@ -356,9 +357,30 @@ def _state(shared: Shared[Any, Any] | tuple[str, bytes]) -> Any:
 
 
 def _start_worker(warm: Callable[[], Any] | None) -> None:
-    """A local worker's initializer: one native thread, then the run's warm-up."""
+    """A local worker's initializer: one native thread, a quick exit, the run's warm-up."""
     _cap_threads()
+    atexit.register(_exit_now)
     _warm_up(warm)
+
+
+def _start_dask_worker(warm: Callable[[], Any] | None, own: bool) -> None:
+    """On a Dask worker, first: a quick exit if the run started the cluster, the warm-up."""
+    if own:
+        atexit.register(_exit_now)
+    _warm_up(warm)
+
+
+def _exit_now() -> None:
+    """At a worker process's exit (registered last, so run first): end it without teardown.
+
+    Logging handlers and the standard streams are flushed first; nothing else in a
+    worker holds data (its results went back, its temporary folders are removed).
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _warm_up(warm: Callable[[], Any] | None) -> None:
@@ -389,7 +411,6 @@ def _dask_executor(spec: ExecutorSpec, stack: ExitStack) -> tuple[Executor, int,
             'the dask executor needs the dask extra: pip install "xborder[dask]"'
         ) from exc
     if spec.scheduler is not None:
-        # closed by callback, not as a context manager: this may run in a starting thread
         client = Client(spec.scheduler)
         stack.callback(client.close)
     else:

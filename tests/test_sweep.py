@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -270,6 +273,38 @@ def test_sweep_rows_plans_and_plots(tmp_path):
     ]
 
 
+PLOT_IN_FRESH_PROCESS = """
+import pickle, sys
+from optimizer.sweep.plots import draw_plot
+png = draw_plot(pickle.loads(sys.stdin.buffer.read()))
+print(png[:4] == b"\\x89PNG", "pandas" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_draws_a_figure_without_importing_pandas(tmp_path, monkeypatch):
+    # a figure task carries plain columns: the worker drawing it at the end of a sweep
+    # does not pay pandas' import (the plots are the sweep's serial tail)
+    from optimizer.sweep import report
+
+    sweep(tmp_path, "--workers", "1")
+    frame = pd.read_parquet(tmp_path / "points.parquet")
+    base = sweep_run.read_base(TINY)
+    spec = sweep_run.build_spec(base, (VARY[1], VARY[3]), None, 0)
+    jobs = []
+    monkeypatch.setattr(report, "draw_plot", lambda job: jobs.append(job) or b"")
+    report.write_plots(spec, frame, tmp_path / "again", "USD")
+    assert [j.figure for j in jobs] == [0, 1, 2]
+    for job in (jobs[0], jobs[2]):  # outputs against the first axis; the heat map
+        done = subprocess.run(
+            [sys.executable, "-c", PLOT_IN_FRESH_PROCESS],
+            input=pickle.dumps(job),
+            capture_output=True,
+            check=True,
+        )
+        assert done.stdout.decode().split() == ["True", "False"]
+
+
 @pytest.mark.slow
 def test_resume_skips_points_done(tmp_path):
     smaller = ("--vary", VARY[1].replace(",5000", ""), *VARY[2:])
@@ -370,6 +405,38 @@ def test_a_killed_dask_worker_loses_no_point(tmp_path):
     assert set(frame["status"]) == {"optimal"}
     serial, _ = sweep_run.run_sweep(base, spec, tmp_path / "one", executor=ExecutorSpec(workers=1))
     assert [(r.params, r.metrics) for r in records] == [(r.params, r.metrics) for r in serial]
+
+
+class _Finalized:
+    """Writes its marker file when the interpreter's teardown collects it."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __del__(self) -> None:
+        Path(self.marker).touch()
+
+
+_KEPT: list[_Finalized] = []  # in a worker: collected only by an interpreter teardown
+
+
+def _keep_until_teardown(marker: str) -> int:
+    _KEPT.append(_Finalized(marker))
+    return os.getpid()
+
+
+@pytest.mark.slow
+def test_local_workers_end_without_interpreter_teardown(tmp_path):
+    # the run waits for its workers to end: they skip the teardown (0.3-0.5 s each with
+    # the solver, pandas and matplotlib imported); a task's results are already back
+    with TaskRunner(ExecutorSpec(workers=2)) as runner:
+        markers = [str(tmp_path / f"m{i}") for i in range(4)]
+        pids = {r.value for r in runner.run(_keep_until_teardown, markers)}
+    assert pids and os.getpid() not in pids
+    assert not any(Path(m).exists() for m in markers)
+    _keep_until_teardown(str(tmp_path / "here"))  # in this process it would be collected
+    _KEPT.clear()
+    assert (tmp_path / "here").exists()
 
 
 def _mark_warm() -> None:

@@ -80,27 +80,34 @@ def sweep(
 
     Exit codes: 0 every point has a result row (whatever its status), 2 bad input.
     """
-    from tqdm import tqdm
-
     from optimizer.execute import TaskRunner
-    from optimizer.sweep.report import points_frame, summary_table, write_plots, write_points
-    from optimizer.sweep.run import build_spec, read_base, run_sweep, warm_solver
+    from optimizer.sweep.warm import warm_solver
 
     started = time.perf_counter()
     spec_exec = executor_spec(executor, scheduler, workers)
-    base = read_base(scenario)
-    spec = build_spec(base, vary, sample, seed)
-    bar = tqdm(unit="point", desc="sweep", file=sys.stderr, disable=None if not as_json else True)
-    counts = {"points": 0, "solved": 0}
-
-    def on_total(points: int, to_run: int) -> None:
-        counts.update(points=points, solved=to_run)
-        bar.reset(total=to_run)
-        if points != to_run and not as_json:
-            click.echo(f"{points - to_run} of {points} points already done in {out_dir}", err=True)
-
-    # workers start (and import the solver) while the points are written
+    # workers start first (and import the solver) while this process imports, reads the
+    # scenario and writes the points
     with TaskRunner(spec_exec, warm=warm_solver) as runner:
+        from tqdm import tqdm
+
+        from optimizer.sweep.report import points_frame, summary_table, write_plots, write_points
+        from optimizer.sweep.run import build_spec, read_base, run_sweep
+
+        base = read_base(scenario)
+        spec = build_spec(base, vary, sample, seed)
+        bar = tqdm(
+            unit="point", desc="sweep", file=sys.stderr, disable=None if not as_json else True
+        )
+        counts = {"points": 0, "solved": 0}
+
+        def on_total(points: int, to_run: int) -> None:
+            counts.update(points=points, solved=to_run)
+            bar.reset(total=to_run)
+            if points != to_run and not as_json:
+                click.echo(
+                    f"{points - to_run} of {points} points already done in {out_dir}", err=True
+                )
+
         try:
             records, _ = run_sweep(
                 base,

@@ -1,6 +1,6 @@
 """Sweep outputs: ``points.parquet`` (one row per point), ``summary.csv``, plots, a text table.
 
-Plots use fixed margins, not matplotlib's constrained layout (a third of their time).
+The figures themselves are drawn by :mod:`optimizer.sweep.plots`, on the sweep's workers.
 
 The table's columns are fixed (parameters, then :data:`COLUMNS`), with explicit Arrow
 types, so a sweep's ``points.parquet`` has the same bytes whatever ran it. Timings are
@@ -9,7 +9,6 @@ left out of it on purpose (they are in each point's ``result.json``).
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,16 @@ import pandas as pd
 
 from optimizer.execute import TaskRunner
 from optimizer.io.atomic import atomic_path, write_bytes, write_with
-from optimizer.plan.metrics import METRIC_KEYS, PATTERNS
+from optimizer.plan.metrics import METRIC_KEYS
+from optimizer.sweep.plots import PlotJob, draw_plot, plotted_columns, short
 from optimizer.sweep.run import PointRecord
-from optimizer.sweep.spec import Axis, SweepSpec
+from optimizer.sweep.spec import SweepSpec
 
 #: Figures per point after its parameters (``float64`` unless listed in :data:`INTEGERS`).
 COLUMNS = ("objective", "gap", *METRIC_KEYS)
 INTEGERS = ("lanes_used", "containers_per_week")
 #: A numeric parameter with more distinct values is summarized in this many bins.
 BINS = 6
-#: Outputs plotted against each varied parameter.
-PLOTTED = (
-    ("cost_per_order", "cost per order"),
-    ("objective", "objective per week"),
-    ("p90_days", "P90 lead time, d (order-weighted)"),
-    ("on_time_share", "on-time share (estimate)"),
-    ("co2e_kg_per_order", "kg CO2e per order"),
-    ("share_direct-package", "direct-package share"),
-)
 
 
 def points_frame(spec: SweepSpec, records: list[PointRecord], currency: str) -> pd.DataFrame:
@@ -96,7 +87,7 @@ def summary_table(spec: SweepSpec, frame: pd.DataFrame) -> str:
             key = pd.cut(key, BINS)
         for value, group in frame.groupby(key, sort=True, dropna=False, observed=True):
             g = ok.loc[ok.index.intersection(group.index)]
-            label = f"{axis.path} = {_short(value)}"
+            label = f"{axis.path} = {short(value)}"
             lines.append(
                 f"{label[:52]:<52} {len(group):>6} {_mean(g, 'cost_per_order', '9.2f')} "
                 f"{_mean(g, 'p90_days', '6.1f')} {_mean(g, 'on_time_share', '7.1%')} "
@@ -127,10 +118,18 @@ def write_plots(
     """One PNG per varied parameter (each output against it) and a pattern-share heat map.
 
     The figures are drawn as tasks on ``runner`` (in parallel on its workers: drawing is
-    most of a sweep's fixed time), and written here.
+    most of a sweep's fixed time), and written here. The tasks get plain columns, not the
+    frame, so a worker drawing a figure does not import pandas.
     """
     folder = out_dir / "plots"
-    jobs = [(spec, frame, currency, i) for i in range(len(spec.axes) + 1)]
+    columns: dict[str, Any] = {"point": frame["point"].to_numpy(dtype="int64")}
+    for name in plotted_columns(spec)[1:]:
+        axis = next((a for a in spec.axes if a.path == name), None)
+        if axis is not None and not axis.numeric:
+            columns[name] = [None if pd.isna(v) else str(v) for v in frame[name]]
+        else:
+            columns[name] = frame[name].to_numpy(dtype="float64", na_value=np.nan)
+    jobs = [PlotJob(spec, columns, currency, i) for i in range(len(spec.axes) + 1)]
     names = [f"vs_{_slug(a.path)}.png" for a in spec.axes] + ["pattern_shares.png"]
     results = (runner or TaskRunner()).run(draw_plot, jobs)
     paths = []
@@ -140,80 +139,6 @@ def write_plots(
         write_bytes(folder / name, result.value)
         paths.append(folder / name)
     return paths
-
-
-def draw_plot(job: tuple[SweepSpec, pd.DataFrame, str, int]) -> bytes:
-    """PNG bytes of figure ``i``: outputs against axis ``i``, or the heat map after the axes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    spec, frame, currency, i = job
-    fig = _heat_map(spec, frame, plt) if i == len(spec.axes) else None
-    if fig is None:
-        fig = _against(spec.axes[i], frame, currency, plt)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=90, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def _against(axis: Axis, frame: pd.DataFrame, currency: str, plt: Any) -> Any:
-    ok = frame[frame["cost_per_order"].notna()]
-    fig, panels = plt.subplots(2, 3, figsize=(13, 7))
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.12, wspace=0.28, hspace=0.5)
-    values = sorted(frame[axis.path].dropna().unique())
-    where = {v: i for i, v in enumerate(values)}
-    for ax, (column, title) in zip(panels.flat, PLOTTED, strict=True):
-        x = ok[axis.path] if axis.numeric else ok[axis.path].map(where)
-        ax.scatter(x, ok[column], s=14, alpha=0.5, color="tab:blue")
-        means = ok.groupby(axis.path, sort=True)[column].mean()
-        mx = means.index if axis.numeric else [where[v] for v in means.index]
-        ax.plot(mx, means.values, color="tab:red", marker="o", lw=1.5, label="mean")
-        ax.set_title(title.replace("cost per order", f"cost per order ({currency})"))
-        ax.set_xlabel(axis.path, fontsize=8)
-        if not axis.numeric:
-            ax.set_xticks(range(len(values)))
-            ax.set_xticklabels([str(v)[:18] for v in values], rotation=30, ha="right", fontsize=7)
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"Sweep outputs against {axis.path} ({len(ok)} points with a plan)")
-    return fig
-
-
-def _heat_map(spec: SweepSpec, frame: pd.DataFrame, plt: Any) -> Any:
-    columns = [f"share_{p}" for p in PATTERNS] + ["share_unmet"]
-    data = frame[columns].astype("float64").fillna(float("nan")).to_numpy()
-    height = min(14.0, 1.5 + 0.22 * len(frame))
-    fig, ax = plt.subplots(figsize=(8, height))
-    fig.subplots_adjust(left=0.22, right=0.98, top=1 - 0.5 / height, bottom=0.9 / height)
-    image = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks(range(len(columns)))
-    ax.set_xticklabels([c.removeprefix("share_") for c in columns], rotation=20, ha="right")
-    if len(frame) <= 60:
-        labels = [
-            f"{int(row['point'])}: " + ", ".join(_short(row[a.path]) for a in spec.axes)
-            for _, row in frame.iterrows()
-        ]
-        ax.set_yticks(range(len(frame)))
-        ax.set_yticklabels(labels, fontsize=7)
-    if len(frame) <= 40:
-        for (r, c), v in np.ndenumerate(data):
-            if v == v and v > 0.005:  # not NaN, not empty
-                shade = "black" if v > 0.6 else "white"
-                ax.text(c, r, f"{v:.0%}", ha="center", va="center", fontsize=7, color=shade)
-    ax.set_ylabel("point")
-    fig.colorbar(image, ax=ax, label="share of demanded orders")
-    ax.set_title(
-        "Pattern shares per point (labels: point: " + ", ".join(a.path for a in spec.axes) + ")",
-        fontsize=8,
-        wrap=True,
-    )
-    return fig
-
-
-def _short(value: Any) -> str:
-    return format(value, "g") if isinstance(value, float) else str(value)[:40]
 
 
 def _slug(path: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import importlib
 import io
 import json
 import tempfile
@@ -36,6 +35,7 @@ from optimizer.io.atomic import write_bytes, write_text
 from optimizer.network.records import Network
 from optimizer.plan.metrics import plan_metrics
 from optimizer.sweep.spec import SweepSpec, apply_point, parse_axes, value_text
+from optimizer.sweep.warm import warm_solver
 
 #: What every point shares: the base scenario's network (path, network, warnings), read once.
 KnownNetwork = tuple[Path, Network, list[Problem]]
@@ -128,24 +128,6 @@ def point_files(base: Base, point: dict[str, Any]) -> tuple[tuple[str, str], ...
 def known_network(payload: KnownNetwork) -> KnownNetwork:
     """In a worker, once per sweep: the base network arrives read and validated."""
     return payload
-
-
-#: What a worker imports before its first point (matplotlib: the plots are drawn on workers).
-WARM_MODULES = (
-    "optimizer.plan.writers",
-    "optimizer.scenario.load",
-    "optimizer.solve.optimize",
-    "matplotlib.pyplot",
-)
-
-
-def warm_solver() -> None:
-    """In a worker, while the client writes the points: import what points and plots need."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    for module in WARM_MODULES:
-        importlib.import_module(module)
 
 
 def solve_point(known: KnownNetwork | None, task: PointTask) -> PointOutcome:
