@@ -52,7 +52,6 @@ def run_case(
     from optimizer.scenario.load import load
     from optimizer.solve import flow_model as fm
     from optimizer.solve import optimize as op
-    from optimizer.solve.backend import solve
     from optimizer.solve.settings import SolverSettings
 
     tmp = Path(tempfile.mkdtemp(prefix="xborder-bench-"))
@@ -87,7 +86,7 @@ def run_case(
     if lp_round:
         outcome = timed("solve", lambda: op.solve_flow_model(model, settings))
     else:
-        outcome = timed("solve", lambda: solve(model.mip, settings))
+        outcome = timed("solve", lambda: op.solve_flow(model, demands, settings))
     plan = timed(
         "extract + write",
         lambda: write_plan(
