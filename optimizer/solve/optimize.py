@@ -172,14 +172,20 @@ RESTRICTED_MASTER_FROM = 100_000
 
 
 def solve_flow(
-    model: fm.FlowModel, demands: dict[str, Demand], settings: SolverSettings
+    model: fm.FlowModel,
+    demands: dict[str, Demand],
+    settings: SolverSettings,
+    *,
+    master_from: int = RESTRICTED_MASTER_FROM,
 ) -> SolveOutcome:
     """Solve the flow model to ``settings.relative_gap``: the whole MIP, or for large models
-    (:data:`RESTRICTED_MASTER_FROM` options, integers only in container counts) the
+    (``master_from`` route options or more, integers only in container counts) the
     restricted master, whose gap is proven against the full model's LP bound."""
+    if len(model.options) < master_from:
+        return solve(model.mip, settings)
     group, orders, start, integer = fm.master_columns(model, demands)
     containers = np.isin(integer, np.fromiter(model.container_var.values(), dtype=np.int64))
-    if len(model.options) < RESTRICTED_MASTER_FROM or not np.all(containers):
+    if not np.all(containers):
         return solve(model.mip, settings)
     master = MasterProblem.of(model.mip, group, orders, start)
     return solve_restricted(master, settings, integer)
