@@ -22,6 +22,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from optimizer.network.records import Network
 from optimizer.routes.evaluate import PricedRoute, RouteOption
 from optimizer.scenario.records import Demand, Scenario
@@ -185,3 +187,29 @@ def add_time_limit(model: FlowModel, demands: dict[str, Demand], avg_p90_days: f
     index = list(model.flow_var) + [model.unmet_var[d] for d in sorted(model.unmet_var)]
     coef = list(model.time_row_coef) + [worst[d] for d in sorted(model.unmet_var)]
     return model.mip.add_row(index, coef, ub=avg_p90_days * total)
+
+
+def master_columns(
+    model: FlowModel, demands: dict[str, Demand]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arrays for :mod:`optimizer.solve.master`: per variable the number of the demand it
+    serves (flow and unmet variables; -1 for containers and others), each demand's orders
+    per week, the variables a restricted master starts from (every demand's first-ranked
+    option per pattern, and every non-flow variable) and the integer variables.
+    """
+    n = model.mip.num_vars
+    group = np.full(n, -1, dtype=np.int64)
+    names = sorted(model.unmet_var)
+    number = {d: k for k, d in enumerate(names)}
+    for d, v in model.unmet_var.items():
+        group[v] = number[d]
+    orders = np.array([demands[d].orders_per_week for d in names], dtype=float)
+    seen: set[tuple[str, str]] = set()
+    start = np.ones(n, dtype=bool)
+    for o, v in zip(model.options, model.flow_var, strict=True):
+        group[v] = number[o.demand]
+        key = (o.demand, o.route.pattern.value)
+        start[v] = key not in seen
+        seen.add(key)
+    integer = np.flatnonzero(np.asarray(model.mip.integer, dtype=bool))
+    return group, orders, np.flatnonzero(start), integer

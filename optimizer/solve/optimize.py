@@ -18,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from optimizer.costing import leadtime as lt
 from optimizer.network.hs_codes import priced_code
 from optimizer.network.records import Network
@@ -29,6 +31,7 @@ from optimizer.scenario.records import Demand, Inventory, Pattern, Scenario
 from optimizer.solve import flow_model as fm
 from optimizer.solve.backend import SolveOutcome, solve
 from optimizer.solve.gc_pause import gc_paused
+from optimizer.solve.master import MasterProblem, solve_restricted
 from optimizer.solve.settings import SolverSettings, SolveStatus
 
 
@@ -158,7 +161,35 @@ def optimize(
     if max_avg_p90_days is not None:
         fm.add_time_limit(model, demands, max_avg_p90_days)
     settings = SolverSettings.from_options(scenario.solver)
-    return extract(scenario, network, model, solve(model.mip, settings), cands)
+    return extract(scenario, network, model, solve_flow(model, demands, settings), cands)
+
+
+#: From this many route options on, the flow model is solved by the restricted master
+#: (:mod:`optimizer.solve.master`: column generation to a proven LP bound, LP-guided
+#: rounding, the MIP only when that is not within the gap). Below it the MIP solver gets
+#: the whole model, as before: small plans stay exactly what they were (golden tests), and
+#: there SCIP alone is as fast (2,000 demands, 25,326 options: 0.7 against 0.5 CPU s).
+RESTRICTED_MASTER_FROM = 100_000
+
+
+def solve_flow(
+    model: fm.FlowModel,
+    demands: dict[str, Demand],
+    settings: SolverSettings,
+    *,
+    master_from: int = RESTRICTED_MASTER_FROM,
+) -> SolveOutcome:
+    """Solve the flow model to ``settings.relative_gap``: the whole MIP, or for large models
+    (``master_from`` route options or more, integers only in container counts) the
+    restricted master, whose gap is proven against the full model's LP bound."""
+    if len(model.options) < master_from:
+        return solve(model.mip, settings)
+    group, orders, start, integer = fm.master_columns(model, demands)
+    containers = np.isin(integer, np.fromiter(model.container_var.values(), dtype=np.int64))
+    if not np.all(containers):
+        return solve(model.mip, settings)
+    master = MasterProblem.of(model.mip, group, orders, start)
+    return solve_restricted(master, settings, integer)
 
 
 def solve_flow_model(model: fm.FlowModel, settings: SolverSettings) -> SolveOutcome:
