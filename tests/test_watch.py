@@ -28,9 +28,9 @@ from optimizer.history.drift import (
     ewma_daily,
     hold_cusum,
     hold_llr,
-    transit_cusum,
     upper_cusum,
 )
+from optimizer.history.survival import LaneStream, survival_cusum
 
 pytest.importorskip("duckdb")
 
@@ -66,28 +66,6 @@ def test_vectorised_cusum_is_the_recursion(xs):
         c = max(0.0, c + x)
         expected.append(c)
     assert stat.tolist() == pytest.approx(expected, abs=1e-6)
-
-
-def test_a_sailing_is_one_cusum_step():
-    s = ChartSettings(shift_sd=1.0)
-    z = np.array([-5.0, 6.0, 6.0, -5.0])  # one batch: sum 2 - 4 * 0.5 = 0
-    batched = transit_cusum(z, 1.0, s, np.full(4, 7.0))
-    assert batched.stat.tolist() == pytest.approx([0.0])
-    assert transit_cusum(z, 1.0, s).stat.max() == pytest.approx(11.0)  # one by one
-
-
-def test_transit_cusum_alarm_and_change_point():
-    z = np.array([0.0, -1.0, 3.0, 3.0, 3.0, 3.0])
-    s = ChartSettings(shift_sd=1.0)  # k = 0.5
-    chart = transit_cusum(z, 1.0, s)
-    h = chart.limit[0]
-    assert cusum_arl0(0.5, h) == pytest.approx(1.0 / s.alarms_per_year, rel=1e-6)
-    stat = np.cumsum(z - 0.5)
-    stat = stat - np.minimum(np.minimum.accumulate(stat), 0)
-    expected = int(np.flatnonzero(stat > h)[0]) if (stat > h).any() else None
-    assert chart.alarm == expected
-    big = transit_cusum(np.r_[np.zeros(5) - 1, np.full(20, 3.0)], 1.0, s)
-    assert big.alarm is not None and big.start == 5  # change point: first shifted value
 
 
 def test_cusum_threshold_inverts_siegmund():
@@ -145,10 +123,13 @@ def test_an_uncertain_baseline_widens_the_reference(tmp_path):
 
     s = ChartSettings()
     assert baseline_se(100, s) == pytest.approx(0.2) and baseline_se(None, s) == 0.0
-    z = np.full(200, 0.5)  # a steady +0.5 sd: evidence against an exact baseline ...
-    assert transit_cusum(z, 1000.0, s).alarm is not None
-    # ... but not against one fitted on 16 samples (2 / sqrt(16) = 0.5 sd allowance)
-    assert transit_cusum(z, 1000.0, s, k=s.k + baseline_se(16, s)).alarm is None
+    # 400 daily shipments, each exactly 0.5 sd slower than the baseline lognormal (mu 0, sd 1)
+    dep = np.arange(400) * 86400.0
+    stream = LaneStream(dep, np.full(400, math.exp(0.5)))
+    window = (0.0, 410 * 86400.0)
+    assert survival_cusum(stream, 0.0, 1.0, window, s)[0].alarm is not None  # evidence ...
+    # ... but not against a baseline fitted on 16 samples (2 / sqrt(16) = 0.5 sd allowance)
+    assert survival_cusum(stream, 0.0, 1.0, window, s, baseline_se(16, s))[0].alarm is None
     cal = tmp_path / "calibration.csv"
     cal.write_text(
         "kind,id,n,mu,sigma,source,last_time\n"

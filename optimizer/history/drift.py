@@ -1,4 +1,7 @@
-"""Change detectors for ``xborder history watch``: CUSUM, EWMA and a Bernoulli CUSUM.
+"""Change detectors for ``xborder history watch``: CUSUM tools, EWMA and a Bernoulli CUSUM.
+
+The transit chart itself, the survival CUSUM (arrivals and shipments still in
+transit), is in :mod:`optimizer.history.survival`; it uses the CUSUM tools here.
 
 Pure numpy on one series at a time (or on a matrix of simulated series, one per
 row, for the benchmark); no I/O. Every recursion is vectorised:
@@ -45,6 +48,8 @@ SIEGMUND_OVERSHOOT = 1.166
 #: Hold-rate baselines below this are raised to it: a rate of 0 would make any hold "infinitely"
 #: unlikely, and the network's defaults leave many inspection rates empty.
 MIN_HOLD_RATE = 0.005
+#: A CUSUM at most this is at zero (its running sum minus running minimum leaves rounding).
+ZERO = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,8 @@ class Chart:
     limit: FloatArray
     alarm: int | None  # index of the first step whose statistic exceeds its limit
     start: int | None  # CUSUM: index after the last zero before the alarm (change point)
+    #: survival CUSUM: departure (UTC epoch s) of the first shipment of the alarm's evidence
+    start_time: float | None = None
 
 
 def capped_residuals(
@@ -196,35 +203,8 @@ def first_alarm(stat: FloatArray, limit: FloatArray | float) -> int | None:
 def _change_point(stat: FloatArray, alarm: int | None) -> int | None:
     if alarm is None:
         return None
-    zeros = np.flatnonzero(stat[: alarm + 1] <= 0)
+    zeros = np.flatnonzero(stat[: alarm + 1] <= ZERO)
     return int(zeros[-1]) + 1 if zeros.size else 0
-
-
-def transit_cusum(
-    z: FloatArray,
-    per_year: float,
-    settings: ChartSettings,
-    t: FloatArray | None = None,
-    *,
-    k: float | None = None,
-) -> Chart:
-    """Upper CUSUM of standardized residuals ``z`` (in chart order) with entry times ``t``.
-
-    Observations entering at the same instant (a sailing's shipments) are one step:
-    their order within the batch carries no information, and stepping through it one
-    by one would let that arbitrary order raise an alarm. The step's increment is the
-    batch's sum of ``z - k`` (the log-likelihood ratio of the batch, up to a factor).
-    ``k`` defaults to ``settings.k`` (raised by the caller for an uncertain baseline).
-    """
-    k = settings.k if k is None else k
-    h = cusum_threshold(k, target_arl0(per_year, settings))
-    x = z - k
-    if t is not None and t.size:
-        first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-        x = np.add.reduceat(x, first)
-    stat, _ = upper_cusum(x)
-    alarm = first_alarm(stat, h)
-    return Chart("cusum", stat, np.full(stat.size, h), alarm, _change_point(stat, alarm))
 
 
 def ewma_daily(

@@ -35,12 +35,12 @@ from optimizer.history.drift import (
     ewma_daily,
     hold_cusum,
     horizon_days,
-    transit_cusum,
 )
 from optimizer.history.events import EventLoad, Reason, load_events
 from optimizer.history.fit import LogNormal, censored_fit
 from optimizer.history.samples import LogSample, lane_samples, node_samples
 from optimizer.history.sources import open_sources
+from optimizer.history.survival import LaneStream, survival_cusum
 from optimizer.network.reader import read_network
 from optimizer.network.records import Network
 
@@ -297,7 +297,9 @@ def duration_series(
     z, t = capped_residuals(
         t_start, days, open_starts, base.mu, sigma, window[1], settings.cap_quantile
     )
-    cusum = transit_cusum(z, _per_year(t.size, *window), settings, t, k=settings.k + allowance)
+    open_days = np.full(open_starts.size, np.nan)
+    stream = LaneStream(np.concatenate([t_start, open_starts]), np.concatenate([days, open_days]))
+    cusum, ticks = survival_cusum(stream, base.mu, sigma, window, settings, allowance)
     day, inverse = np.unique(np.floor(t / DAY), return_inverse=True)
     day_sum = np.bincount(inverse, weights=z).astype(np.float64)
     day_n = np.bincount(inverse).astype(np.float64)
@@ -315,7 +317,7 @@ def duration_series(
         base,
         None,
         (cusum, ewma),
-        (np.unique(t), (day + 1) * DAY),
+        (ticks, (day + 1) * DAY),
         censored,
     )
 
@@ -540,6 +542,10 @@ def _start_of(s: Series, entry: float) -> float:
 
 def _chart_time(s: Series, chart: Chart, index: int | None, *, since: bool = False) -> float:
     """Time of step ``index`` of ``chart``; for a daily chart's change point, that day's start."""
+    if since and chart.start_time is not None:
+        # the entry time of the first observation departing at or after the change point
+        after = np.flatnonzero(s.t_start >= chart.start_time)
+        return float(s.t[after].min()) if after.size else float(s.t.max(initial=chart.start_time))
     k = s.charts.index(chart)
     axis = s.chart_t[k]
     i = 0 if index is None else min(index, axis.size - 1)
