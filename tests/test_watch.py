@@ -28,6 +28,7 @@ from optimizer.history.drift import (
     ewma_daily,
     hold_cusum,
     hold_llr,
+    llr_threshold,
     upper_cusum,
 )
 from optimizer.history.survival import LaneStream, survival_cusum
@@ -73,6 +74,20 @@ def test_cusum_threshold_inverts_siegmund():
         assert cusum_arl0(k, cusum_threshold(k, arl)) == pytest.approx(arl, rel=1e-9)
     # the textbook pair: k = 0.5, h = 4 gives an in-control ARL of about 336 (Siegmund)
     assert cusum_arl0(0.5, 4.0) == pytest.approx(336, rel=0.01)
+
+
+def test_llr_threshold_is_siegmund_without_overshoot():
+    # normal shift delta = 0.5: LLR increments 0.5 z - 0.125, in-control drift 0.125; the
+    # transit formula in z units (k = 0.25, b = h + 1.166) times delta is the same threshold
+    for arl in (370.0, 1e5):
+        h = llr_threshold(0.125, arl)
+        assert (math.exp(h) - h - 1) / 0.125 == pytest.approx(arl, rel=1e-9)
+        assert h == pytest.approx(0.5 * (cusum_threshold(0.25, arl) + 1.166), rel=1e-9)
+    # the hold chart at 3 %, ratio 2: ARL0 of 10 years at 100 clearances a week
+    chart = hold_cusum(np.zeros(10, dtype=bool), 0.03, 5200.0, ChartSettings())
+    up, down = hold_llr(0.03, 2.0)
+    assert chart.limit[0] == pytest.approx(llr_threshold(-(0.03 * up + 0.97 * down), 52000.0))
+    assert chart.limit[0] < math.log(52000.0)  # less conservative than Wald's bound
 
 
 def test_ewma_daily_by_hand():

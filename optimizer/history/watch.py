@@ -60,6 +60,8 @@ SIGMA_FLOOR = 0.05
 CRITICAL_EFFECT = 0.25
 #: Exposure below this (days) is stretched to it when turning counts into yearly rates.
 MIN_WINDOW_DAYS = 7.0
+#: Weight (in clearances) of the node's all-category hold rate in a category's baseline rate.
+PRIOR_CLEARANCES = 100
 ALL = "*"
 
 
@@ -395,6 +397,8 @@ def _node_series(
         "ORDER BY r.node, category, r.t0, r.sid"
     ).fetchnumpy()
     nodes = network.node_by_id
+    cut = min(start, facts.end) if facts.end is not None else start
+    before = category_holds(con, cut) if with_categories else {}
     keys = np.char.add(
         np.asarray(data["node"]).astype(str), np.char.add("|", np.asarray(data["category"]))
     )
@@ -410,9 +414,9 @@ def _node_series(
         t0 = np.asarray(data["t0"][a:b], dtype=np.float64)
         held = np.asarray(data["held"][a:b], dtype=bool)
         window = (start, end)
-        p0 = nodes[node_id].inspection_rate
         n0 = facts.n.get(("node", node_id))
-        p_null = p0 + (math.sqrt(p0 * (1 - p0)) * baseline_se(n0, options.settings))
+        p0, n_rate = category_rate(nodes[node_id].inspection_rate, n0, before.get((node_id, cat)))
+        p_null = p0 + (math.sqrt(p0 * (1 - p0)) * baseline_se(n_rate, options.settings))
         chart = hold_cusum(held, p_null, _per_year(b - a, *window), options.settings)
         out.append(
             Series(
@@ -453,6 +457,36 @@ def _node_series(
             )
         )
     return out
+
+
+def category_holds(con: Any, cut: float) -> dict[tuple[str, str], tuple[int, int]]:
+    """(clearances, holds) per node x category before ``cut`` (the baseline's own data)."""
+    rows = con.execute(
+        "SELECT CAST(r.node AS VARCHAR), c.category, count(*), count(*) FILTER (WHERE r.held) "
+        "FROM clr r JOIN cat c ON c.sid = r.sid "
+        f"WHERE r.status IN ('observed', 'censored') AND r.t0 < {cut!r} GROUP BY 1, 2"
+    ).fetchall()
+    return {(str(node), str(cat)): (int(n), int(held)) for node, cat, n, held in rows}
+
+
+def category_rate(
+    node_rate: float, node_n: int | None, counts: tuple[int, int] | None
+) -> tuple[float, int | None]:
+    """Baseline hold rate of one node x category and the sample size it rests on.
+
+    The category's own rate in the baseline data, shrunk toward the node's rate by
+    ``PRIOR_CLEARANCES`` pseudo-clearances (a beta prior): ``(holds + m p_node) / (n + m)``.
+    Categories differ (a customs point may inspect apparel four times as often as toys),
+    so a doubled toys rate can stay below the node's all-category rate; the shrinkage keeps
+    a category seen 20 times from getting a rate of 0 % or 10 % by chance. Without
+    baseline clearances of that category (events that start where the baseline ends), the
+    node's rate and its sample size.
+    """
+    if counts is None or counts[0] == 0:
+        return node_rate, node_n
+    n, held = counts
+    rate = (held + PRIOR_CLEARANCES * node_rate) / (n + PRIOR_CLEARANCES)
+    return rate, n + PRIOR_CLEARANCES
 
 
 def recent_fit(s: Series, since: float, until: float | None = None) -> LogNormal | None:
