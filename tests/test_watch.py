@@ -288,6 +288,10 @@ def test_replan_moves_the_small_demand_off_the_slow_postal_lane(drifted, tmp_pat
     assert r["drifted"]["cost_per_order"] == pytest.approx(16.0)
     changed = {(c["id"], c["field"]) for c in r["changes"]}
     assert ("L_POST", "transit_p90_days") in changed
+    # the slowed lane carried the demand that switches: its alert says so
+    lane = next(a for a in json.loads(out)["alerts"] if a["id"] == "L_POST")
+    assert lane["severity"] == "critical"
+    assert lane["severity_reason"].endswith("; demand small switches route")
 
 
 # --------------------------------------------------------------------------- bad input

@@ -56,7 +56,7 @@ MIN_BASELINE_N = 50
 #: Baseline transit spreads below this are raised to it: a lane typed in as mean = P90 would
 #: otherwise turn minutes of noise into "standard deviations".
 SIGMA_FLOOR = 0.05
-#: A lane alert is critical when its P90 moved by this much (or both charts alarm).
+#: A transit or clearance alert is critical when its P90 moved by this much (:func:`grade`).
 CRITICAL_EFFECT = 0.25
 #: Exposure below this (days) is stretched to it when turning counts into yearly rates.
 MIN_WINDOW_DAYS = 7.0
@@ -121,6 +121,7 @@ class Alert:
     severity: str  # "critical" or "warning"
     charts: tuple[str, ...]
     effect: float  # relative change of the headline figure (P90 or hold rate)
+    reason: str = ""  # why this severity (docs/watch.md, Severity)
 
 
 @dataclass(frozen=True)
@@ -526,7 +527,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         at_alarm = float(s.value[upto].mean()) if upto.any() else rate
         base = max(s.rate or 0.0, 0.0)
         effect = rate / base - 1 if base > 0 else math.inf
-        severity = "critical" if rate >= settings.hold_ratio * base else "warning"
+        severity, reason = grade(s.metric, effect, settings)
         return Alert(
             s.kind,
             s.id,
@@ -542,6 +543,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
             severity,
             names,
             effect,
+            reason,
         )
     assert s.baseline is not None
     now = recent_fit(s, since)
@@ -549,7 +551,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         return None
     ev = recent_fit(s, since, detected) or now
     effect = now.p90 / s.baseline.p90 - 1
-    critical = len(fired) == len(s.charts) or effect >= CRITICAL_EFFECT
+    severity, reason = grade(s.metric, effect, settings)
     return Alert(
         s.kind,
         s.id,
@@ -562,10 +564,31 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         since,
         detected,
         n,
-        "critical" if critical else "warning",
+        severity,
         names,
         effect,
+        reason,
     )
+
+
+def grade(metric: str, effect: float, settings: ChartSettings) -> tuple[str, str]:
+    """Severity of an alert from the size of the shift, and why (docs/watch.md, Severity).
+
+    Transit and clearance times: ``critical`` when P90 moved by ``CRITICAL_EFFECT``
+    (+25 %) or more — a quarter slower at P90 moves any lead-time promise built on it —
+    else ``warning`` (a real but small shift, e.g. +10 %). Hold rates: ``critical`` at
+    ``hold_ratio`` (2 x) the baseline or more — the shift the chart is designed for — else
+    ``warning``. How many charts alarmed is evidence, not severity. ``--replan`` raises an
+    alert to ``critical`` when the plan changes because of it (:mod:`.replan`).
+    """
+    if metric == "hold_rate":
+        ratio = effect + 1
+        if ratio >= settings.hold_ratio:
+            return "critical", f"hold rate {ratio:.2f} x baseline (>= {settings.hold_ratio:g} x)"
+        return "warning", f"hold rate {ratio:.2f} x baseline (< {settings.hold_ratio:g} x)"
+    if effect >= CRITICAL_EFFECT:
+        return "critical", f"P90 {effect:+.0%} (>= +{CRITICAL_EFFECT:.0%})"
+    return "warning", f"P90 {effect:+.0%} (< +{CRITICAL_EFFECT:.0%})"
 
 
 def _start_of(s: Series, entry: float) -> float:
