@@ -39,6 +39,9 @@ def test_evidence_by_hand():
     lost = evidence(np.array([math.exp(10.0)]), np.array([False]), 0.0, 1.0, delta)
     cap = math.log(norm.sf(SURVIVAL_CAP_Z - delta) / norm.sf(SURVIVAL_CAP_Z))
     assert lost.tolist() == pytest.approx([cap])
+    # an arrival beyond P99 counts as "later than P99" too (censored there: heavy tails)
+    late = evidence(np.array([math.exp(10.0)]), np.array([True]), 0.0, 1.0, delta)
+    assert late.tolist() == pytest.approx([cap])
 
 
 def _brute_force(dep, days, mu, sigma, window, s):
