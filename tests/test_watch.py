@@ -28,9 +28,10 @@ from optimizer.history.drift import (
     ewma_daily,
     hold_cusum,
     hold_llr,
-    transit_cusum,
+    llr_threshold,
     upper_cusum,
 )
+from optimizer.history.survival import LaneStream, survival_cusum
 
 pytest.importorskip("duckdb")
 
@@ -68,33 +69,25 @@ def test_vectorised_cusum_is_the_recursion(xs):
     assert stat.tolist() == pytest.approx(expected, abs=1e-6)
 
 
-def test_a_sailing_is_one_cusum_step():
-    s = ChartSettings(shift_sd=1.0)
-    z = np.array([-5.0, 6.0, 6.0, -5.0])  # one batch: sum 2 - 4 * 0.5 = 0
-    batched = transit_cusum(z, 1.0, s, np.full(4, 7.0))
-    assert batched.stat.tolist() == pytest.approx([0.0])
-    assert transit_cusum(z, 1.0, s).stat.max() == pytest.approx(11.0)  # one by one
-
-
-def test_transit_cusum_alarm_and_change_point():
-    z = np.array([0.0, -1.0, 3.0, 3.0, 3.0, 3.0])
-    s = ChartSettings(shift_sd=1.0)  # k = 0.5
-    chart = transit_cusum(z, 1.0, s)
-    h = chart.limit[0]
-    assert cusum_arl0(0.5, h) == pytest.approx(1.0 / s.alarms_per_year, rel=1e-6)
-    stat = np.cumsum(z - 0.5)
-    stat = stat - np.minimum(np.minimum.accumulate(stat), 0)
-    expected = int(np.flatnonzero(stat > h)[0]) if (stat > h).any() else None
-    assert chart.alarm == expected
-    big = transit_cusum(np.r_[np.zeros(5) - 1, np.full(20, 3.0)], 1.0, s)
-    assert big.alarm is not None and big.start == 5  # change point: first shifted value
-
-
 def test_cusum_threshold_inverts_siegmund():
     for k, arl in ((0.25, 1e5), (0.5, 370.0)):
         assert cusum_arl0(k, cusum_threshold(k, arl)) == pytest.approx(arl, rel=1e-9)
     # the textbook pair: k = 0.5, h = 4 gives an in-control ARL of about 336 (Siegmund)
     assert cusum_arl0(0.5, 4.0) == pytest.approx(336, rel=0.01)
+
+
+def test_llr_threshold_is_siegmund_without_overshoot():
+    # normal shift delta = 0.5: LLR increments 0.5 z - 0.125, in-control drift 0.125; the
+    # transit formula in z units (k = 0.25, b = h + 1.166) times delta is the same threshold
+    for arl in (370.0, 1e5):
+        h = llr_threshold(0.125, arl)
+        assert (math.exp(h) - h - 1) / 0.125 == pytest.approx(arl, rel=1e-9)
+        assert h == pytest.approx(0.5 * (cusum_threshold(0.25, arl) + 1.166), rel=1e-9)
+    # the hold chart at 3 %, ratio 2: ARL0 of 10 years at 100 clearances a week
+    chart = hold_cusum(np.zeros(10, dtype=bool), 0.03, 5200.0, ChartSettings())
+    up, down = hold_llr(0.03, 2.0)
+    assert chart.limit[0] == pytest.approx(llr_threshold(-(0.03 * up + 0.97 * down), 52000.0))
+    assert chart.limit[0] < math.log(52000.0)  # less conservative than Wald's bound
 
 
 def test_ewma_daily_by_hand():
@@ -145,10 +138,13 @@ def test_an_uncertain_baseline_widens_the_reference(tmp_path):
 
     s = ChartSettings()
     assert baseline_se(100, s) == pytest.approx(0.2) and baseline_se(None, s) == 0.0
-    z = np.full(200, 0.5)  # a steady +0.5 sd: evidence against an exact baseline ...
-    assert transit_cusum(z, 1000.0, s).alarm is not None
-    # ... but not against one fitted on 16 samples (2 / sqrt(16) = 0.5 sd allowance)
-    assert transit_cusum(z, 1000.0, s, k=s.k + baseline_se(16, s)).alarm is None
+    # 400 daily shipments, each exactly 0.5 sd slower than the baseline lognormal (mu 0, sd 1)
+    dep = np.arange(400) * 86400.0
+    stream = LaneStream(dep, np.full(400, math.exp(0.5)))
+    window = (0.0, 410 * 86400.0)
+    assert survival_cusum(stream, 0.0, 1.0, window, s)[0].alarm is not None  # evidence ...
+    # ... but not against a baseline fitted on 16 samples (2 / sqrt(16) = 0.5 sd allowance)
+    assert survival_cusum(stream, 0.0, 1.0, window, s, baseline_se(16, s))[0].alarm is None
     cal = tmp_path / "calibration.csv"
     cal.write_text(
         "kind,id,n,mu,sigma,source,last_time\n"
@@ -292,6 +288,10 @@ def test_replan_moves_the_small_demand_off_the_slow_postal_lane(drifted, tmp_pat
     assert r["drifted"]["cost_per_order"] == pytest.approx(16.0)
     changed = {(c["id"], c["field"]) for c in r["changes"]}
     assert ("L_POST", "transit_p90_days") in changed
+    # the slowed lane carried the demand that switches: its alert says so
+    lane = next(a for a in json.loads(out)["alerts"] if a["id"] == "L_POST")
+    assert lane["severity"] == "critical"
+    assert lane["severity_reason"].endswith("; demand small switches route")
 
 
 # --------------------------------------------------------------------------- bad input

@@ -8,6 +8,7 @@ gates, for cron and CI); exit 2 for unreadable input.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -148,26 +149,33 @@ def watch(
     )
     say = _say(not as_json or sys.stderr.isatty())
     result = run_watch(events, baseline, options, orders=orders, say=say)
+    compared = None
+    if scenario is not None:
+        from optimizer.history.replan import compare, plan_effects, regrade, replan
+
+        say("replanning on the drifted network")
+        rp = replan(scenario, baseline, result)
+        compared = compare(rp)
+        effects = plan_effects(rp, result.network)
+        result = dataclasses.replace(result, alerts=regrade(result.alerts, effects))
     s = summary(result, out)
+    if compared is not None:
+        s["replan"] = compared
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         write_alerts_csv(s, out / "alerts.csv")
         write_plot(result, out / "watch.png")
-    if scenario is not None:
-        from optimizer.history.replan import compare, replan
-        from optimizer.history.replan import render as render_replan
-
-        say("replanning on the drifted network")
-        s["replan"] = compare(replan(scenario, baseline, result))
-        if out is not None:
+        if compared is not None:
             from optimizer.io.atomic import write_text
 
-            write_text(out / "replan.json", json.dumps(s["replan"], indent=2) + "\n")
+            write_text(out / "replan.json", json.dumps(compared, indent=2) + "\n")
     if as_json:
         click.echo(json.dumps(s, indent=2))
     else:
         click.echo(render(s))
         if "replan" in s:
+            from optimizer.history.replan import render as render_replan
+
             click.echo(render_replan(s["replan"]))
     if fail_on is not None:
         raised = [a for a in s["alerts"] if fail_on == "alert" or a["severity"] == "critical"]

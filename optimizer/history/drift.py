@@ -1,4 +1,7 @@
-"""Change detectors for ``xborder history watch``: CUSUM, EWMA and a Bernoulli CUSUM.
+"""Change detectors for ``xborder history watch``: CUSUM tools, EWMA and a Bernoulli CUSUM.
+
+The transit chart itself, the survival CUSUM (arrivals and shipments still in
+transit), is in :mod:`optimizer.history.survival`; it uses the CUSUM tools here.
 
 Pure numpy on one series at a time (or on a matrix of simulated series, one per
 row, for the benchmark); no I/O. Every recursion is vectorised:
@@ -22,10 +25,11 @@ Thresholds are set per series from its own volume so that every series has the
 same design false-alarm rate *per year* (``alarms_per_year``), whatever its
 number of shipments: the in-control average run length (ARL0) in observations
 is ``observations_per_year / alarms_per_year``. The CUSUM threshold comes from
-Siegmund's approximation of the ARL, the Bernoulli CUSUM's from Wald's bound
-``ARL0 >= exp(h)`` (conservative); the EWMA works on daily means and has a
-fixed limit in days. The rates these give are measured by simulation in
-``benchmarks/bench_watch.py`` (table in BENCHMARKS.md and docs/watch.md).
+Siegmund's approximation of the ARL, the Bernoulli CUSUM's from the same
+approximation for likelihood-ratio increments (:func:`llr_threshold`); the EWMA
+works on daily means and has a fixed limit in days. The rates these give are
+measured by simulation in ``benchmarks/bench_watch.py`` (table in BENCHMARKS.md
+and docs/watch.md).
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ SIEGMUND_OVERSHOOT = 1.166
 #: Hold-rate baselines below this are raised to it: a rate of 0 would make any hold "infinitely"
 #: unlikely, and the network's defaults leave many inspection rates empty.
 MIN_HOLD_RATE = 0.005
+#: A CUSUM at most this is at zero (its running sum minus running minimum leaves rounding).
+ZERO = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,8 @@ class Chart:
     limit: FloatArray
     alarm: int | None  # index of the first step whose statistic exceeds its limit
     start: int | None  # CUSUM: index after the last zero before the alarm (change point)
+    #: survival CUSUM: departure (UTC epoch s) of the first shipment of the alarm's evidence
+    start_time: float | None = None
 
 
 def capped_residuals(
@@ -196,35 +204,8 @@ def first_alarm(stat: FloatArray, limit: FloatArray | float) -> int | None:
 def _change_point(stat: FloatArray, alarm: int | None) -> int | None:
     if alarm is None:
         return None
-    zeros = np.flatnonzero(stat[: alarm + 1] <= 0)
+    zeros = np.flatnonzero(stat[: alarm + 1] <= ZERO)
     return int(zeros[-1]) + 1 if zeros.size else 0
-
-
-def transit_cusum(
-    z: FloatArray,
-    per_year: float,
-    settings: ChartSettings,
-    t: FloatArray | None = None,
-    *,
-    k: float | None = None,
-) -> Chart:
-    """Upper CUSUM of standardized residuals ``z`` (in chart order) with entry times ``t``.
-
-    Observations entering at the same instant (a sailing's shipments) are one step:
-    their order within the batch carries no information, and stepping through it one
-    by one would let that arbitrary order raise an alarm. The step's increment is the
-    batch's sum of ``z - k`` (the log-likelihood ratio of the batch, up to a factor).
-    ``k`` defaults to ``settings.k`` (raised by the caller for an uncertain baseline).
-    """
-    k = settings.k if k is None else k
-    h = cusum_threshold(k, target_arl0(per_year, settings))
-    x = z - k
-    if t is not None and t.size:
-        first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-        x = np.add.reduceat(x, first)
-    stat, _ = upper_cusum(x)
-    alarm = first_alarm(stat, h)
-    return Chart("cusum", stat, np.full(stat.size, h), alarm, _change_point(stat, alarm))
 
 
 def ewma_daily(
@@ -255,12 +236,34 @@ def hold_llr(p0: float, ratio: float) -> tuple[float, float]:
 def hold_cusum(held: npt.NDArray[np.bool_], p0: float, per_year: float, s: ChartSettings) -> Chart:
     """Bernoulli likelihood-ratio CUSUM of holds (one flag per clearance, in order).
 
-    Threshold ``h = ln(ARL0)``: Wald's bound makes the in-control run length at
-    least ``exp(h)`` clearances (measured in the benchmark).
+    Threshold from :func:`llr_threshold` for the chart's in-control drift (measured in
+    the benchmark).
     """
     up, down = hold_llr(p0, s.hold_ratio)
     x = np.where(held, up, down)
     stat, _ = upper_cusum(x)
-    h = math.log(target_arl0(per_year, s))
+    q = min(max(p0, MIN_HOLD_RATE), 0.99 / s.hold_ratio)
+    h = llr_threshold(-(q * up + (1 - q) * down), target_arl0(per_year, s))
     alarm = first_alarm(stat, h)
     return Chart("hold_cusum", stat, np.full(stat.size, h), alarm, _change_point(stat, alarm))
+
+
+def llr_threshold(drift: float, arl0: float) -> float:
+    """Threshold of a likelihood-ratio CUSUM for an in-control run length ``arl0``.
+
+    For increments that are log-likelihood ratios, ``E0[exp(X)] = 1``, and Siegmund's
+    approximation of the in-control ARL is ``(e^h - h - 1) / drift`` with ``drift =
+    -E0[X]`` (the Kullback-Leibler divergence per observation); without its overshoot
+    correction, which makes ``h`` a little high (conservative). It is the transit CUSUM's
+    formula in other units, and far less conservative than Wald's ``ARL0 >= e^h``: for a
+    hold rate doubling from 3 %, ``drift`` is 0.010 per clearance, so Wald's ``h`` would give
+    about 100 times the asked run length.
+    """
+    target = arl0 * drift
+    lo, hi = 0.0, 1.0
+    while math.exp(hi) - hi - 1 < target:
+        hi *= 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if math.exp(mid) - mid - 1 < target else (lo, mid)
+    return hi

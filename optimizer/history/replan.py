@@ -23,7 +23,7 @@ from typing import Any
 from scipy.special import ndtr
 
 from optimizer.history.formats import FORMAT_VERSION
-from optimizer.history.watch import Series, WatchResult, recent_fit
+from optimizer.history.watch import Alert, Series, WatchResult, recent_fit
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network
 from optimizer.plan.records import DemandPlan, Plan
@@ -241,6 +241,46 @@ def compare(rp: Replan) -> dict[str, Any]:
         "lanes_added": sorted(used_a - used_b),
         "sla_now_failing": [d["id"] for d in demands if d["sla_now_fails"]],
     }
+
+
+def plan_effects(rp: Replan, network: Network) -> dict[tuple[str, str], str]:
+    """Lanes and nodes whose drift changes the plan, and how: ``(kind, id) -> text``.
+
+    A lane (node) changes the plan when a demand that used it in the baseline plan —
+    on a lane of one of its allocations (at an end of one) — switches route or now fails
+    its SLA on the drifted network.
+    """
+    ends = {lane.id: (lane.origin, lane.dest) for lane in network.lanes}
+    after = {d.id: d for d in rp.drifted.demands}
+    out: dict[tuple[str, str], str] = {}
+    for b in sorted(rp.baseline.demands, key=lambda d: d.id):
+        a = after[b.id]
+        fails = _meets_sla(b) and not _meets_sla(a)
+        if not fails and _routes(b) == _routes(a):
+            continue
+        what = "now fails its SLA" if fails else "switches route"
+        text = f"demand {b.id} {what}"
+        for alloc in b.allocations:
+            if alloc.orders <= 0:
+                continue
+            for lane in alloc.lanes:
+                out.setdefault(("lane", lane), text)
+                for node in ends.get(lane, ()):
+                    out.setdefault(("node", node), text)
+    return out
+
+
+def regrade(alerts: tuple[Alert, ...], effects: dict[tuple[str, str], str]) -> tuple[Alert, ...]:
+    """Alerts on lanes and nodes that change the plan become ``critical`` (never lowered),
+    most severe first as in :func:`optimizer.history.watch.watch`."""
+    out = []
+    for a in alerts:
+        why = effects.get((a.kind, a.id))
+        if why is not None:
+            a = dataclasses.replace(a, severity="critical", reason=f"{a.reason}; {why}")
+        out.append(a)
+    out.sort(key=lambda a: (a.severity != "critical", a.kind, a.id, a.category, a.metric))
+    return tuple(out)
 
 
 def render(c: dict[str, Any]) -> str:

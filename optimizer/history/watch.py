@@ -35,12 +35,12 @@ from optimizer.history.drift import (
     ewma_daily,
     hold_cusum,
     horizon_days,
-    transit_cusum,
 )
 from optimizer.history.events import EventLoad, Reason, load_events
 from optimizer.history.fit import LogNormal, censored_fit
 from optimizer.history.samples import LogSample, lane_samples, node_samples
 from optimizer.history.sources import open_sources
+from optimizer.history.survival import LaneStream, survival_cusum
 from optimizer.network.reader import read_network
 from optimizer.network.records import Network
 
@@ -56,10 +56,12 @@ MIN_BASELINE_N = 50
 #: Baseline transit spreads below this are raised to it: a lane typed in as mean = P90 would
 #: otherwise turn minutes of noise into "standard deviations".
 SIGMA_FLOOR = 0.05
-#: A lane alert is critical when its P90 moved by this much (or both charts alarm).
+#: A transit or clearance alert is critical when its P90 moved by this much (:func:`grade`).
 CRITICAL_EFFECT = 0.25
 #: Exposure below this (days) is stretched to it when turning counts into yearly rates.
 MIN_WINDOW_DAYS = 7.0
+#: Weight (in clearances) of the node's all-category hold rate in a category's baseline rate.
+PRIOR_CLEARANCES = 100
 ALL = "*"
 
 
@@ -119,6 +121,7 @@ class Alert:
     severity: str  # "critical" or "warning"
     charts: tuple[str, ...]
     effect: float  # relative change of the headline figure (P90 or hold rate)
+    reason: str = ""  # why this severity (docs/watch.md, Severity)
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,9 @@ def duration_series(
     z, t = capped_residuals(
         t_start, days, open_starts, base.mu, sigma, window[1], settings.cap_quantile
     )
-    cusum = transit_cusum(z, _per_year(t.size, *window), settings, t, k=settings.k + allowance)
+    open_days = np.full(open_starts.size, np.nan)
+    stream = LaneStream(np.concatenate([t_start, open_starts]), np.concatenate([days, open_days]))
+    cusum, ticks = survival_cusum(stream, base.mu, sigma, window, settings, allowance)
     day, inverse = np.unique(np.floor(t / DAY), return_inverse=True)
     day_sum = np.bincount(inverse, weights=z).astype(np.float64)
     day_n = np.bincount(inverse).astype(np.float64)
@@ -315,7 +320,7 @@ def duration_series(
         base,
         None,
         (cusum, ewma),
-        (np.unique(t), (day + 1) * DAY),
+        (ticks, (day + 1) * DAY),
         censored,
     )
 
@@ -393,6 +398,8 @@ def _node_series(
         "ORDER BY r.node, category, r.t0, r.sid"
     ).fetchnumpy()
     nodes = network.node_by_id
+    cut = min(start, facts.end) if facts.end is not None else start
+    before = category_holds(con, cut) if with_categories else {}
     keys = np.char.add(
         np.asarray(data["node"]).astype(str), np.char.add("|", np.asarray(data["category"]))
     )
@@ -408,9 +415,9 @@ def _node_series(
         t0 = np.asarray(data["t0"][a:b], dtype=np.float64)
         held = np.asarray(data["held"][a:b], dtype=bool)
         window = (start, end)
-        p0 = nodes[node_id].inspection_rate
         n0 = facts.n.get(("node", node_id))
-        p_null = p0 + (math.sqrt(p0 * (1 - p0)) * baseline_se(n0, options.settings))
+        p0, n_rate = category_rate(nodes[node_id].inspection_rate, n0, before.get((node_id, cat)))
+        p_null = p0 + (math.sqrt(p0 * (1 - p0)) * baseline_se(n_rate, options.settings))
         chart = hold_cusum(held, p_null, _per_year(b - a, *window), options.settings)
         out.append(
             Series(
@@ -453,6 +460,36 @@ def _node_series(
     return out
 
 
+def category_holds(con: Any, cut: float) -> dict[tuple[str, str], tuple[int, int]]:
+    """(clearances, holds) per node x category before ``cut`` (the baseline's own data)."""
+    rows = con.execute(
+        "SELECT CAST(r.node AS VARCHAR), c.category, count(*), count(*) FILTER (WHERE r.held) "
+        "FROM clr r JOIN cat c ON c.sid = r.sid "
+        f"WHERE r.status IN ('observed', 'censored') AND r.t0 < {cut!r} GROUP BY 1, 2"
+    ).fetchall()
+    return {(str(node), str(cat)): (int(n), int(held)) for node, cat, n, held in rows}
+
+
+def category_rate(
+    node_rate: float, node_n: int | None, counts: tuple[int, int] | None
+) -> tuple[float, int | None]:
+    """Baseline hold rate of one node x category and the sample size it rests on.
+
+    The category's own rate in the baseline data, shrunk toward the node's rate by
+    ``PRIOR_CLEARANCES`` pseudo-clearances (a beta prior): ``(holds + m p_node) / (n + m)``.
+    Categories differ (a customs point may inspect apparel four times as often as toys),
+    so a doubled toys rate can stay below the node's all-category rate; the shrinkage keeps
+    a category seen 20 times from getting a rate of 0 % or 10 % by chance. Without
+    baseline clearances of that category (events that start where the baseline ends), the
+    node's rate and its sample size.
+    """
+    if counts is None or counts[0] == 0:
+        return node_rate, node_n
+    n, held = counts
+    rate = (held + PRIOR_CLEARANCES * node_rate) / (n + PRIOR_CLEARANCES)
+    return rate, n + PRIOR_CLEARANCES
+
+
 def recent_fit(s: Series, since: float, until: float | None = None) -> LogNormal | None:
     """Censored lognormal fit of a duration series from ``since`` (to ``until``, else the end).
 
@@ -490,7 +527,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         at_alarm = float(s.value[upto].mean()) if upto.any() else rate
         base = max(s.rate or 0.0, 0.0)
         effect = rate / base - 1 if base > 0 else math.inf
-        severity = "critical" if rate >= settings.hold_ratio * base else "warning"
+        severity, reason = grade(s.metric, effect, settings)
         return Alert(
             s.kind,
             s.id,
@@ -506,6 +543,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
             severity,
             names,
             effect,
+            reason,
         )
     assert s.baseline is not None
     now = recent_fit(s, since)
@@ -513,7 +551,7 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         return None
     ev = recent_fit(s, since, detected) or now
     effect = now.p90 / s.baseline.p90 - 1
-    critical = len(fired) == len(s.charts) or effect >= CRITICAL_EFFECT
+    severity, reason = grade(s.metric, effect, settings)
     return Alert(
         s.kind,
         s.id,
@@ -526,10 +564,31 @@ def alert_for(s: Series, settings: ChartSettings) -> Alert | None:
         since,
         detected,
         n,
-        "critical" if critical else "warning",
+        severity,
         names,
         effect,
+        reason,
     )
+
+
+def grade(metric: str, effect: float, settings: ChartSettings) -> tuple[str, str]:
+    """Severity of an alert from the size of the shift, and why (docs/watch.md, Severity).
+
+    Transit and clearance times: ``critical`` when P90 moved by ``CRITICAL_EFFECT``
+    (+25 %) or more — a quarter slower at P90 moves any lead-time promise built on it —
+    else ``warning`` (a real but small shift, e.g. +10 %). Hold rates: ``critical`` at
+    ``hold_ratio`` (2 x) the baseline or more — the shift the chart is designed for — else
+    ``warning``. How many charts alarmed is evidence, not severity. ``--replan`` raises an
+    alert to ``critical`` when the plan changes because of it (:mod:`.replan`).
+    """
+    if metric == "hold_rate":
+        ratio = effect + 1
+        if ratio >= settings.hold_ratio:
+            return "critical", f"hold rate {ratio:.2f} x baseline (>= {settings.hold_ratio:g} x)"
+        return "warning", f"hold rate {ratio:.2f} x baseline (< {settings.hold_ratio:g} x)"
+    if effect >= CRITICAL_EFFECT:
+        return "critical", f"P90 {effect:+.0%} (>= +{CRITICAL_EFFECT:.0%})"
+    return "warning", f"P90 {effect:+.0%} (< +{CRITICAL_EFFECT:.0%})"
 
 
 def _start_of(s: Series, entry: float) -> float:
@@ -540,6 +599,10 @@ def _start_of(s: Series, entry: float) -> float:
 
 def _chart_time(s: Series, chart: Chart, index: int | None, *, since: bool = False) -> float:
     """Time of step ``index`` of ``chart``; for a daily chart's change point, that day's start."""
+    if since and chart.start_time is not None:
+        # the entry time of the first observation departing at or after the change point
+        after = np.flatnonzero(s.t_start >= chart.start_time)
+        return float(s.t[after].min()) if after.size else float(s.t.max(initial=chart.start_time))
     k = s.charts.index(chart)
     axis = s.chart_t[k]
     i = 0 if index is None else min(index, axis.size - 1)

@@ -37,6 +37,7 @@ ALERT_COLUMNS = (
     "detected",
     "n",
     "charts",
+    "severity_reason",
 )
 
 
@@ -57,6 +58,7 @@ def alert_dict(a: Alert) -> dict[str, Any]:
         "detected": stamp(a.detected),
         "n": a.n,
         "severity": a.severity,
+        "severity_reason": a.reason,
         "charts": list(a.charts),
         "effect": _round(a.effect),
     }
@@ -139,6 +141,7 @@ def render(s: dict[str, Any]) -> str:
                 f"{a['metric']:<15} {_figures(a['baseline']):<24} {_figures(a['now']):<24} "
                 f"{effect:>8}  {a['since'][:10]:<11} {a['n']:>6}  {'+'.join(a['charts'])}"
             )
+            lines.append(f"  {'':<9} {a['severity']}: {a['severity_reason']}")
     if s["unusable"]:
         lines.append("set aside, by reason:")
         for r in s["unusable"]:
