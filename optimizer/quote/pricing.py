@@ -112,6 +112,8 @@ class ShipmentPricer:
             base.ok,
             base.reason,
             base.fee_assumption,
+            base.fees,
+            base.assumed_fee_usd,
         )
 
     def customs_affine(self, pattern: Pattern) -> tuple[float, float] | None:
@@ -141,10 +143,17 @@ class ShipmentPricer:
             freight_usd=freight_usd,
             items=s.item_count,
             day=s.ship_date,
+            market=s.market,
         )
         if pattern is Pattern.OVERSEAS and charge.fee_usd:
             share = max(self.weight_kg / ENTRY_LOAD_KG, self.volume_m3 / ENTRY_LOAD_M3)
-            charge = replace(charge, fee_usd=charge.fee_usd * min(share, 1.0))
+            scale = min(share, 1.0)
+            charge = replace(
+                charge,
+                fee_usd=charge.fee_usd * scale,
+                fees=tuple((name, usd * scale) for name, usd in charge.fees),
+                assumed_fee_usd=charge.assumed_fee_usd * scale,
+            )
         return charge
 
     def stock_cost(self, stock_node: str, bulk_mean_days: float) -> float:
