@@ -270,7 +270,7 @@ def explain(network: Network, consignment: Consignment) -> Assessment:
     fees = _entry_fees(network, c, territory, lines)
     notes += _horizon_notes(network, territory, c.day)
     notes += tax_notes
-    notes += fee_horizon_notes(network, territory, c.day) if fees else []
+    notes += fee_horizon_notes(fees, c.day)
     return Assessment(
         c,
         territory,

@@ -190,15 +190,13 @@ def fee_lines(
     return tuple(out)
 
 
-def fee_horizon_notes(network: Network, territory: str, day: dt.date) -> list[str]:
-    """Open-ended fees of a yearly schedule used more than a year after they started."""
+def fee_horizon_notes(fees: Sequence[FeeLine], day: dt.date) -> list[str]:
+    """Fees of a yearly schedule charged more than a year after their row started
+    (open-ended: the next year's figure is not in the table): say so."""
     return [
-        f"{fee.id} is used past its year: {fee.note}"
-        for fee in network.import_fees
-        if fee.territory == territory
-        and fee.valid_to is None
-        and fee.in_force(day)
-        and (day - fee.valid_from).days >= 365
+        f"{f.fee.id} is used past its year: {f.fee.note}"
+        for f in fees
+        if f.fee.valid_to is None and (day - f.fee.valid_from).days >= 365
     ]
 
 

@@ -244,4 +244,5 @@ def build_option(
         pareto=pareto,
         variants=variants,
         fee_assumption=customs.fee_assumption,
+        fees=customs.fees,
     )

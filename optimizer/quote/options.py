@@ -79,6 +79,9 @@ class Option:
     variants: int = 0  # other feasible routes of the same group not shown (feeder variants)
     #: Assumption the brokerage fee rests on (assumptions.csv; "" = none): its own charge line.
     fee_assumption: str = ""
+    #: ``brokerage_usd`` as named charge lines (name, USD): the clearance fee under its
+    #: assumption id, the fees per entry of import_fees.csv (US merchandise processing fee).
+    fees: tuple[tuple[str, float], ...] = ()
 
     @property
     def group(self) -> str:
@@ -206,6 +209,7 @@ def price_option(
         treatment=customs.treatment,
         tax_at_border=customs.tax_at_border,
         fee_assumption=customs.fee_assumption,
+        fees=customs.fees,
     )
     return option, ""
 
