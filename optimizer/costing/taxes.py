@@ -40,6 +40,9 @@ class TaxPart:
 class TaxLine:
     """One tax as charged: its name and row, the base, the effective rate and amount.
 
+    ``base`` is goods + duty (+ freight when the row's base is CIF); ``rate`` is the
+    effective rate on it: the row's rate × the customs rule's tax factor, grossed up by
+    China's consumption tax (a cosmetics VAT line: 13 % × 0.7 / 0.85 = 10.7 %).
     ``collection`` is ``border``, ``point_of_sale`` (seller at checkout) or ``exempt``.
     """
 
@@ -132,37 +135,58 @@ def tax_lines(
     Rows collected at the point of sale are always charged by the seller, in full.
     """
     lines: list[TaxLine] = []
-    consumption = TaxLine("", "", 0.0, 0.0, 0.0, "")
+    consumption: TaxLine | None = None
+    cts = {p.consumption_rate for p in parts}
     for row in rows:
         at_sale = row.collection is TaxCollection.POINT_OF_SALE
         collection = "point_of_sale" if at_sale else low_value
         share = 1.0 if at_sale else factor
+        excise = row.base is TaxBase.CIF_DUTY_EXCISE
         base = amount = ct_amount = 0.0
         for p in parts:
             value = p.goods + p.duty + (0.0 if row.base is TaxBase.FOB_DUTY else p.freight)
-            ct = p.consumption_rate if row.base is TaxBase.CIF_DUTY_EXCISE else 0.0
-            gross = value / (1.0 - ct)  # the consumption tax is in its own base
-            base += gross
+            gross = value / (1.0 - p.consumption_rate) if excise else value  # CT in its own base
+            base += value
             amount += gross * row.rate * share
-            ct_amount += gross * ct * share
+            ct_amount += gross * p.consumption_rate * share if excise else 0.0
         if collection == "exempt":
             amount = ct_amount = 0.0
-        rate = amount / base if base else row.rate * share
-        lines.append(TaxLine(row.id, row.tax, rate, base, amount, collection, row.source))
-        if ct_amount and not consumption.amount:
-            rate = ct_amount / base
+        lines.append(
+            TaxLine(
+                row.id,
+                row.tax,
+                _rate(row.rate * share, cts if excise else {0.0}, amount, base),
+                base,
+                amount,
+                collection,
+                row.source,
+            )
+        )
+        if ct_amount and consumption is None:
             consumption = TaxLine(
                 f"{row.country}_consumption_tax",
                 "consumption tax",
-                rate,
+                _rate(share, cts, ct_amount, base, consumption_line=True),
                 base,
                 ct_amount,
                 collection,
                 "categories.csv consumption_tax_rate_cn (facts.md §2)",
             )
-    if consumption.amount:
+    if consumption is not None:
         lines.append(consumption)
     return tuple(lines)
+
+
+def _rate(
+    rate: float, cts: set[float], amount: float, base: float, *, consumption_line: bool = False
+) -> float:
+    """Effective rate of a line on goods (+ freight) + duty: exact when every part has the
+    same consumption tax (``rate`` / (1 - ct), or ct / (1 - ct) for the consumption line);
+    the amount over the base when they differ."""
+    if len(cts) == 1:
+        (ct,) = cts
+        return (rate * ct if consumption_line else rate) / (1.0 - ct)
+    return amount / base if base else rate
 
 
 def fee_lines(
