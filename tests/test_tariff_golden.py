@@ -358,3 +358,54 @@ def test_cli_explain_shows_tax_and_fee_lines() -> None:
     )
     assert bad.exit_code == 2
     assert "--region" in bad.stderr and "did you mean" not in bad.stderr and "BC, ON" in bad.stderr
+
+
+# --------------------------------------------------------------------------- the tables' checks
+TINY = Path(__file__).parent / "data" / "tiny"
+
+
+def test_validate_reports_every_tax_and_fee_problem(tmp_path: Path) -> None:
+    """One run of ``xborder validate`` names file, line and field of every problem: two rows
+    of one tax on overlapping dates, a country with no national row (it would pay no tax
+    silently), an unknown country, a fee without its amount, a fee of an unknown territory,
+    a node region of an unknown node."""
+    import shutil
+
+    net = shutil.copytree(TINY, tmp_path / "tiny")
+    (net / "import_taxes.csv").write_text(
+        "id,country,region,tax,rate,base,collection,valid_from,valid_to,variant,note,source\n"
+        "CN_A,CN,,VAT,0.13,cif_duty_excise,border,2019-04-01,,,,s\n"
+        "CN_B,CN,,VAT,0.16,cif_duty_excise,border,2018-05-01,2019-04-01,,,s\n"
+        "XX_VAT,CX,,VAT,0.1,cif_duty,border,2019-01-01,,,,s\n",
+        encoding="utf-8",
+    )
+    (net / "import_fees.csv").write_text(
+        "id,territory,name,basis,amount,rate,minimum,maximum,currency,value_over,value_up_to,"
+        "channels,valid_from,valid_to,note,source\n"
+        "F1,US,fee,per_entry,,,,,USD,,,express,2025-10-01,,,s\n"
+        "F2,UX,fee,per_entry,1,,,,USD,,,express,2025-10-01,,,s\n",
+        encoding="utf-8",
+    )
+    (net / "node_regions.csv").write_text("node,region,source\nNOPE,ON,s\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["validate", str(net)])
+    assert out.exit_code == 2
+    err = out.stderr
+    for expected in (
+        "import_taxes.csv, line 3, field 'valid_from': overlaps line 2 (CN_A)",
+        "import_taxes.csv, line 4, field 'country': unknown countries code (got 'CX')",
+        "countries.csv, line 3, field 'code': no import_taxes.csv row for this country (got 'US')",
+        "import_fees.csv, line 2, field 'amount': value is missing",
+        "import_fees.csv, line 3, field 'territory': unknown territory (got 'UX')",
+        "node_regions.csv, line 2, field 'node': unknown nodes id (got 'NOPE')",
+    ):
+        assert expected in err, (expected, err)
+
+
+def test_tables_round_trip_through_export(tmp_path: Path, world: Network) -> None:
+    from optimizer.network.writer import export_network
+
+    export_network(world, tmp_path / "out", "csv")
+    again = read_network(tmp_path / "out")
+    assert again.import_taxes == world.import_taxes
+    assert again.import_fees == world.import_fees
+    assert again.node_regions == world.node_regions
