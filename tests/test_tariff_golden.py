@@ -91,17 +91,18 @@ def test_us_ddp_parcel_duty_and_entry_fee(world: Network) -> None:
     """A USD 45 cotton T-shirt from China entered by express on 2026-03-01, DDP: HTSUS
     6109.10.00 16.5 % + Section 301 list 4A 7.5 % + Section 122 10 % (CBP CSMS #67844987:
     stacks on MFN and 301) = USD 15.30; no import VAT; the informal-entry merchandise
-    processing fee USD 2.69 (CBP FY2026 user fees from 2025-10-01; USD 2.62 in FY2025).
-    The quote charges the shipper all of it under DDP and none of it under DAP."""
+    processing fee USD 2.69 (CBP FY2026 user fees from 2025-10-01; USD 2.62 in FY2025),
+    beside the carrier's entry fee (USD 10, an assumption of the network). The quote
+    charges the shipper all of it under DDP and none of it under DAP."""
     result = explain(world, parcel("US", "CN", ("6109.10", 45.0), day="2026-03-01"))
     assert (round(result.duty, 2), result.tax, fees(result)) == (
         15.30,
         0.0,
-        {"US_MPF_INFORMAL_FY2026": 2.69},
+        {"us_parcel_entry_fee_10usd": 10.0, "US_MPF_INFORMAL_FY2026": 2.69},
     )
-    assert round(result.total, 2) == 17.99
+    assert round(result.total, 2) == 27.99
     before = explain(world, parcel("US", "CN", ("6109.10", 45.0), day="2025-09-30"))
-    assert fees(before) == {"US_MPF_INFORMAL_FY2025": 2.62}
+    assert fees(before)["US_MPF_INFORMAL_FY2025"] == 2.62
     relieved = explain(world, parcel("US", "CN", ("6109.10", 45.0), day="2025-03-01"))
     assert fees(relieved) == {}  # Section 321 de minimis: no entry, no fee
 
@@ -138,7 +139,9 @@ def test_us_formal_entry_fee_minimum_and_maximum(world: Network) -> None:
 
     def mpf(value: float) -> dict[str, float]:
         entry = parcel("US", "JP", ("6109.10", value), day="2026-03-01", channel="commercial")
-        return fees(explain(world, entry))
+        got = fees(explain(world, entry))
+        assert got.pop("broker_entry_fees") == 150.0  # the broker's fee: an assumption
+        return got
 
     assert mpf(2_500.0) == {"US_MPF_INFORMAL_FY2026": 2.69}
     assert mpf(5_000.0) == {"US_MPF_FORMAL_FY2026": 33.58}  # 17.32 < minimum
@@ -330,7 +333,7 @@ def test_cli_explain_shows_tax_and_fee_lines() -> None:
         ("CA_GST", 5.9),
         ("CA_ON_HST", 9.44),
     ]
-    assert (doc["tax"], doc["total"]) == (15.34, 33.34)
+    assert (doc["tax"], doc["fee"], doc["total"]) == (15.34, 9.95, 43.29)  # fee: CAD 9.95 assumed
     text = runner.invoke(
         main,
         [
@@ -351,7 +354,8 @@ def test_cli_explain_shows_tax_and_fee_lines() -> None:
         ],
     ).output
     assert "fee  US_MPF_INFORMAL_FY2026: CBP merchandise processing fee" in text
-    assert "fees 2.69 USD; total 17.99 USD" in text
+    assert "fee  us_parcel_entry_fee_10usd: US parcel entry fee USD 10 (assumption)" in text
+    assert "fees 12.69 USD; total 27.99 USD" in text
     bad = runner.invoke(
         main,
         [*args, "--region", "ONT", "--hs", "6109.10", "--value", "1", "--date", "2026-03-01"],

@@ -40,6 +40,7 @@ from optimizer.costing.taxes import (
     FeeLine,
     TaxLine,
     TaxPart,
+    clearance_fee_line,
     fee_horizon_notes,
     fee_lines,
     tax_lines,
@@ -268,9 +269,13 @@ def explain(network: Network, consignment: Consignment) -> Assessment:
 
     taxes, collection, tax_notes = _tax(network, c, territory, item_duty)
     fees = _entry_fees(network, c, territory, lines)
+    rule = network.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
+    collected = sum(item_duty) > 0 or any(t.collection == "border" and t.amount > 0 for t in taxes)
+    clearance = clearance_fee_line(network, rule, c.currency) if collected else None
     notes += _horizon_notes(network, territory, c.day)
     notes += tax_notes
-    notes += fee_horizon_notes(fees, c.day)
+    notes += fee_horizon_notes(network, fees, c.day)
+    fees = fees if clearance is None else (clearance, *fees)
     return Assessment(
         c,
         territory,
@@ -287,7 +292,9 @@ def explain(network: Network, consignment: Consignment) -> Assessment:
 def _entry_fees(
     network: Network, c: Consignment, territory: str, lines: list[LayerLine]
 ) -> tuple[FeeLine, ...]:
-    """Fees per customs entry, unless a relief (de minimis) let the goods in without one."""
+    """Fees per customs entry (``import_fees.csv``), unless a relief (de minimis) let the
+    goods in without an entry. The customs rule's clearance fee (an assumption) is added
+    by :func:`explain` when duty or tax is collected at the border, as in quotes."""
     relieved = any(
         line.applied and line.layer.excluded_groups == (ANY,) and line.duty == 0 for line in lines
     )

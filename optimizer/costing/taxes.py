@@ -19,8 +19,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optimizer.network.import_taxes import ImportFee, ImportTax, TaxBase, TaxCollection
-from optimizer.network.records import Network
+from optimizer.network.import_taxes import (
+    FeeBasis,
+    ImportFee,
+    ImportTax,
+    TaxBase,
+    TaxCollection,
+)
+from optimizer.network.records import CustomsRule, Network
 
 #: Customs territory whose import tax adds the consumption tax (comprehensive formula).
 CN = "CN"
@@ -214,14 +220,48 @@ def fee_lines(
     return tuple(out)
 
 
-def fee_horizon_notes(fees: Sequence[FeeLine], day: dt.date) -> list[str]:
-    """Fees of a yearly schedule charged more than a year after their row started
-    (open-ended: the next year's figure is not in the table): say so."""
-    return [
-        f"{f.fee.id} is used past its year: {f.fee.note}"
-        for f in fees
-        if f.fee.valid_to is None and (day - f.fee.valid_from).days >= 365
-    ]
+def fee_horizon_notes(network: Network, fees: Sequence[FeeLine], day: dt.date) -> list[str]:
+    """A fee of a periodic schedule (its row follows one that ended the day before it
+    started: CBP's fiscal-year fees) used longer than that period: the next figure is not in
+    the table, say so."""
+    notes = []
+    for line in fees:
+        fee = line.fee
+        if fee.valid_to is not None:
+            continue
+        before = [
+            f
+            for f in network.import_fees
+            if f.territory == fee.territory
+            and f.valid_to == fee.valid_from - dt.timedelta(days=1)
+            and f.basis is fee.basis
+        ]
+        period = [f.valid_to - f.valid_from for f in before if f.valid_to is not None]
+        if period and day > fee.valid_from + period[0]:
+            notes.append(f"{fee.id} is used past its period: {fee.note}")
+    return notes
+
+
+def clearance_fee_line(network: Network, rule: CustomsRule | None, currency: str) -> FeeLine | None:
+    """The customs rule's clearance fee as a fee line, named by the assumption it rests on
+    (``assumptions.csv``: a carrier's or broker's fee, not a published tariff figure)."""
+    if rule is None or rule.clearance_fee <= 0:
+        return None
+    assumed = network.assumption_by_id.get(rule.fee_assumption)
+    fee = ImportFee(
+        id=rule.fee_assumption or f"{rule.id}_clearance_fee",
+        territory=rule.territory,
+        name=f"{assumed.name} (assumption)" if assumed else f"clearance fee of {rule.id}",
+        basis=FeeBasis.PER_ENTRY,
+        currency=rule.threshold_currency,
+        valid_from=rule.valid_from,
+        valid_to=rule.valid_to,
+        amount=rule.clearance_fee,
+        note=rule.note,
+        source=assumed.source if assumed else rule.source,
+    )
+    amount = network.from_usd(network.to_usd(rule.clearance_fee, rule.threshold_currency), currency)
+    return FeeLine(fee, amount)
 
 
 def freight_in_tax_base(network: Network, country: str) -> bool:
