@@ -413,3 +413,34 @@ def test_tables_round_trip_through_export(tmp_path: Path, world: Network) -> Non
     assert again.import_taxes == world.import_taxes
     assert again.import_fees == world.import_fees
     assert again.node_regions == world.node_regions
+
+
+def test_assess_splits_assumed_and_published_fees(world: Network) -> None:
+    """A US parcel on 2026-03-01 pays the carrier's USD 10 entry fee (an assumption, which
+    what_if.assumptions can switch off) and CBP's USD 2.69 fee (published): the charge keeps
+    them apart, so a plan's ``assumed_fees`` counts only the first."""
+    charge = assess(
+        world,
+        dest_country="US",
+        channel=Channel.PARCEL,
+        origin_country="CN",
+        category="apparel",
+        value_usd=45.0,
+        freight_usd=0.0,
+        day=dt.date(2026, 3, 1),
+        market="M_US_EAST",
+    )
+    assert charge.fees == (("us_parcel_entry_fee_10usd", 10.0), ("US_MPF_INFORMAL_FY2026", 2.69))
+    assert (charge.fee_usd, charge.assumed_fee_usd) == pytest.approx((12.69, 10.0))
+    assert "fee US_MPF_INFORMAL_FY2026 USD 2.69" in charge.treatment
+    bulk = assess(
+        world,
+        dest_country="US",
+        channel=Channel.COMMERCIAL,
+        origin_country="CN",
+        category="apparel",
+        value_usd=45.0,
+        freight_usd=0.0,
+        day=dt.date(2026, 3, 1),
+    )
+    assert [name for name, _ in bulk.fees] == ["broker_entry_fees"]  # no MPF per order
