@@ -148,6 +148,9 @@ def test_geojson_export_holds_lane_paths(tmp_path: Path) -> None:
             "assumptions.csv",
             "customs_rules.csv",
             "tariff_layers.csv",
+            "import_taxes.csv",
+            "import_fees.csv",
+            "node_regions.csv",
         ]
     )
 

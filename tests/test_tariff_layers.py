@@ -372,7 +372,8 @@ def test_cli_explain_items_and_bad_input() -> None:
     ok = CliRunner().invoke(main, [*args, "--item", "6109.10=20", "--item", "9102.11=60", "--json"])
     assert ok.exit_code == 0, ok.output
     doc = json.loads(ok.stdout)
-    assert (doc["duty"], doc["tax"], doc["total"]) == (6.0, 17.2, 23.2)
+    assert (doc["duty"], doc["tax"], doc["fee"], doc["total"]) == (6.0, 17.2, 10.0, 33.2)
+    assert [f["id"] for f in doc["fees"]] == ["eu_handling_fee_10eur"]  # an assumption
     text = CliRunner().invoke(main, [*args, "--hs", "6109.10", "--value", "200"])
     assert "EU_MFN_610910" in text.stdout and "duty 24.00 EUR" in text.stdout
     bad = CliRunner().invoke(

@@ -46,6 +46,11 @@ def tariffs() -> None:
     required=True,
     help="Importing country (ISO code; EU members by country, e.g. FR).",
 )
+@click.option(
+    "--region",
+    default="",
+    help="Sub-national region of the buyer for regional taxes (import_taxes.csv), e.g. ON.",
+)
 @click.option("--from", "origin", required=True, help="Origin country of the goods (ISO code).")
 @click.option(
     "--hs", default=None, help="HS code of a one-item parcel (with --value), e.g. 6109.10."
@@ -87,6 +92,7 @@ def tariffs() -> None:
 def explain_cmd(
     network_path: str,
     to: str,
+    region: str,
     origin: str,
     hs: str | None,
     value: float | None,
@@ -100,7 +106,9 @@ def explain_cmd(
     """Every tariff layer that applies to a parcel: basis, amount, dates, source, total.
 
     Duty is summed over the layers that apply (an excluded layer is listed with the
-    row that switched it off); tax is import VAT/GST on value + duty and who collects it.
+    row that switched it off); tax is import VAT/GST on value + duty (import_taxes.csv,
+    by country and --region) and who collects it; fees per customs entry
+    (import_fees.csv) are their own lines.
 
     \b
     Examples:
@@ -110,6 +118,8 @@ def explain_cmd(
         --date 2025-09-15 --channel postal --variant us_postal_specific
       xborder tariffs explain --to FR --from CN --item 6109.10=20 \\
         --item 9102.11=60 --currency EUR --date 2026-07-01 --json
+      xborder tariffs explain --to CA --region ON --from CN --hs 6109.10 \\
+        --value 100 --currency CAD --date 2026-03-01
     """
     from optimizer.network.reader import read_network
 
@@ -118,6 +128,19 @@ def explain_cmd(
     network = read_network(network_path)
     if to.upper() not in network.country_by_code:
         problems.append(unknown_country(network, "to", to.upper()))
+    elif region:
+        known = sorted({t.region for t in network.import_taxes if t.country == to.upper()} - {""})
+        if region.upper() not in known:
+            problems.append(
+                Problem(
+                    "--region",
+                    f"no regional tax of {to.upper()} in import_taxes.csv",
+                    None,
+                    "region",
+                    region,
+                    ", ".join(known) if known else f"no --region for {to.upper()}",
+                )
+            )
     if problems:
         raise InputError(problems)
     consignment = Consignment(
@@ -128,6 +151,7 @@ def explain_cmd(
         day=day.date(),
         currency=currency.upper(),
         variants=frozenset(variants),
+        region=region.upper(),
     )
     result = explain(network, consignment)
     if as_json:
@@ -176,6 +200,7 @@ def explain_dict(result: Assessment) -> dict[str, Any]:
     return {
         "format_version": EXPLAIN_FORMAT_VERSION,
         "to": c.to,
+        "region": c.region,
         "territory": result.territory,
         "from": c.origin,
         "date": c.day.isoformat(),
@@ -187,6 +212,7 @@ def explain_dict(result: Assessment) -> dict[str, Any]:
         "duty": _money(result.duty),
         "tax": _money(result.tax),
         "tax_collection": result.tax_collection,
+        "fee": _money(result.fee),
         "total": _money(result.total),
         "layers": [
             {
@@ -210,6 +236,29 @@ def explain_dict(result: Assessment) -> dict[str, Any]:
             }
             for line in result.lines
         ],
+        "taxes": [
+            {
+                "id": t.id,
+                "tax": t.tax,
+                "rate": round(t.rate, 6),
+                "base": _money(t.base),
+                "amount": _money(t.amount),
+                "collection": t.collection,
+                "source": t.source,
+            }
+            for t in result.taxes
+        ],
+        "fees": [
+            {
+                "id": f.fee.id,
+                "name": f.fee.name,
+                "amount": _money(f.amount),
+                "valid_from": f.fee.valid_from.isoformat(),
+                "valid_to": f.fee.valid_to.isoformat() if f.fee.valid_to else None,
+                "source": f.fee.source,
+            }
+            for f in result.fees
+        ],
         "notes": list(result.notes),
     }
 
@@ -221,8 +270,9 @@ def _money(x: float) -> float:
 def render(result: Assessment) -> str:
     """A human table: one line per layer, then the totals and the notes."""
     c = result.consignment
+    where = f"{c.to}-{c.region}" if c.region else c.to
     head = (
-        f"{c.origin} -> {c.to} ({result.territory}), {c.day.isoformat()}, {c.channel}, "
+        f"{c.origin} -> {where} ({result.territory}), {c.day.isoformat()}, {c.channel}, "
         f"{len(c.items)} item{'s' if len(c.items) != 1 else ''} worth {c.value:,.2f} {c.currency}"
     )
     lines = [head, ""]
@@ -244,10 +294,18 @@ def render(result: Assessment) -> str:
     lines += [
         "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
     ]
+    lines.append("")
+    for t in result.taxes:
+        lines.append(
+            f"tax  {t.id}: {t.tax} {t.rate * 100:.4g} % of {t.base:,.2f} = {t.amount:,.2f} "
+            f"{c.currency} ({t.collection})"
+        )
+    for f in result.fees:
+        lines.append(f"fee  {f.fee.id}: {f.fee.name} {f.amount:,.2f} {c.currency}")
+    fee = f"; fees {result.fee:,.2f} {c.currency}" if result.fees else ""
     lines += [
-        "",
         f"duty {result.duty:,.2f} {c.currency}; tax {result.tax:,.2f} {c.currency} "
-        f"({result.tax_collection}); total {result.total:,.2f} {c.currency}",
+        f"({result.tax_collection}){fee}; total {result.total:,.2f} {c.currency}",
     ]
     for line in result.lines:
         if line.applied and line.layer.note:

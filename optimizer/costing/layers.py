@@ -19,13 +19,15 @@ distinct HS code among the items it applies to (the EU's EUR 3 per tariff
 classification: five T-shirts pay EUR 3, a T-shirt and a watch EUR 6);
 ``per_consignment`` = amount once (the US "per postal item").
 
-Import VAT/GST: (value + duty) × the destination country's rate
-(``countries.csv``); China uses its comprehensive formula (VAT + consumption
-tax) / (1 − consumption tax), the consumption tax taken from the category of
-the item's HS chapter. The customs rule in force (``customs_rules.csv``) says
-who collects it at or below its threshold (the border, the seller at sale, or
-nobody) and its ``tax_factor`` (China CBEC: 70 %). Values are the customs
-value the caller gives (freight included where the destination values CIF).
+Import VAT/GST: the rows of ``import_taxes.csv`` in force for the destination
+country and the consignment's region (:mod:`optimizer.costing.taxes`), each on
+(value + duty); China uses its comprehensive formula (VAT + consumption tax) /
+(1 − consumption tax), the consumption tax taken from the category of the
+item's HS chapter. The customs rule in force (``customs_rules.csv``) says who
+collects it at or below its threshold (the border, the seller at sale, or
+nobody) and its ``tax_factor`` (China CBEC: 70 %). Values are the customs value
+the caller gives (freight included where the destination values CIF). Fees per
+customs entry (``import_fees.csv``) are listed as lines of their own.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from optimizer.costing.taxes import (
+    FeeLine,
+    TaxLine,
+    TaxPart,
+    clearance_fee_line,
+    fee_horizon_notes,
+    fee_lines,
+    tax_lines,
+    taxes_in_force,
+)
 from optimizer.errors import InputError, Problem
 from optimizer.network.records import Channel, Mode, Network
 from optimizer.network.tariff_layers import (
@@ -45,8 +57,6 @@ from optimizer.network.tariff_layers import (
     origin_rank,
 )
 
-#: Customs territory whose import tax uses the comprehensive VAT + consumption tax formula.
-CN = "CN"
 _RULE_CHANNEL = {
     TradeChannel.POSTAL: Channel.PARCEL,
     TradeChannel.EXPRESS: Channel.PARCEL,
@@ -104,6 +114,8 @@ class Consignment:
     #: Intrinsic (declared goods) value tested against the value windows, when the item
     #: values are CIF customs values; None = the items' sum.
     declared_value: float | None = None
+    #: Sub-national region of the buyer (e.g. ON): adds its regional taxes ("" = none).
+    region: str = ""
 
     def __post_init__(self) -> None:
         if not self.items:
@@ -150,10 +162,18 @@ class Assessment:
     tax_collection: str
     lines: tuple[LayerLine, ...]
     notes: tuple[str, ...] = field(default=())
+    #: Every import tax charged (VAT/GST, a region's part, China's consumption tax).
+    taxes: tuple[TaxLine, ...] = ()
+    #: Fees per customs entry (``import_fees.csv``), in the consignment currency.
+    fees: tuple[FeeLine, ...] = ()
+
+    @property
+    def fee(self) -> float:
+        return sum(f.amount for f in self.fees)
 
     @property
     def total(self) -> float:
-        return self.duty + self.tax
+        return self.duty + self.tax + self.fee
 
 
 def explain(network: Network, consignment: Consignment) -> Assessment:
@@ -247,10 +267,46 @@ def explain(network: Network, consignment: Consignment) -> Assessment:
         lines.append(LayerLine(rows[row_id], len(indexes), 0.0, excluded_by=by))
     lines.sort(key=lambda line: (not line.applied, _LAYER_ORDER[line.layer.layer], line.layer.id))
 
-    tax, collection = _tax(network, c, territory, item_duty)
+    taxes, collection, tax_notes = _tax(network, c, territory, item_duty)
+    fees = _entry_fees(network, c, territory, lines)
+    rule = network.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
+    collected = sum(item_duty) > 0 or any(t.collection == "border" and t.amount > 0 for t in taxes)
+    clearance = clearance_fee_line(network, rule, c.currency) if collected else None
     notes += _horizon_notes(network, territory, c.day)
+    notes += tax_notes
+    notes += fee_horizon_notes(network, fees, c.day)
+    fees = fees if clearance is None else (clearance, *fees)
     return Assessment(
-        c, territory, sum(item_duty), tax, collection, tuple(lines), tuple(dict.fromkeys(notes))
+        c,
+        territory,
+        sum(item_duty),
+        sum(t.amount for t in taxes),
+        collection,
+        tuple(lines),
+        tuple(dict.fromkeys(notes)),
+        taxes,
+        fees,
+    )
+
+
+def _entry_fees(
+    network: Network, c: Consignment, territory: str, lines: list[LayerLine]
+) -> tuple[FeeLine, ...]:
+    """Fees per customs entry (``import_fees.csv``), unless a relief (de minimis) let the
+    goods in without an entry. The customs rule's clearance fee (an assumption) is added
+    by :func:`explain` when duty or tax is collected at the border, as in quotes."""
+    relieved = any(
+        line.applied and line.layer.excluded_groups == (ANY,) and line.duty == 0 for line in lines
+    )
+    if relieved:
+        return ()
+    return fee_lines(
+        network,
+        territory=territory,
+        channel=str(c.channel),
+        value=c.declared,
+        currency=c.currency,
+        day=c.day,
     )
 
 
@@ -282,28 +338,27 @@ def _shares(items: list[Item]) -> list[float]:
 
 def _tax(
     network: Network, c: Consignment, territory: str, item_duty: list[float]
-) -> tuple[float, str]:
-    """Import VAT/GST on (value + duty), and who collects it (see the module docstring)."""
-    vat = network.country_by_code[c.to].import_vat_rate
+) -> tuple[tuple[TaxLine, ...], str, tuple[str, ...]]:
+    """Import taxes on (value + duty), who collects them, and notes (see the module docstring)."""
     rule = network.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
     factor, collection = 1.0, "border"
     if rule is not None and rule.threshold_value > 0:
         limit = network.from_usd(network.to_usd(c.declared, c.currency), rule.threshold_currency)
         if limit <= rule.threshold_value:
             factor, collection = rule.tax_factor, str(rule.tax_below)
-    if collection == "exempt":
-        return 0.0, collection
     by_chapter = {
         cat.hs_chapter.zfill(2): cat.consumption_tax_rate_cn for cat in network.categories
     }
-    tax = 0.0
-    for item, duty in zip(c.items, item_duty, strict=True):
-        rate = vat
-        if territory == CN:
-            ct = by_chapter.get(item.hs_code[:2], 0.0)
-            rate = (vat + ct) / (1.0 - ct)
-        tax += (item.value + duty) * rate * factor
-    return tax, collection
+    parts = [
+        TaxPart(item.value, 0.0, duty, by_chapter.get(item.hs_code[:2], 0.0))
+        for item, duty in zip(c.items, item_duty, strict=True)
+    ]
+    rows, notes = taxes_in_force(network, c.to, c.region, c.day, c.variants)
+    lines = tax_lines(rows, parts, low_value=collection, factor=factor)
+    due = {x.collection for x in lines if x.amount > 0}
+    if len(due) == 1:
+        collection = due.pop()
+    return lines, collection, notes
 
 
 def _horizon_notes(network: Network, territory: str, day: dt.date) -> list[str]:

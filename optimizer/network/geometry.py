@@ -175,6 +175,9 @@ def table_rows(network: Network) -> dict[str, list[dict[str, Any]]]:
         "customs_rules": [_record(c) for c in network.customs_rules],
         "assumptions": [_record(a) for a in network.assumptions],
         "tariff_layers": [_record(t) for t in network.tariff_layers],
+        "import_taxes": [_record(t) for t in network.import_taxes],
+        "import_fees": [_record(f) for f in network.import_fees],
+        "node_regions": [_record(x) for x in network.node_regions],
     }
     schema = load_schema()
     return {

@@ -26,11 +26,27 @@ from optimizer.network.coverage import (
     duty_coverage_problems,
     reachable_pairs,
 )
+from optimizer.network.import_taxes import (
+    NodeRegion,
+    build_fees,
+    build_taxes,
+    tax_problems,
+)
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows, read_geo_rows
 from optimizer.network.tariff_layers import build_layers, layer_problems
 
-OPTIONAL_TABLES = frozenset({"tariff_breaks", "duty_rates", "assumptions", "tariff_layers"})
+OPTIONAL_TABLES = frozenset(
+    {
+        "tariff_breaks",
+        "duty_rates",
+        "assumptions",
+        "tariff_layers",
+        "import_taxes",
+        "import_fees",
+        "node_regions",
+    }
+)
 
 
 def read_network(path: str | Path) -> r.Network:
@@ -53,6 +69,13 @@ def load_network(path: str | Path) -> tuple[r.Network, list[Problem]]:
         tables["countries"],
         currencies,
         tables["categories"],
+        tables["nodes"],
+    )
+    problems += tax_problems(
+        tables["import_taxes"],
+        tables["import_fees"],
+        tables["node_regions"],
+        tables["countries"],
         tables["nodes"],
     )
     raise_if_any(problems)
@@ -184,6 +207,9 @@ _REFS = {  # (table, field) -> (target table, target key)
     ("tariffs", "currency"): ("fx", "currency"),
     ("customs_rules", "threshold_currency"): ("fx", "currency"),
     ("customs_rules", "fee_assumption"): ("assumptions", "id"),
+    ("import_taxes", "country"): ("countries", "code"),
+    ("import_fees", "currency"): ("fx", "currency"),
+    ("node_regions", "node"): ("nodes", "id"),
 }
 _KEYS = {
     "fx": "currency",
@@ -195,6 +221,9 @@ _KEYS = {
     "customs_rules": "id",
     "assumptions": "id",
     "tariff_layers": "id",
+    "import_taxes": "id",
+    "import_fees": "id",
+    "node_regions": "node",
 }
 
 
@@ -351,6 +380,11 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         fx_sources=fx_sources,
         assumptions=sort(assumptions),
         tariff_layers=tuple(build_layers(t["tariff_layers"])),
+        import_taxes=tuple(build_taxes(t["import_taxes"])),
+        import_fees=tuple(build_fees(t["import_fees"])),
+        node_regions=tuple(
+            sorted((NodeRegion(**row.values) for row in t["node_regions"]), key=lambda x: x.node)
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from optimizer.errors import InputError, Problem
 from optimizer.fields import WEEKDAYS
+from optimizer.network.import_taxes import ImportFee, ImportTax, NodeRegion
 from optimizer.network.tariff_layers import TariffLayer
 
 
@@ -170,7 +171,8 @@ class Country:
     name: str
     territory: str
     currency: str
-    import_vat_rate: float
+    #: Import VAT/GST of a network without ``import_taxes.csv`` (None: the table decides).
+    import_vat_rate: float | None
     valuation: str  # "fob" or "cif"
     source: str = ""
 
@@ -276,6 +278,12 @@ class Network:
     assumptions: tuple[Assumption, ...] = ()
     #: Dated duty layers by HS prefix (``tariff_layers.csv``; empty when the network has none).
     tariff_layers: tuple[TariffLayer, ...] = ()
+    #: Dated import VAT/GST by country and region (``import_taxes.csv``; empty = the
+    #: countries' ``import_vat_rate``), fees per customs entry (``import_fees.csv``).
+    import_taxes: tuple[ImportTax, ...] = ()
+    import_fees: tuple[ImportFee, ...] = ()
+    #: Sub-national regions of nodes (``node_regions.csv``), sorted by node.
+    node_regions: tuple[NodeRegion, ...] = ()
     node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
     lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
     tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
@@ -338,6 +346,15 @@ class Network:
                 if t.currency is not None
             ),
             *(
+                (f"import tax {t.id}", "country", t.country, self.country_by_code)
+                for t in self.import_taxes
+            ),
+            *((f"import fee {f.id}", "currency", f.currency, fx) for f in self.import_fees),
+            *(
+                (f"node region {x.node}", "node", x.node, self.node_by_id)
+                for x in self.node_regions
+            ),
+            *(
                 (f"customs rule {r.id}", "threshold_currency", r.threshold_currency, fx)
                 for r in self.customs_rules
             ),
@@ -358,6 +375,13 @@ class Network:
 
     def from_usd(self, amount: float, currency: str) -> float:
         return amount * dict(self.fx_per_usd)[currency]
+
+    def region_of(self, node_id: str) -> str:
+        """Sub-national region of a node (``node_regions.csv``; "" = none listed)."""
+        for x in self.node_regions:
+            if x.node == node_id:
+                return x.region
+        return ""
 
     def territory_of(self, node_id: str) -> str:
         return self.country_by_code[self.node_by_id[node_id].country].territory

@@ -29,6 +29,9 @@ TABLE_ORDER = (
     "assumptions",
     "customs_rules",
     "tariff_layers",
+    "import_taxes",
+    "import_fees",
+    "node_regions",
 )
 
 

@@ -206,6 +206,7 @@ def journey_tax_rate(network: Network, order: Order) -> float:
         value_usd=order.value,
         freight_usd=0.0,
         day=order.ready,
+        market=order.dest,
     )
     return charge.total / order.value
 

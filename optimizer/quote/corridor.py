@@ -250,4 +250,5 @@ def build_option(
         variants=variants,
         fee_assumption=customs.fee_assumption,
         hs_code=pricer.hs_code,
+        fees=customs.fees,
     )

@@ -81,6 +81,9 @@ class Option:
     fee_assumption: str = ""
     #: HS code the duty was priced at (digits): the shipment's, else its category's.
     hs_code: str = ""
+    #: ``brokerage_usd`` as named charge lines (name, USD): the clearance fee under its
+    #: assumption id, the fees per entry of import_fees.csv (US merchandise processing fee).
+    fees: tuple[tuple[str, float], ...] = ()
 
     @property
     def group(self) -> str:
@@ -210,6 +213,7 @@ def price_option(
         tax_at_border=customs.tax_at_border,
         fee_assumption=customs.fee_assumption,
         hs_code=pricer.hs_code,
+        fees=customs.fees,
     )
     return option, ""
 

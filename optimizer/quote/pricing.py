@@ -147,6 +147,8 @@ class ShipmentPricer:
             base.ok,
             base.reason,
             base.fee_assumption,
+            base.fees,
+            base.assumed_fee_usd,
         )
 
     def customs_affine(self, pattern: Pattern, postal: bool = False) -> tuple[float, float] | None:
@@ -179,10 +181,17 @@ class ShipmentPricer:
             day=s.ship_date,
             hs_code=s.hs_code or None,
             mode=Mode.POSTAL if postal else None,
+            market=s.market,
         )
         if pattern is Pattern.OVERSEAS and charge.fee_usd:
             share = max(self.weight_kg / ENTRY_LOAD_KG, self.volume_m3 / ENTRY_LOAD_M3)
-            charge = replace(charge, fee_usd=charge.fee_usd * min(share, 1.0))
+            scale = min(share, 1.0)
+            charge = replace(
+                charge,
+                fee_usd=charge.fee_usd * scale,
+                fees=tuple((name, usd * scale) for name, usd in charge.fees),
+                assumed_fee_usd=charge.assumed_fee_usd * scale,
+            )
         return charge
 
     def stock_cost(self, stock_node: str, bulk_mean_days: float) -> float:

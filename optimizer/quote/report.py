@@ -107,6 +107,7 @@ def quote_json(result: QuoteResult) -> dict[str, Any]:
         data = asdict(o)
         data["group"] = o.group
         data["pattern"] = o.pattern.value
+        data["fees"] = [{"name": name, "usd": round(usd, 2)} for name, usd in o.fees]
         options.append(data)
     return {
         "format_version": QUOTE_FORMAT_VERSION,
@@ -180,10 +181,14 @@ def render_table(result: QuoteResult) -> str:
             + (f" + stock {o.stock_usd:,.2f}" if o.stock_usd else "")
         )
         if o.fee_assumption:
+            assumed = dict(o.fees).get(o.fee_assumption, o.brokerage_usd)
             lines.append(
-                f"{'':>7}assumed fee {o.brokerage_usd:,.2f}: {o.fee_assumption} "
+                f"{'':>7}assumed fee {assumed:,.2f}: {o.fee_assumption} "
                 "(a named assumption of the network, assumptions.csv)"
             )
+        for name, usd in o.fees:
+            if name != o.fee_assumption:
+                lines.append(f"{'':>7}fee {usd:,.2f}: {name} (import_fees.csv)")
         for leg in o.legs:
             lines.append(
                 f"{'':>7}{leg.lane}: {leg.origin}→{leg.dest} {leg.carrier} {leg.mode}"
@@ -211,5 +216,8 @@ def frame_rows(results: Iterable[QuoteResult]) -> list[dict[str, Any]]:
 
 
 def _fee_label(o: Option) -> str:
-    """'brokerage', or 'assumed fee' when the fee rests on a named assumption."""
+    """'brokerage', 'assumed fee' when the fee rests on a named assumption, or 'fees' when
+    there are several fee lines (listed below the breakdown)."""
+    if len(o.fees) > 1:
+        return "fees"
     return "assumed fee" if o.fee_assumption else "brokerage"

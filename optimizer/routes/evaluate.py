@@ -35,6 +35,7 @@ from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import route_co2e_kg
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
+from optimizer.costing.taxes import freight_in_tax_base
 from optimizer.network.records import Channel, Lane, Mode, Network, Node, TariffBasis
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
 from optimizer.routes.timing import route_timing
@@ -435,11 +436,8 @@ class RouteEvaluator:
         )
         if not charge.ok:
             return PricedRoute(demand, route, st, charge.reason)
-        fee = (
-            charge.fee_usd / orders_per_shipment
-            if route.pattern is Pattern.OVERSEAS
-            else charge.fee_usd
-        )
+        per_entry = orders_per_shipment if route.pattern is Pattern.OVERSEAS else 1.0
+        fee = charge.fee_usd / per_entry
         duties = charge.duty_usd + charge.tax_usd + fee
         inventory_cost, storage_m3 = 0.0, 0.0
         stock_weeks: StockWeeks | None = None
@@ -476,7 +474,7 @@ class RouteEvaluator:
                 handling,
                 duties,
                 inventory_cost,
-                assumed_fees=fee if charge.fee_assumption else 0.0,
+                assumed_fees=charge.assumed_fee_usd / per_entry,
             ),
             containers=tuple(containers),
             container_usd=sum(full),
@@ -501,9 +499,11 @@ class RouteEvaluator:
         if len(self._charges) > CACHE_MAX:
             self._charges.clear()
         network = self.network
-        cif = network.country_by_code[market_country].valuation == "cif"
+        cif = freight_in_tax_base(network, market_country)
+        region = network.region_of(demand.market)
         key = (
             market_country,
+            region,
             channel,
             origin_country,
             demand.category,
@@ -528,6 +528,7 @@ class RouteEvaluator:
                 day=day,  # type: ignore[arg-type]
                 hs_code=demand.hs_code or None,
                 mode=mode,
+                market=demand.market,
             )
         return hit
 

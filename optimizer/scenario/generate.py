@@ -230,6 +230,9 @@ def generate_network(
         shutil.copyfile(src / f, out / f)
     if (src / "assumptions.csv").exists():  # customs_rules.fee_assumption refers to it
         shutil.copyfile(src / "assumptions.csv", out / "assumptions.csv")
+    for f in ("import_taxes.csv", "import_fees.csv", "node_regions.csv"):  # VAT/GST and fees
+        if (src / f).exists():
+            shutil.copyfile(src / f, out / f)
     nodes_h, nodes = _read(src / "nodes.csv")
     lanes_h, lanes = _read(src / "lanes.csv")
     tar_h, tariffs = _read(src / "tariffs.csv")
