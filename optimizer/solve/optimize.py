@@ -236,6 +236,7 @@ def extract(
         plan_date=scenario.plan_date.isoformat(),
         currency=scenario.currency,
         per_usd=network.from_usd(1.0, scenario.currency),
+        fx=network.fx_use(scenario.currency),
         status=outcome.status,
         objective=outcome.objective,
         bound=outcome.bound,
