@@ -95,6 +95,12 @@ def rates_on(history: Iterable[FxRate], day: dt.date | None) -> dict[str, FxRate
     return out
 
 
+def epoch(history: Iterable[FxRate], day: dt.date) -> tuple[tuple[str, dt.date], ...]:
+    """Which rows are in force on ``day``: (currency, as_of) pairs; days with the same
+    epoch convert every amount alike (one quoter serves them all)."""
+    return tuple((c, x.as_of) for c, x in sorted(rates_on(history, day).items()))
+
+
 def unknown_currency(
     currency: str, known: Iterable[str], *, file: str, field: str
 ) -> Problem | None:

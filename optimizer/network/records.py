@@ -381,6 +381,14 @@ class Network:
             fx_day=day,
         )
 
+    def per_usd_on(self, currency: str, day: dt.date) -> float:
+        """Units of ``currency`` per USD in force on ``day``, without pinning the network
+        (a batch converts each row's declared value at its own ship date)."""
+        if not self.fx_history:
+            return dict(self.fx_per_usd)[currency]
+        own = (x for x in self.fx_history if x.currency == currency)
+        return rates_on(own, day)[currency].per_usd
+
     def fx_use(self, currency: str) -> FxUse:
         """The rate ``currency`` is converted at here, with its date and source (for outputs)."""
         meta = {f.currency: f for f in self.fx_sources}.get(currency)
