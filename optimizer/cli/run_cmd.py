@@ -182,3 +182,4 @@ def _run_pareto(
     else:
         click.echo(front_summary(front, points))
         click.echo(pareto_table(front, per_usd, sc.currency))
+        click.echo("\n" + network.fx_use(sc.currency).footer())

@@ -371,8 +371,10 @@ class Network:
         (before its first row: the first row, and :meth:`fx_use` carries a warning). A
         network without dated rows (built in memory) keeps its one rate per currency.
         """
+        if self.fx_day == day:
+            return self  # already pinned to that day (read_scenario, then prepare)
         if not self.fx_history:
-            return self if self.fx_day == day else replace(self, fx_day=day)
+            return replace(self, fx_day=day)
         picked = rates_on(self.fx_history, day)
         return replace(
             self,
