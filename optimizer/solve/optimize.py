@@ -151,6 +151,7 @@ def optimize(
     max_avg_p90_days: float | None = None,
 ) -> pr.Plan:
     """The cheapest plan (objective of the scenario); optionally cap the mean P90 (Pareto)."""
+    network = network.fx_on(scenario.plan_date)  # no-op after scenario.load.prepare
     cands = candidates or build_candidates(network, scenario)
     demands = {d.id: d for d in scenario.demands}
     model = fm.build(network, scenario, cands.options, demands)
