@@ -98,6 +98,7 @@ def test_run_outputs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     printed = json.loads(cli("run", str(sc), "-o", str(out), "--json", "--no-map"))
     check(printed, "plan.schema.json")
+    assert printed["fx"]["currency"] == printed["currency"]  # the dated rate is named
     check(json.loads((out / "plan.json").read_text()), "plan.schema.json")
     check(json.loads((out / "timings.json").read_text()), "timings.schema.json")
     stock = [a["stock"] for d in printed["demands"] for a in d["allocations"] if a["stock"]]
@@ -155,11 +156,14 @@ def test_quote_outputs(tmp_path: Path) -> None:
             "apparel",
             "--ship-date",
             "2026-03-01",
+            "--currency-out",
+            "GBP",
             "--json",
         )
     )
     check(doc, "quote.schema.json")
     assert {o["group"] for o in doc["options"]} == {"ship-now", "from-stock"}
+    assert doc["fx"]["currency"] == "GBP" and doc["options"][0]["money"]["landed"] > 0
     out = tmp_path / "q.csv"
     summary = cli(
         "quote",

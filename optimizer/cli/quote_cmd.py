@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import time
@@ -17,7 +18,7 @@ from optimizer.network.records import Network
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from optimizer.quote.engine import Filters, Quoter, QuoteResult
+    from optimizer.quote.engine import Filters, QuoteResult
 
 
 @click.command()
@@ -48,7 +49,11 @@ if TYPE_CHECKING:
     show_default=True,
     help="DDP: shipper pays duties and taxes; DAP: the receiver does.",
 )
-@click.option("--ship-date", "ship_date", help="YYYY-MM-DD; selects the customs rules in force.")
+@click.option(
+    "--ship-date",
+    "ship_date",
+    help="YYYY-MM-DD; selects the customs rules and exchange rates in force.",
+)
 @click.option("--pattern", help="direct-package, bonded-warehouse or overseas-warehouse.")
 @click.option("--items", default="0", help="Items for per-item duties (default: one per piece).")
 @click.option(
@@ -88,6 +93,11 @@ if TYPE_CHECKING:
     "Same output either way.",
 )
 @executor_options("batch quotes", workers=False)
+@click.option(
+    "--currency-out",
+    help="Show money in this currency (ISO 4217, from the network's fx.csv) at the rate in "
+    "force on the ship date; the rate, its date and source are shown. Default: USD.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 def quote(network_path: str, **opts: Any) -> None:
     """Quote every route option for a shipment: price breakdown, P50/P90 days, CO2e, customs.
@@ -98,19 +108,20 @@ def quote(network_path: str, **opts: Any) -> None:
           --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel \\
           --ship-date 2026-03-01
       xborder quote --network networks/global --from CN_SZX_ORIGIN --to M_US_EAST \\
+          --weight 1.2 --dims 30x20x10 --value 45 --currency USD --category apparel \\
+          --ship-date 2026-03-01 --currency-out EUR
+      xborder quote --network networks/global --from CN_SZX_ORIGIN --to M_US_EAST \\
           --weight 0.3 --dims 15x8x3 --value 300 --currency USD --hs-code 8517.62 \\
           --ship-date 2026-03-01
       xborder quote --network networks/global --batch scenarios/shipments.csv -o quotes.csv
     """
     from optimizer.network.reader import read_network
-    from optimizer.quote.engine import Quoter
 
     network = read_network(network_path)
-    quoter = Quoter(network)
     if opts["batch"]:
-        _batch(quoter, str(opts["batch"]), opts, _filters(network, opts))
+        _batch(network, str(opts["batch"]), opts, _filters(network, opts))
         return
-    result = _single(quoter, network, opts)
+    result = _single(network, opts)
     if not result.options:
         sys.exit(EXIT_INFEASIBLE)
 
@@ -135,9 +146,9 @@ def _filter_opts(opts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _single(quoter: Quoter, network: Network, opts: dict[str, Any]) -> QuoteResult:
+def _single(network: Network, opts: dict[str, Any]) -> QuoteResult:
     from optimizer.quote.report import quote_json, render_table
-    from optimizer.quote.request import parse_request, run_quote
+    from optimizer.quote.request import DatedQuoters, parse_request, quote_dated
 
     raw = {
         "from": opts["origin"],
@@ -159,15 +170,16 @@ def _single(quoter: Quoter, network: Network, opts: dict[str, Any]) -> QuoteResu
         {k: None if v is None else str(v) for k, v in raw.items()},
         hide_dominated=bool(opts["hide_dominated"]),
         lead=str(opts["lead"]),
+        currency_out=opts["currency_out"],
         **_filter_opts(opts),
     )
     if request is None:
         raise InputError([_as_option(p) for p in problems])
-    result = run_quote(quoter, request)
+    result, fx = quote_dated(DatedQuoters(network), request)
     if opts["as_json"]:
-        click.echo(json.dumps(quote_json(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(quote_json(result, fx), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_table(result))
+        click.echo(render_table(result, fx if opts["currency_out"] else None))
     return result
 
 
@@ -188,12 +200,26 @@ def _as_option(problem: Problem) -> Problem:
     return replace(problem, field=_OPTION_NAMES.get(name, f"--{name.replace('_', '-')}"))
 
 
-def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) -> None:
+def _batch(network: Network, path: str, opts: dict[str, Any], filters: Filters) -> None:
     from tqdm import tqdm
 
     from optimizer.cli.executor_opts import executor_spec
+    from optimizer.network.fx import epoch
     from optimizer.quote.batch import batch_summary, quote_csv, read_shipments, write_csv_text
+    from optimizer.quote.request import DatedQuoters
 
+    if opts["currency_out"]:
+        raise InputError(
+            [
+                Problem(
+                    "quote",
+                    "not with --batch: the quotes CSV keeps its *_usd columns",
+                    field="--currency-out",
+                    value=str(opts["currency_out"]),
+                    expected="--currency-out on a single quote (or --json of one)",
+                )
+            ]
+        )
     if not opts["output"]:
         raise InputError(
             [
@@ -209,7 +235,16 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
 
     check_out_file(str(opts["output"]), option="--output")
     started = time.perf_counter()
-    shipments = read_shipments(quoter.network, path)
+    shipments = read_shipments(network, path)
+    quoters = DatedQuoters(network)
+    # consecutive shipments under the same exchange rates are quoted together (one quoter
+    # pinned to their rates, fx.csv's dated rows); output stays in input order
+    runs = [
+        list(run)
+        for _, run in itertools.groupby(
+            shipments, key=lambda s: epoch(network.fx_history, s.ship_date)
+        )
+    ]
     stats = {"shipments": len(shipments), "without_option": 0}
     workers = executor_spec(opts["executor"], opts["scheduler"], opts.get("workers"))
     written = 0
@@ -219,17 +254,18 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
         with tqdm(
             total=len(shipments), desc="quoting", unit="shipment", file=sys.stderr, disable=None
         ) as bar:
-            for ok, count, text in quote_csv(
-                quoter,
-                shipments,
-                filters=filters,
-                hide_dominated=bool(opts["hide_dominated"]),
-                workers=workers,
-                progress=bar.update,
-            ):
-                stats["without_option"] += not ok
-                written += count
-                yield text
+            for run in runs:
+                for ok, count, text in quote_csv(
+                    quoters.on(run[0].ship_date),
+                    run,
+                    filters=filters,
+                    hide_dominated=bool(opts["hide_dominated"]),
+                    workers=workers,
+                    progress=bar.update,
+                ):
+                    stats["without_option"] += not ok
+                    written += count
+                    yield text
 
     write_csv_text(str(opts["output"]), texts())
     summary = batch_summary(

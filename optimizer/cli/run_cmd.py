@@ -40,6 +40,11 @@ def _progress(enabled: bool, text: str) -> None:
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
 @click.option("--no-map", is_flag=True, help="Skip map.png (faster).")
+@click.option(
+    "--currency-out",
+    help="Report money in this currency (ISO 4217, from the network's fx.csv) at the rate in "
+    "force on the plan date (default: the scenario's currency).",
+)
 def run(
     scenario: Path,
     out_dir: Path | None,
@@ -49,6 +54,7 @@ def run(
     time_limit: float | None,
     seed: int | None,
     no_map: bool,
+    currency_out: str | None,
 ) -> None:
     """Optimize SCENARIO: pattern shares, routes and modes per demand.
 
@@ -57,6 +63,7 @@ def run(
       xborder run scenarios/us_deminimis_2026.yaml
       xborder run scenarios/eu_3eur_duty_2026h2.yaml -o out/ --json
       xborder run scenarios/us_deminimis_2026.yaml --pareto -o out/
+      xborder run scenarios/us_deminimis_2026.yaml --currency-out EUR
 
     Exit codes: 0 plan found, 2 bad input, 3 some demand cannot be met
     (the reasons are printed per demand; the plan files are still written).
@@ -75,6 +82,8 @@ def run(
     sc, network, warnings = load(scenario)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
+    if currency_out is not None:
+        sc = _report_in(sc, network, currency_out)
     solver = sc.solver
     if time_limit is not None:
         solver = dataclasses.replace(solver, time_limit_s=time_limit)
@@ -102,6 +111,19 @@ def run(
     if plan.infeasible_demands:
         click.echo(explain_infeasible(plan), err=True)
         sys.exit(EXIT_INFEASIBLE)
+
+
+def _report_in(sc: Scenario, network: Network, currency: str) -> Scenario:
+    """The scenario reporting in ``currency`` (``--currency-out``); exit 2 if the network
+    has no rate for it. Only the reporting currency changes: the scenario's money was
+    already converted to USD at its own currency's rate."""
+    from optimizer.errors import raise_if_any
+    from optimizer.network.fx import unknown_currency
+
+    code = currency.strip().upper()
+    bad = unknown_currency(code, dict(network.fx_per_usd), file="run", field="--currency-out")
+    raise_if_any([bad] if bad is not None else [])
+    return dataclasses.replace(sc, currency=code)  # optimize() reports in sc.currency
 
 
 def _drop_stale_points(out_dir: Path, kept: int) -> None:
@@ -160,3 +182,4 @@ def _run_pareto(
     else:
         click.echo(front_summary(front, points))
         click.echo(pareto_table(front, per_usd, sc.currency))
+        click.echo("\n" + network.fx_use(sc.currency).footer())

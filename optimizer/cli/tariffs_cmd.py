@@ -15,6 +15,7 @@ import click
 
 from optimizer.costing.layers import Assessment, Consignment, Item, explain, unknown_country
 from optimizer.errors import InputError, Problem
+from optimizer.network.fx import unknown_currency
 from optimizer.network.tariff_layers import TradeChannel
 
 #: ``tariffs explain --json`` (docs/schemas/tariffs-explain.schema.json).
@@ -66,7 +67,10 @@ def tariffs() -> None:
     help="One item of a parcel of several (repeat): HS code = value in --currency.",
 )
 @click.option(
-    "--currency", default="USD", show_default=True, help="Currency of the values and of the result."
+    "--currency",
+    default="USD",
+    show_default=True,
+    help="Currency of the values and of the result (rates of --date, shown with their source).",
 )
 @click.option(
     "--date",
@@ -125,7 +129,8 @@ def explain_cmd(
 
     problems: list[Problem] = []
     parsed = _items(hs, value, items, problems)
-    network = read_network(network_path)
+    # amounts in other currencies (EUR 3 per HS code...) convert at the rates of --date
+    network = read_network(network_path).fx_on(day.date())
     if to.upper() not in network.country_by_code:
         problems.append(unknown_country(network, "to", to.upper()))
     elif region:
@@ -141,6 +146,10 @@ def explain_cmd(
                     ", ".join(known) if known else f"no --region for {to.upper()}",
                 )
             )
+    bad = unknown_currency(
+        currency.upper(), dict(network.fx_per_usd), file="tariffs explain", field="--currency"
+    )
+    problems += [bad] if bad is not None else []
     if problems:
         raise InputError(problems)
     consignment = Consignment(
@@ -154,10 +163,11 @@ def explain_cmd(
         region=region.upper(),
     )
     result = explain(network, consignment)
+    fx = network.fx_use(consignment.currency)
     if as_json:
-        click.echo(json.dumps(explain_dict(result), indent=2))
+        click.echo(json.dumps({**explain_dict(result), "fx": fx.to_dict()}, indent=2))
     else:
-        click.echo(render(result))
+        click.echo(render(result) + "\n\n" + fx.footer())
 
 
 def _items(

@@ -32,6 +32,7 @@ from optimizer.network.import_taxes import (
     build_taxes,
     tax_problems,
 )
+from optimizer.network.fx import FxRate, rates_on
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows, read_geo_rows
 from optimizer.network.tariff_layers import build_layers, layer_problems
@@ -211,8 +212,8 @@ _REFS = {  # (table, field) -> (target table, target key)
     ("import_fees", "currency"): ("fx", "currency"),
     ("node_regions", "node"): ("nodes", "id"),
 }
-_KEYS = {
-    "fx": "currency",
+_KEYS: dict[str, str | tuple[str, ...]] = {
+    "fx": ("currency", "as_of"),  # several dated rates per currency
     "countries": "code",
     "categories": "id",
     "nodes": "id",
@@ -231,19 +232,23 @@ def _check_ids_and_refs(tables: dict[str, list[ParsedRow]]) -> list[Problem]:
     problems: list[Problem] = []
     for table, key in _KEYS.items():
         first_line: dict[Any, int] = {}
+        names = (key,) if isinstance(key, str) else key
         for row in tables[table]:
-            value = row.values.get(key)
-            if value is None:
+            parts = tuple(row.values.get(n) for n in names)
+            if any(p is None for p in parts):
                 continue
+            value = parts[0] if len(parts) == 1 else parts
             if value in first_line:
                 problems.append(
                     Problem(
                         row.file,
-                        f"duplicate {key}; first defined on line {first_line[value]}",
+                        f"duplicate {' + '.join(names)}; first defined on line {first_line[value]}",
                         row=row.line,
-                        field=key,
-                        value=str(value),
-                        expected="a unique id",
+                        field=names[-1],
+                        value=" ".join(str(p) for p in parts),
+                        expected="a unique id"
+                        if len(names) == 1
+                        else "one row per " + " + ".join(names),
                     )
                 )
             else:
@@ -329,16 +334,18 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
             )
         )
     countries = [r.Country(**row.values) for row in t["countries"]]
-    fx = tuple(sorted((row.values["currency"], row.values["per_usd"]) for row in t["fx"]))
-    fx_sources = tuple(
+    fx_history = tuple(
         sorted(
             (
-                r.FxSource(row.values["currency"], row.values["as_of"], row.values["source"])
-                for row in t["fx"]
+                FxRate(v["currency"], v["per_usd"], v["as_of"], v["source"])
+                for v in (row.values for row in t["fx"])
             ),
-            key=lambda f: f.currency,
+            key=lambda x: (x.currency, x.as_of),
         )
     )
+    latest = rates_on(fx_history, None)  # pinned to a date later by Network.fx_on
+    fx = tuple((c, x.per_usd) for c, x in sorted(latest.items()))
+    fx_sources = tuple(r.FxSource(c, x.as_of, x.source) for c, x in sorted(latest.items()))
     categories = [
         r.Category(
             **{
@@ -385,6 +392,7 @@ def _build(name: str, t: dict[str, list[ParsedRow]]) -> r.Network:
         node_regions=tuple(
             sorted((NodeRegion(**row.values) for row in t["node_regions"]), key=lambda x: x.node)
         ),
+        fx_history=fx_history,
     )
 
 

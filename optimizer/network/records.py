@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from optimizer.errors import InputError, Problem
 from optimizer.fields import WEEKDAYS
 from optimizer.network.import_taxes import ImportFee, ImportTax, NodeRegion
+from optimizer.network.fx import FxRate, FxUse, rates_on
 from optimizer.network.tariff_layers import TariffLayer
 
 
@@ -284,6 +285,10 @@ class Network:
     import_fees: tuple[ImportFee, ...] = ()
     #: Sub-national regions of nodes (``node_regions.csv``), sorted by node.
     node_regions: tuple[NodeRegion, ...] = ()
+    #: Every row of fx.csv, sorted by (currency, as_of); ``fx_per_usd`` holds the rows in
+    #: force on ``fx_day`` (the latest rows when ``fx_day`` is None). See :meth:`fx_on`.
+    fx_history: tuple[FxRate, ...] = ()
+    fx_day: dt.date | None = None
     node_by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
     lane_by_id: dict[str, Lane] = field(init=False, repr=False, compare=False)
     tariff_by_id: dict[str, Tariff] = field(init=False, repr=False, compare=False)
@@ -382,6 +387,43 @@ class Network:
             if x.node == node_id:
                 return x.region
         return ""
+    def fx_on(self, day: dt.date) -> Network:
+        """This network converting money at the rates in force on ``day`` (plan or ship date).
+
+        Each currency takes its fx.csv row with the latest ``as_of`` on or before ``day``
+        (before its first row: the first row, and :meth:`fx_use` carries a warning). A
+        network without dated rows (built in memory) keeps its one rate per currency.
+        """
+        if self.fx_day == day:
+            return self  # already pinned to that day (read_scenario, then prepare)
+        if not self.fx_history:
+            return replace(self, fx_day=day)
+        picked = rates_on(self.fx_history, day)
+        return replace(
+            self,
+            fx_per_usd=tuple((c, x.per_usd) for c, x in sorted(picked.items())),
+            fx_sources=tuple(FxSource(c, x.as_of, x.source) for c, x in sorted(picked.items())),
+            fx_day=day,
+        )
+
+    def per_usd_on(self, currency: str, day: dt.date) -> float:
+        """Units of ``currency`` per USD in force on ``day``, without pinning the network
+        (a batch converts each row's declared value at its own ship date)."""
+        if not self.fx_history:
+            return dict(self.fx_per_usd)[currency]
+        own = (x for x in self.fx_history if x.currency == currency)
+        return rates_on(own, day)[currency].per_usd
+
+    def fx_use(self, currency: str) -> FxUse:
+        """The rate ``currency`` is converted at here, with its date and source (for outputs)."""
+        meta = {f.currency: f for f in self.fx_sources}.get(currency)
+        return FxUse(
+            currency,
+            dict(self.fx_per_usd)[currency],
+            None if meta is None else meta.as_of,
+            "" if meta is None or meta.source is None else meta.source,
+            self.fx_day,
+        )
 
     def territory_of(self, node_id: str) -> str:
         return self.country_by_code[self.node_by_id[node_id].country].territory

@@ -94,7 +94,13 @@ def check_output(out: Path, fmt: str) -> None:
 
 
 def fx_rows(network: Network) -> list[dict[str, Any]]:
-    """The fx table's rows: each rate with its date and source from the record."""
+    """The fx table's rows: every dated rate (``fx_history``) with its date and source, or
+    (a network built in memory, without history) each rate in use."""
+    if network.fx_history:
+        return [
+            {"currency": x.currency, "as_of": x.as_of, "per_usd": x.per_usd, "source": x.source}
+            for x in network.fx_history
+        ]
     meta = {f.currency: f for f in network.fx_sources}
     return [
         {

@@ -48,6 +48,11 @@ def read_plan(path: str | Path, scenario: Scenario, network: Network) -> Plan:
         )
         currency = "USD"
     per_usd = network.from_usd(1.0, currency)
+    fx = data.get("fx")
+    if isinstance(fx, dict) and fx.get("currency") == currency:
+        rate = fx.get("per_usd")  # the rate the plan was written at (dated fx.csv rows)
+        if isinstance(rate, int | float) and not isinstance(rate, bool) and rate > 0:
+            per_usd = float(rate)
     status = _status(data.get("status"), file, problems)
     known = {d.id for d in scenario.demands}
     demands = []

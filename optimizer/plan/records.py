@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optimizer.network.fx import FxUse
 from optimizer.routes.evaluate import CostSplit
 from optimizer.scenario.records import AppliedWhatIf
 from optimizer.solve.settings import SolveStatus
@@ -117,6 +118,8 @@ class Plan:
     candidates: int  # route options given to the solver
     notes: tuple[str, ...] = ()
     what_ifs: tuple[AppliedWhatIf, ...] = ()  # overrides applied to the network, with counts
+    #: The rate ``per_usd`` comes from (date, source) for the outputs; None: not known.
+    fx: FxUse | None = None
 
     @property
     def infeasible_demands(self) -> tuple[DemandPlan, ...]:

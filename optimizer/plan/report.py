@@ -74,6 +74,8 @@ def render(plan: Plan) -> str:
         lines += ["", "What-ifs applied:"] + [f"  - {w.describe()}" for w in plan.what_ifs]
     if plan.notes:
         lines += ["", "Notes:"] + [f"  - {n}" for n in plan.notes]
+    if plan.fx is not None:
+        lines += ["", plan.fx.footer()]
     return "\n".join(lines)
 
 

@@ -96,6 +96,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "scenario": plan.scenario,
         "plan_date": plan.plan_date,
         "currency": plan.currency,
+        "fx": None if plan.fx is None else plan.fx.to_dict(),
         "period": "week",
         "status": plan.status,
         "objective": _money(plan, plan.objective),

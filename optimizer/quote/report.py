@@ -7,8 +7,15 @@ from dataclasses import asdict
 from typing import Any
 
 from optimizer.costing.layers import hs_text
+from optimizer.network.fx import FxUse
 from optimizer.quote.engine import QuoteResult
 from optimizer.quote.options import Option
+
+#: The rate when no output currency is asked: USD itself (the model's unit).
+USD = FxUse("USD", 1.0, None, "USD is the model's internal unit")
+
+#: Money fields of an option, in ``money`` (the output currency) as in ``<name>_usd``.
+MONEY = ("landed", "shipper", "freight", "fuel", "handling", "brokerage", "duty", "tax", "stock")
 
 #: Columns of a quote row (one per shipment × option), in output order.
 COLUMNS = (
@@ -90,17 +97,22 @@ def result_rows(result: QuoteResult, shipment_id: str = "") -> list[dict[str, An
     ]
 
 
-#: 1: first versioned quote JSON (option groups, format_version).
+#: 1: first versioned quote JSON (option groups, format_version). Later additions (``fx``,
+#: ``money``, ``shipment.value``) only add fields.
 QUOTE_FORMAT_VERSION = 1
 
 
-def quote_json(result: QuoteResult) -> dict[str, Any]:
+def quote_json(result: QuoteResult, fx: FxUse | None = None) -> dict[str, Any]:
     """The full quote (every leg, every rejection) as JSON-ready data.
 
     What ``xborder quote --json`` prints (schema docs/schemas/quote.schema.json). Each
     option carries its ``group``; ``ship-now`` options come first unless the quote
-    was asked to lead with ``from-stock`` (``lead``).
+    was asked to lead with ``from-stock`` (``lead``). Figures named ``*_usd`` stay in
+    USD; ``fx`` is the rate of the asked output currency on the ship date (its date and
+    source), and each option's ``money`` holds its figures in that currency, rounded
+    to the cent.
     """
+    fx = fx or USD
     s = result.shipment
     options = []
     for o in result.options:
@@ -108,10 +120,12 @@ def quote_json(result: QuoteResult) -> dict[str, Any]:
         data["group"] = o.group
         data["pattern"] = o.pattern.value
         data["fees"] = [{"name": name, "usd": round(usd, 2)} for name, usd in o.fees]
+        data["money"] = {name: _out(getattr(o, f"{name}_usd"), fx) for name in MONEY}
         options.append(data)
     return {
         "format_version": QUOTE_FORMAT_VERSION,
         "lead": result.lead,
+        "fx": fx.to_dict(),
         "shipment": {
             "id": s.id,
             "from": s.origin,
@@ -120,6 +134,7 @@ def quote_json(result: QuoteResult) -> dict[str, Any]:
             "volume_m3": s.volume_m3,
             "pieces": s.piece_count,
             "value_usd": s.value_usd,
+            "value": _out(s.value_usd, fx),
             "category": s.category,
             "hs_code": s.hs_code or None,
             "incoterm": s.incoterm.value,
@@ -142,16 +157,27 @@ _GROUP_HEAD = {
 }
 
 
-def render_table(result: QuoteResult) -> str:
+def _out(usd: float, fx: FxUse) -> float:
+    """``usd`` in the output currency, rounded to the cent (what every output shows)."""
+    return round(usd * fx.per_usd, 2)
+
+
+def render_table(result: QuoteResult, fx: FxUse | None = None) -> str:
     """A readable table per option group: one line per option, then its legs; reasons when
-    nothing fits."""
+    nothing fits. Money in ``fx.currency`` (USD when None), with a footer naming the rate,
+    its date and source when ``fx`` is given."""
+    text = _table(result, fx or USD)
+    return text if fx is None else text + "\n\n" + fx.footer()
+
+
+def _table(result: QuoteResult, fx: FxUse) -> str:
     s = result.shipment
+    m, cur = fx.per_usd, fx.currency
     head = (
         f"{s.origin} → {s.market}: {s.piece_count} piece(s), {s.weight_kg:g} kg, "
-        f"{s.volume_m3:.4f} m³, value {s.value_usd:,.2f} USD, {s.category}"
+        f"{s.volume_m3:.4f} m³, value {s.value_usd * m:,.2f} {cur}, {s.category}"
         + (f" HS {hs_text(s.hs_code)}" if s.hs_code else "")
-        + f", {s.incoterm.value}, "
-        f"ship {s.ship_date.isoformat()}"
+        + f", {s.incoterm.value}, ship {s.ship_date.isoformat()}"
     )
     lines = [head, ""]
     if not result.options:
@@ -161,7 +187,9 @@ def render_table(result: QuoteResult) -> str:
             for r in result.rejections
         ]
         return "\n".join(lines)
-    cols = f"{'#':>3} {'landed USD':>11} {'P50 d':>6} {'P90 d':>6} {'CO2e kg':>8}  {'pareto':6}  "
+    cols = (
+        f"{'#':>3} {'landed ' + cur:>11} {'P50 d':>6} {'P90 d':>6} {'CO2e kg':>8}  {'pareto':6}  "
+    )
     group = ""
     for i, o in enumerate(result.options, 1):
         if o.group != group:
@@ -171,24 +199,24 @@ def render_table(result: QuoteResult) -> str:
             lines.append(cols + "pattern / modes / tags (within the group)")
         star = "*" if o.pareto else ""
         lines.append(
-            f"{i:>3} {o.landed_usd:>11,.2f} {o.p50_days:>6.1f} {o.p90_days:>6.1f} "
+            f"{i:>3} {o.landed_usd * m:>11,.2f} {o.p50_days:>6.1f} {o.p90_days:>6.1f} "
             f"{o.co2e_kg:>8.2f}  {star:6}  {o.pattern.value} {o.modes} {' '.join(o.tags)}"
         )
         lines.append(
-            f"{'':>5}freight {o.freight_usd:,.2f} + fuel {o.fuel_usd:,.2f} + handling "
-            f"{o.handling_usd:,.2f} + {_fee_label(o)} {o.brokerage_usd:,.2f} + duty "
-            f"{o.duty_usd:,.2f} + tax {o.tax_usd:,.2f}"
-            + (f" + stock {o.stock_usd:,.2f}" if o.stock_usd else "")
+            f"{'':>5}freight {o.freight_usd * m:,.2f} + fuel {o.fuel_usd * m:,.2f} + handling "
+            f"{o.handling_usd * m:,.2f} + {_fee_label(o)} {o.brokerage_usd * m:,.2f} + duty "
+            f"{o.duty_usd * m:,.2f} + tax {o.tax_usd * m:,.2f}"
+            + (f" + stock {o.stock_usd * m:,.2f}" if o.stock_usd else "")
         )
         if o.fee_assumption:
             assumed = dict(o.fees).get(o.fee_assumption, o.brokerage_usd)
             lines.append(
-                f"{'':>7}assumed fee {assumed:,.2f}: {o.fee_assumption} "
+                f"{'':>7}assumed fee {assumed * m:,.2f}: {o.fee_assumption} "
                 "(a named assumption of the network, assumptions.csv)"
             )
         for name, usd in o.fees:
             if name != o.fee_assumption:
-                lines.append(f"{'':>7}fee {usd:,.2f}: {name} (import_fees.csv)")
+                lines.append(f"{'':>7}fee {usd * m:,.2f}: {name} (import_fees.csv)")
         for leg in o.legs:
             lines.append(
                 f"{'':>7}{leg.lane}: {leg.origin}→{leg.dest} {leg.carrier} {leg.mode}"
@@ -198,7 +226,7 @@ def render_table(result: QuoteResult) -> str:
             lines.append(
                 f"{'':>7}presumes stock on the shelf: replenishment by the bulk leg P50 "
                 f"{o.bulk_p50_days:.1f} d, P90 {o.bulk_p90_days:.1f} d; stock cost "
-                f"{o.stock_usd:,.2f} USD included"
+                f"{o.stock_usd * m:,.2f} {cur} included"
             )
         lines.append(f"{'':>7}customs: {o.treatment}")
     if result.rejections:

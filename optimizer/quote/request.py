@@ -8,11 +8,13 @@ can never disagree on a quote.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from optimizer.errors import Problem
 from optimizer.fields import Field, parse
+from optimizer.network.fx import FxUse, epoch, unknown_currency
 from optimizer.network.records import Mode, Network
 from optimizer.quote.engine import Filters, Quoter, QuoteResult
 from optimizer.quote.options import GROUPS, SHIP_NOW
@@ -28,6 +30,7 @@ class QuoteRequest:
     hide_dominated: bool = False
     value_of_day_usd: float | None = None  # None: the engine's default (1 % of value)
     lead: str = SHIP_NOW  # the option group listed first
+    currency_out: str = "USD"  # money shown in this currency (a code of the network's fx.csv)
 
     def __post_init__(self) -> None:
         if self.value_of_day_usd is not None and not self.value_of_day_usd >= 0:
@@ -101,10 +104,12 @@ def parse_request(
     value_of_day: float | None = None,
     hide_dominated: bool = False,
     lead: str = SHIP_NOW,
+    currency_out: str | None = None,
     file: str = "quote",
 ) -> tuple[QuoteRequest | None, list[Problem]]:
-    """Check a shipment (``raw``: text per :data:`~optimizer.quote.shipment.FIELDS`) and
-    its filters; return the request (None if anything is wrong) and every problem."""
+    """Check a shipment (``raw``: text per :data:`~optimizer.quote.shipment.FIELDS`), its
+    filters and the output currency (field ``currency_out``; None: USD); return the request
+    (None if anything is wrong) and every problem."""
     shipment, problems = parse_shipment(network, raw, file=file)
     filters, filter_problems = parse_filters(
         network,
@@ -116,10 +121,44 @@ def parse_request(
         file=file,
     )
     problems = problems + filter_problems
+    out = "USD" if currency_out is None else currency_out.strip().upper()
+    bad = unknown_currency(out, dict(network.fx_per_usd), file=file, field="currency_out")
+    if bad is not None:
+        problems.append(bad)
     if shipment is None or problems:
         return None, problems
-    request = QuoteRequest(shipment, filters, hide_dominated, value_of_day, lead)
+    request = QuoteRequest(shipment, filters, hide_dominated, value_of_day, lead, out)
     return request, []
+
+
+@dataclass
+class DatedQuoters:
+    """One :class:`Quoter` per set of exchange rates in force (fx.csv's dated rows).
+
+    A quote converts money at the rates of its ship date, so it is priced on the
+    network pinned to that date (:meth:`Network.fx_on`); ship dates under the same
+    rates share one quoter and its route caches (a handful of sets: one per fx date).
+    """
+
+    network: Network
+    _quoters: dict[tuple[tuple[str, dt.date], ...], Quoter] = field(default_factory=dict)
+
+    def on(self, day: dt.date) -> Quoter:
+        """The quoter converting at the rates in force on ``day``."""
+        key = epoch(self.network.fx_history, day)
+        quoter = self._quoters.get(key)
+        if quoter is None:
+            quoter = self._quoters[key] = Quoter(self.network.fx_on(day))
+        return quoter
+
+
+def quote_dated(quoters: DatedQuoters, request: QuoteRequest) -> tuple[QuoteResult, FxUse]:
+    """Quote at the ship date's rates; return the result and the rate of ``currency_out``
+    on that date (for :func:`~optimizer.quote.report.quote_json` / ``render_table``)."""
+    day = request.shipment.ship_date
+    quoter = quoters.on(day)
+    fx = replace(quoter.network.fx_use(request.currency_out), day=day)  # same rates, this day
+    return run_quote(quoter, request), fx
 
 
 def run_quote(quoter: Quoter, request: QuoteRequest) -> QuoteResult:

@@ -161,11 +161,11 @@ def parse_shipment(
     count = value_of("pieces")
     items = value_of("items")
     volume = _volume(text("dims_cm"), file, row, bad)
+    day = value_of("ship_date") or dt.date.today()
     value = value_of("value")
-    value_usd = _money(network, value, text("currency"), problem)
+    value_usd = _money(network, value, text("currency"), day, problem)
     hs_code = value_of("hs_code")
     category = _category(network, text("category"), hs_code, text("hs_code"), problem)
-    day = value_of("ship_date") or dt.date.today()
     incoterm = value_of("incoterm", text("incoterm").upper())
     pattern = value_of("pattern")
     if origin and market:
@@ -237,7 +237,10 @@ def _volume(dims: str, file: str, row: int | None, bad: list[Problem]) -> float 
     return sides[0] * sides[1] * sides[2] / 1e6
 
 
-def _money(network: Network, value: float | None, currency: str, problem: Report) -> float | None:
+def _money(
+    network: Network, value: float | None, currency: str, day: dt.date, problem: Report
+) -> float | None:
+    """The declared value in USD at the rate in force on the ship date ``day``."""
     currency = currency.upper()
     if not currency:
         if value is not None:
@@ -247,7 +250,7 @@ def _money(network: Network, value: float | None, currency: str, problem: Report
     if currency not in known:
         problem("currency", "unknown currency", currency, suggest(currency, known))
         return None
-    return None if value is None else network.to_usd(value, currency)
+    return None if value is None else value / network.per_usd_on(currency, day)
 
 
 def _category(

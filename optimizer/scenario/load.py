@@ -51,8 +51,10 @@ def prepare(scenario: Scenario, network: r.Network) -> tuple[Scenario, r.Network
 
     Raises :class:`~optimizer.errors.InputError` when a what-if does not resolve or
     touches nothing, or when replaced customs rules leave a reached territory uncovered.
-    Returns the scenario with ``applied_what_ifs`` filled and the what-if network.
+    Returns the scenario with ``applied_what_ifs`` filled and the what-if network, which
+    converts money at the rates in force on the plan date (fx.csv's dated rows).
     """
+    network = network.fx_on(scenario.plan_date)  # money at the plan date's rates (fx.csv)
     applied = resolve_what_if(network, scenario.what_if, str(scenario.path))
     changed = apply_what_if(network, scenario.what_if)
     if scenario.what_if.customs_rules_csv is not None:  # the new rules must still cover

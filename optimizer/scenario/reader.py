@@ -20,6 +20,7 @@ from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, p
 from optimizer.network.coverage import missing_rules_on
 from optimizer.network.domestic import domestic_problem
 from optimizer.network.hs_codes import category_of, mfn_fault
+from optimizer.network.fx import unknown_currency
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import read_csv_rows
@@ -533,6 +534,8 @@ def _build(
             network, warnings = load_network(network_path)
     else:
         network_path, network = given
+    # Money converts at the rates in force on the plan date (fx.csv's dated rows).
+    network = network.fx_on(top["plan_date"])
     # An unknown currency is reported by check_against_network below, before any record
     # built with the placeholder rate leaves this function.
     per_usd = dict(network.fx_per_usd).get(top["currency"], 1.0)
@@ -954,15 +957,11 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
             )
         )
 
-    if scenario.currency not in dict(network.fx_per_usd):
-        problems.append(
-            Problem(
-                file,
-                "currency not in the network's fx.csv",
-                field="currency",
-                value=scenario.currency,
-            )
-        )
+    bad_currency = unknown_currency(
+        scenario.currency, dict(network.fx_per_usd), file=file, field="currency"
+    )
+    if bad_currency is not None:
+        problems.append(bad_currency)
     for d in scenario.demands:
         if d.origin not in network.node_by_id:
             unknown("origin", d.origin, nodes, "node", d.id)

@@ -19,9 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from optimizer.errors import Problem
 from optimizer.network.records import Network
-from optimizer.quote.engine import Quoter
 from optimizer.quote.report import quote_json
-from optimizer.quote.request import QuoteRequest, parse_request, run_quote
+from optimizer.quote.request import DatedQuoters, QuoteRequest, parse_request, quote_dated
 
 FILE = "request body"
 #: parse_shipment's field names -> the API's (as the CLI options are named).
@@ -88,6 +87,12 @@ class ShipmentIn(BaseModel):
         None, json_schema_extra=_NOT_NEGATIVE, description="USD per day for BEST_VALUE."
     )
     hide_dominated: StrictBool = Field(False, description="Only Pareto-optimal options.")
+    currency_out: StrictStr | None = Field(
+        None,
+        max_length=10,
+        description="ISO 4217 code money is shown in (option 'money', answer 'fx'), at the "
+        "rate in force on the ship date (default USD).",
+    )
 
 
 #: Field names of a shipment in a request, for "did you mean".
@@ -133,6 +138,7 @@ def check(
         max_price=body.max_price,
         value_of_day=body.value_of_day,
         hide_dominated=body.hide_dominated,
+        currency_out=body.currency_out,
         file=FILE,
     )
     for p in found:
@@ -142,7 +148,8 @@ def check(
 
 
 class QuoteService:
-    """The one :class:`Quoter` of a server, built at start, used by one request at a time.
+    """The quoters of a server (one per set of fx rates in force), used by one request at a
+    time.
 
     The quoter caches routes per corridor in plain dicts; the lock keeps two
     requests from building the same cache entry at once. Quotes are CPU-bound
@@ -151,14 +158,14 @@ class QuoteService:
 
     def __init__(self, network: Network) -> None:
         self.network = network
-        self._quoter = Quoter(network)
+        self._quoters = DatedQuoters(network)  # one per fx date, built when first asked
         self._lock = threading.Lock()
 
     def quote(self, request: QuoteRequest) -> dict[str, Any]:
         """The ``xborder quote --json`` document of ``request``."""
         with self._lock:
-            result = run_quote(self._quoter, request)
-        return quote_json(result)
+            result, fx = quote_dated(self._quoters, request)
+        return quote_json(result, fx)
 
     def check_batch(self, shipments: list[ShipmentIn]) -> tuple[list[QuoteRequest], list[Problem]]:
         """Check every shipment first, as ``xborder quote --batch`` checks every row: any

@@ -155,6 +155,7 @@ def optimize(
     max_avg_p90_days: float | None = None,
 ) -> pr.Plan:
     """The cheapest plan (objective of the scenario); optionally cap the mean P90 (Pareto)."""
+    network = network.fx_on(scenario.plan_date)  # no-op after scenario.load.prepare
     cands = candidates or build_candidates(network, scenario)
     demands = {d.id: d for d in scenario.demands}
     model = fm.build(network, scenario, cands.options, demands)
@@ -268,6 +269,7 @@ def extract(
         plan_date=scenario.plan_date.isoformat(),
         currency=scenario.currency,
         per_usd=network.from_usd(1.0, scenario.currency),
+        fx=network.fx_use(scenario.currency),
         status=outcome.status,
         objective=outcome.objective,
         bound=outcome.bound,
