@@ -43,7 +43,11 @@ if TYPE_CHECKING:
     help="DDP: shipper pays duties and taxes; DAP: the receiver does.",
 )
 @click.option("--ship-date", "ship_date", help="YYYY-MM-DD; selects the customs rules in force.")
-@click.option("--pattern", help="direct-package, bonded-warehouse or overseas-warehouse.")
+@click.option(
+    "--pattern",
+    help="direct-package, bonded-warehouse, overseas-warehouse, b2b-direct (9710, a normal "
+    "import) or domestic (default: all but b2b-direct that fit the pair).",
+)
 @click.option("--items", default="0", help="Items for per-item duties (default: one per piece).")
 @click.option(
     "--mode",
