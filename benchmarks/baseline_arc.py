@@ -389,6 +389,8 @@ def build_arc_model(network: Network, scenario: Scenario) -> ArcModel:
     comms: list[Commodity] = []
     for d in scenario.demands:
         for p in d.patterns:
+            if p in (Pattern.B2B, Pattern.DOMESTIC):
+                continue  # the baseline models the three retail cross-border patterns only
             key = (d.origin, d.market, p)
             if key not in layers:
                 layers[key] = build_layer(network, d.origin, d.market, p, opts.max_legs)

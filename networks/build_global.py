@@ -346,6 +346,26 @@ class LastMileLane:
     departures_per_week: float = column("departures_per_week")
 
 
+@dataclass(frozen=True, slots=True)
+class DomesticLane:
+    """``domestic_lanes.csv``: a parcel service from an origin to a market of its own customs
+    territory (express, ground parcel, road parcel); distance and transit as a last-mile lane."""
+
+    id: str
+    frm: str = column("from")
+    to: str = column("to")
+    mode: str = column("mode")
+    carrier: str = column("carrier")
+    service: str = column("service")
+    tariff: str = column("tariff")
+    departures_per_week: float = column("departures_per_week")
+    source: str = column("source")
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("express", "last_mile"):
+            raise ValueError(f"domestic lane {self.id}: mode {self.mode!r} is not a parcel mode")
+
+
 Row = TypeVar("Row")
 
 
@@ -813,6 +833,25 @@ def last_mile_lanes(w: World, lanes: list[LastMileLane]) -> list[dict[str, objec
     return rows
 
 
+def domestic_lanes(w: World, lanes: list[DomesticLane]) -> list[dict[str, object]]:
+    """Domestic parcel services: priced and timed like a last-mile lane of that distance,
+    their own mode and source first; both ends must be in one customs territory."""
+    rows = []
+    for ln in lanes:
+        if w.terr(ln.frm) != w.terr(ln.to):
+            raise ValueError(f"domestic lane {ln.id}: {ln.frm} and {ln.to} are in two territories")
+        as_last_mile = LastMileLane(
+            ln.id, ln.frm, ln.to, ln.carrier, ln.service, ln.tariff, ln.departures_per_week
+        )
+        [row] = last_mile_lanes(w, [as_last_mile])
+        row["mode"] = ln.mode
+        row["departure_weekdays"] = departure_weekdays(ln.id, ln.mode, ln.departures_per_week)
+        row["cutoff_hours"] = w.p.cutoff_hours(ln.mode)
+        row["source"] = f"{ln.source}; {row['source']}"
+        rows.append(row)
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # Tables: verbatim source rows + computed rows, formatted and sorted
 # --------------------------------------------------------------------------------------------
@@ -917,6 +956,7 @@ def build_tables(sources: Path = SOURCES) -> dict[str, str]:
             *rail,
             *truck_lanes(w, load_rows(TruckLane, "truck_lanes", sources)),
             *last_mile_lanes(w, load_rows(LastMileLane, "last_mile_lanes", sources)),
+            *domestic_lanes(w, load_rows(DomesticLane, "domestic_lanes", sources)),
         ],
     }
     names = [n for n in schema if n in verbatim or n in computed]

@@ -46,7 +46,7 @@ def test_rebuild_is_byte_identical_and_leaves_other_files_alone(
     (out / "lanes.csv").write_text("stale\n", encoding="utf-8")
 
     assert builder.main(["--out", str(out)]) == 0
-    assert "86 nodes, 483 lanes; valid" in capsys.readouterr().out
+    assert "86 nodes, 496 lanes; valid" in capsys.readouterr().out
 
     written = sorted(p.name for p in out.glob("*.csv") if p.name != "fees.csv")
     committed = sorted(p.name for p in GLOBAL.glob("*.csv"))

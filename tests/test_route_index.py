@@ -6,11 +6,15 @@ from optimizer.scenario.records import Pattern
 
 
 def test_each_pattern_names_its_customs_channel_and_stock_node_kind():
-    assert [(p.channel, p.stock_kind) for p in Pattern] == [
+    cleared = [p for p in Pattern if p.clears_customs]
+    assert [(p.channel, p.stock_kind) for p in cleared] == [
         (Channel.PARCEL, None),
         (Channel.BONDED, NodeKind.BONDED_ZONE),
         (Channel.COMMERCIAL, NodeKind.OVERSEAS_WAREHOUSE),
+        (Channel.COMMERCIAL, None),  # b2b-direct (9710): a normal import, no stock
     ]
+    assert [p for p in Pattern if not p.clears_customs] == [Pattern.DOMESTIC]
+    assert Pattern.DOMESTIC.stock_kind is None and not Pattern.DOMESTIC.uses_stock
 
 
 def test_a_route_may_stay_in_or_enter_a_new_territory_but_never_come_back():

@@ -54,7 +54,11 @@ if TYPE_CHECKING:
     "ship_date",
     help="YYYY-MM-DD; selects the customs rules and exchange rates in force.",
 )
-@click.option("--pattern", help="direct-package, bonded-warehouse or overseas-warehouse.")
+@click.option(
+    "--pattern",
+    help="direct-package, bonded-warehouse, overseas-warehouse, b2b-direct (9710, a normal "
+    "import) or domestic (default: all but b2b-direct that fit the pair).",
+)
 @click.option("--items", default="0", help="Items for per-item duties (default: one per piece).")
 @click.option(
     "--mode",

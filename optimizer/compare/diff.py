@@ -298,7 +298,14 @@ def _price(
         )
     route = Route(Pattern(allocation["pattern"]), legs[:cut], legs[cut:], stock or None)
     demand = next(d for d in scenario.demands if d.id == demand_id)
-    option = evaluate(network, demand, route, day=scenario.plan_date, inventory=scenario.inventory)
+    option = evaluate(
+        network,
+        demand,
+        route,
+        day=scenario.plan_date,
+        inventory=scenario.inventory,
+        over_limit_share=scenario.options.cbec_over_limit_share,
+    )
     if not option.ok:
         return option.reason
     containers = sum(c.share() * c.container_cost_usd for c in option.containers)

@@ -26,13 +26,13 @@ from optimizer.network.coverage import (
     duty_coverage_problems,
     reachable_pairs,
 )
+from optimizer.network.fx import FxRate, rates_on
 from optimizer.network.import_taxes import (
     NodeRegion,
     build_fees,
     build_taxes,
     tax_problems,
 )
-from optimizer.network.fx import FxRate, rates_on
 from optimizer.network.schema import TABLE_ORDER, load_schema, parse_value
 from optimizer.network.tables import ParsedRow, header_problems, read_csv_rows, read_geo_rows
 from optimizer.network.tariff_layers import build_layers, layer_problems

@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from optimizer.errors import InputError, Problem
 from optimizer.fields import WEEKDAYS
-from optimizer.network.import_taxes import ImportFee, ImportTax, NodeRegion
 from optimizer.network.fx import FxRate, FxUse, rates_on
+from optimizer.network.import_taxes import ImportFee, ImportTax, NodeRegion
 from optimizer.network.tariff_layers import TariffLayer
 
 
@@ -387,6 +387,7 @@ class Network:
             if x.node == node_id:
                 return x.region
         return ""
+
     def fx_on(self, day: dt.date) -> Network:
         """This network converting money at the rates in force on ``day`` (plan or ship date).
 

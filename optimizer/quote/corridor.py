@@ -93,7 +93,9 @@ def build_corridor(
         columns=tuple((network.lane_by_id[lid], bulk) for lid, bulk in columns),
         legs=legs,
         before_entry=before,
-        has_entry=np.array([t.entry_index >= 0 for t in times], dtype=bool),
+        has_entry=np.array(  # a domestic route enters nothing and needs not
+            [t.entry_index >= 0 or not pattern.clears_customs for t in times], dtype=bool
+        ),
         postal=np.array(
             [entry_is_postal(pattern, t.lanes, t.entry_index) for t in times], dtype=bool
         ),
@@ -133,12 +135,15 @@ def _route_times(space: SearchSpace, network: Network, route: Route, market: str
     lanes = tuple(network.lane_by_id[x] for x in route.lanes)
     territory = network.territory_of(market)
     entry = next((i for i, x in enumerate(lanes) if network.territory_of(x.dest) == territory), -1)
+    time_key = territory
+    if not route.pattern.clears_customs:  # domestic: no import clearance anywhere
+        entry, time_key = -1, f"{territory}:{route.pattern.value}"
     nodes = network.node_by_id
     origin = nodes[lanes[0].origin]
-    if route.pattern is Pattern.DIRECT:
+    if not route.pattern.uses_stock:  # direct-package, b2b-direct, domestic
         time, p90, p50 = lt.handling_time(origin), 0.0, 0.0
         for i, lane in enumerate(lanes):
-            key = direct_key(territory, route.lanes[: i + 1])
+            key = direct_key(time_key, route.lanes[: i + 1])
 
             def make(
                 lane: Lane = lane, parent: lt.LeadTime = time, entering: bool = i == entry

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.costing import leadtime as lt
+from optimizer.network.domestic import flow_patterns
 from optimizer.network.records import Lane, Mode, Network
 from optimizer.quote.corridor import Array, Corridor, build_corridor, build_option
 from optimizer.quote.labels import EPS, Point, SearchSpace, label_front, nondominated
@@ -24,7 +25,7 @@ from optimizer.quote.pricing import STOCK_DAYS, ShipmentPricer
 from optimizer.quote.shipment import Shipment
 from optimizer.routes.candidates import Route, candidate_routes
 from optimizer.routes.timing import route_timing
-from optimizer.scenario.records import HOLDING_RATE_PER_YEAR, MAX_LEGS, Pattern
+from optimizer.scenario.records import DEFAULT_PATTERNS, HOLDING_RATE_PER_YEAR, MAX_LEGS, Pattern
 
 #: How a quote finds its Pareto front: label-setting search, or the priced route table.
 ParetoMethod = Literal["search", "table"]
@@ -121,7 +122,8 @@ class Quoter:
         network = self._network(lane_filter)
         space = self._space(lane_filter, network)
         pricer = ShipmentPricer(network, shipment)
-        patterns = [shipment.pattern] if shipment.pattern else list(Pattern)
+        asked = [shipment.pattern] if shipment.pattern else DEFAULT_PATTERNS
+        patterns = flow_patterns(network, shipment.origin, shipment.market, asked)
         if lead not in GROUPS:
             raise ValueError(f"lead must be one of {GROUPS}, got {lead!r}")
         rejected: Counter[tuple[str, str]] = Counter()
@@ -387,7 +389,7 @@ def _limit_reason(filters: Filters) -> str:
 
 def _no_route_reason(pattern: Pattern, shipment: Shipment) -> str:
     where = f"{shipment.origin} to {shipment.market}"
-    if pattern is Pattern.DIRECT:
+    if not pattern.uses_stock:
         return f"no parcel lane path from {where}"
     stock = "bonded zone" if pattern is Pattern.BONDED else "overseas warehouse"
     return f"no bulk lane path from {shipment.origin} to a {stock} serving {shipment.market}"

@@ -168,12 +168,12 @@ class SearchSpace:
             kept = [x for x in into_market if only is None or x.id in only]
             if kept:
                 last_miles[node] = kept
-        adjacency = self.index.parcel if pattern is Pattern.DIRECT else self.index.bulk
+        adjacency = self.index.bulk if pattern.uses_stock else self.index.parcel
         out = {
             node: tuple(x for x in lanes if only is None or x.id in only)
             for node, lanes in adjacency.items()
         }
-        ends = [market] if pattern is Pattern.DIRECT else list(last_miles)
+        ends = list(last_miles) if pattern.uses_stock else [market]
         to_go = dict.fromkeys(ends, 0)
         into: dict[str, list[str]] = {}
         for node, lanes in out.items():
@@ -222,8 +222,8 @@ def label_front(
     if graph is None:
         graph = space.graph(pattern, pricer.shipment.market)
     finals = (
-        _direct(space, graph, pricer, max_price, max_days)
-        if pattern is Pattern.DIRECT
+        _direct(space, graph, pricer, pattern, max_price, max_days)
+        if not pattern.uses_stock
         else _via_stock(space, graph, pricer, pattern, max_price, max_days)
     )
     return nondominated(finals)
@@ -319,14 +319,16 @@ def _steps(
     budget: int,
     price: Callable[[Lane], LegCharge],
     customs: _Customs,
+    confined: bool = False,
 ) -> Iterator[_Step]:
     """The lanes ``label`` may extend by, priced: the step both searches share.
 
     Skipped: a node already visited, a blocked node that is not one of ``ends``, a
     territory left before (:func:`~optimizer.routes.candidates.reenters`), a node from
     which no end is reachable within ``budget`` legs, a lane the tariff refuses, and the
-    entry into ``inside`` when customs refuse the shipment. Freight accumulates until the
-    route enters ``inside`` (the customs value); the duties are added on entering.
+    entry into ``inside`` when customs refuse the shipment, and with ``confined`` (a domestic
+    route) any node outside ``inside``. Freight accumulates until the route enters
+    ``inside`` (the customs value); the duties are added on entering.
     """
     territory, to_go = space.territory, graph.to_go
     here = territory[label.node]
@@ -335,7 +337,7 @@ def _steps(
         if head in label.visited or (head in space.blocked and head not in ends):
             continue
         there = territory[head]
-        if reenters(here, there, label.territories):
+        if reenters(here, there, label.territories) or (confined and there != inside):
             continue
         left = to_go.get(head)
         if left is None or label.legs + 1 + left > budget:
@@ -360,15 +362,20 @@ def _direct(
     space: SearchSpace,
     graph: SearchGraph,
     pricer: ShipmentPricer,
+    pattern: Pattern,
     max_price: float | None,
     max_days: float | None,
 ) -> list[Point]:
+    """Per-order routes: direct-package, b2b-direct, and domestic — which starts as
+    already "entered" (no clearance, no duty) and never leaves the territory."""
     network, s = space.network, pricer.shipment
     market, nodes, territory = s.market, network.node_by_id, space.territory
     inside, to_go, budget = territory[market], graph.to_go, space.max_legs
     if s.origin not in to_go or to_go[s.origin] > budget:
         return []
-    customs = _Customs(pricer, Pattern.DIRECT)
+    domestic = not pattern.clears_customs
+    time_key = f"{inside}:{pattern.value}" if domestic else inside
+    customs = _Customs(pricer, pattern)
     start_time = lt.handling_time(nodes[s.origin])
     cost0 = pricer.handling(s.origin)
     settler = _Settler(customs.uses_freight)
@@ -379,7 +386,7 @@ def _direct(
             0.0,
             0,
             s.origin,
-            False,
+            domestic,
             (),
             frozenset([s.origin]),
             frozenset([territory[s.origin]]),
@@ -391,9 +398,7 @@ def _direct(
     finals: list[Point] = []
     while (label := settler.pop()) is not None:
         if label.node == market:
-            finals.append(
-                Point(f"{Pattern.DIRECT.value}:{'>'.join(label.lanes)}", label.cost, label.p90)
-            )
+            finals.append(Point(f"{pattern.value}:{'>'.join(label.lanes)}", label.cost, label.p90))
             continue
         steps = _steps(
             space,
@@ -404,6 +409,7 @@ def _direct(
             budget=budget,
             price=pricer.parcel_leg,
             customs=customs,
+            confined=domestic,
         )
         for lane, head, there, cost, freight, entered, entering in steps:
             if head != market:
@@ -427,7 +433,7 @@ def _direct(
                     time = time + lt.handling_time(nodes[head])
                 return time
 
-            time, p90, _ = space.time_of(direct_key(inside, lanes), make)
+            time, p90, _ = space.time_of(direct_key(time_key, lanes), make)
             if max_days is not None and p90 > max_days + EPS:
                 continue
             settler.push(

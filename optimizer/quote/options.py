@@ -155,7 +155,7 @@ def price_option(
         if not charge.ok:
             return None, f"{lane.carrier} {lane.mode} ({lane.id}): {charge.reason}"
         charges.append(charge)
-    if times.entry_index < 0:
+    if times.entry_index < 0 and route.pattern.clears_customs:
         return None, "route never enters the market's customs territory"
     freight_to_entry = sum(c.total for c in charges[: times.entry_index + 1])
     postal = entry_is_postal(route.pattern, times.lanes, times.entry_index)

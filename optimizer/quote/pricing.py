@@ -13,7 +13,8 @@ Conventions (the same as :mod:`optimizer.routes.evaluate`):
   or a full container's cost per kg/m³ of load;
 - handling is charged per actual kg at every node passed before the market,
   origin included; customs are assessed at the first node inside the market's
-  territory, on the freight up to there (CIF countries).
+  territory, on the freight up to there (CIF countries); b2b-direct (9710) on the
+  commercial channel, the entry fee per consignment; a domestic flow pays none.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from optimizer.costing.customs import CustomsCharge, assess
+from optimizer.costing.flows import DOMESTIC_CHARGE
 from optimizer.costing.layers import channels_differ
 from optimizer.costing.tariff import (
     LegCharge,
@@ -167,6 +169,8 @@ class ShipmentPricer:
         return base.total, unit.total - base.total
 
     def _assess(self, pattern: Pattern, freight_usd: float, postal: bool) -> CustomsCharge:
+        if not pattern.clears_customs:
+            return DOMESTIC_CHARGE  # a domestic flow imports nothing
         s = self.shipment
         network = self.network
         charge = assess(

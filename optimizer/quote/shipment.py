@@ -19,7 +19,7 @@ from typing import Any
 from optimizer.errors import Problem
 from optimizer.fields import MISSING, Field, parse, suggest
 from optimizer.network.coverage import missing_rules_on
-from optimizer.network.domestic import domestic_problem
+from optimizer.network.domestic import is_domestic, pattern_problem
 from optimizer.network.hs_codes import category_of, mfn_fault
 from optimizer.network.records import Network, NodeKind
 from optimizer.scenario.records import Pattern
@@ -169,10 +169,10 @@ def parse_shipment(
     incoterm = value_of("incoterm", text("incoterm").upper())
     pattern = value_of("pattern")
     if origin and market:
-        domestic = domestic_problem(network, origin, market)
-        if domestic:
-            problem("to", domestic[0], market, domestic[1])
-        else:
+        wrong = pattern_problem(network, origin, market, [Pattern(pattern)]) if pattern else None
+        if wrong:
+            problem("pattern", wrong[0], pattern, wrong[1])
+        if not is_domestic(network, origin, market):  # a domestic flow imports nothing
             for why in missing_rules_on(network, network.territory_of(market), day):
                 problem("ship_date", why, day.isoformat(), "a date on which the rules are known")
             uncovered = (

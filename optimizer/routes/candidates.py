@@ -2,9 +2,11 @@
 
 A route is a sequence of lanes:
 
-* **direct-package**: parcel-carrying lanes (scope ``parcel`` or ``any``) from
-  the origin to the market, never through a stock-holding node or another
-  market;
+* **direct-package** and **b2b-direct** (9710): parcel-carrying lanes (scope
+  ``parcel`` or ``any``) from the origin to the market, never through a
+  stock-holding node or another market (b2b-direct differs only in how it clears);
+* **domestic**: the same, for an origin and a market in one customs territory,
+  and only through nodes of that territory (leaving it would mean coming back);
 * **bonded-warehouse / overseas-warehouse**: bulk-carrying lanes (scope
   ``bulk`` or ``any``) from the origin to a stock node of the pattern's kind
   (``bonded_zone`` / ``overseas_warehouse``) in the market's customs
@@ -14,7 +16,7 @@ Enumeration is exhaustive over simple paths of at most ``max_legs`` lanes
 (parallel lanes of different carriers are distinct routes) that never re-enter
 a customs territory once they have left it, the origin's own included (no
 Yantian → Rotterdam → Ningbo → Los Angeles, no Shenzhen → Hong Kong → Shanghai →
-Los Angeles); an origin and a market in one territory have no route at all. It is exact; the
+Los Angeles); an origin and a market in one territory have domestic routes only. It is exact; the
 optimizer may later keep only the best ``limit`` per demand (see
 :mod:`optimizer.routes.evaluate`). What it needs from the network (adjacency,
 territories, stock nodes) is computed once per network in a :class:`RouteIndex`.
@@ -127,8 +129,11 @@ def _paths(
     source: str,
     targets: set[str] | frozenset[str],
     max_legs: int,
+    *,
+    inside: str | None = None,
 ) -> list[tuple[tuple[str, ...], str]]:
-    """Simple lane paths from ``source`` to any of ``targets`` (depth-first, sorted order)."""
+    """Simple lane paths from ``source`` to any of ``targets`` (depth-first, sorted order);
+    with ``inside``, only through nodes of that customs territory (a domestic flow)."""
     territory, blocked = index.territory, index.blocked
     found: list[tuple[tuple[str, ...], str]] = []
     start = (source, (), frozenset([source]), frozenset([territory[source]]))
@@ -139,7 +144,7 @@ def _paths(
         for lane in reversed(adjacency.get(node, ())):
             nxt = lane.dest
             there = territory[nxt]
-            if nxt in visited or reenters(here, there, left):
+            if nxt in visited or reenters(here, there, left) or inside not in (None, there):
                 continue  # never revisit a node, nor re-enter a customs territory once left
             path = (*lanes, lane.id)
             if nxt in targets:
@@ -167,10 +172,12 @@ def candidate_routes(
     if origin not in network.node_by_id or market not in network.node_by_id:
         return []
     index = index if index is not None else RouteIndex.build(network)
-    if index.territory[origin] == index.territory[market]:
-        return []  # a domestic flow: no cross-border pattern applies (optimizer.network.domestic)
-    if pattern is Pattern.DIRECT:
-        paths = _paths(index, index.parcel, origin, {market}, max_legs)
+    domestic = index.territory[origin] == index.territory[market]
+    if domestic is not (pattern is Pattern.DOMESTIC):
+        return []  # a domestic pair takes the domestic pattern only (optimizer.network.domestic)
+    if not pattern.uses_stock:  # direct-package, b2b-direct, domestic: per-order parcels
+        inside = index.territory[origin] if domestic else None
+        paths = _paths(index, index.parcel, origin, {market}, max_legs, inside=inside)
         return [Route(pattern, (), lanes, None) for lanes, _ in paths]
     last_mile = {node: [x.id for x in lanes] for node, lanes in index.last_miles(pattern, market)}
     if not last_mile:

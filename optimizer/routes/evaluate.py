@@ -14,7 +14,9 @@ Conventions (documented in docs/model.md):
 * Import clearance happens at the first node of the route inside the market's
   customs territory; direct-package uses the ``parcel`` channel, bonded
   stock the ``bonded`` channel per released order, overseas stock the
-  ``commercial`` channel with the entry fee spread over the replenishment.
+  ``commercial`` channel with the entry fee spread over the replenishment,
+  b2b-direct (9710) the ``commercial`` channel per consignment (a normal
+  import); a domestic route clears nothing (no duty, tax, fee or customs node).
 * Inventory for stock patterns (per order per week of flow, value = declared
   value): pipeline = mean bulk lead time, cycle = half the replenishment
   interval, safety = z · sqrt((L + R)/7 · cv² + σ_L²/49) weeks of flow; the
@@ -34,6 +36,7 @@ import numpy as np
 from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import route_co2e_kg
+from optimizer.costing.flows import DOMESTIC_CHARGE, blend_general_trade, cbec_channel
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
 from optimizer.costing.taxes import freight_in_tax_base
 from optimizer.network.records import Channel, Lane, Mode, Network, Node, TariffBasis
@@ -273,7 +276,7 @@ def _statics(network: Network, route: Route) -> RouteStatics:
     entry, entry_idx = timing.entry, timing.entry_index
     co2 = tuple((lane.distance_km, lane.co2e_kg_per_tkm) for lane in lanes)
     inf = math.inf
-    if entry is None or timing.customer is None:
+    if timing.customer is None:  # never enters the market's territory
         return RouteStatics(
             bulk,
             customer,
@@ -370,18 +373,34 @@ class RouteEvaluator:
         return found
 
     def evaluate(
-        self, demand: Demand, route: Route, *, day: object, inventory: Inventory
+        self,
+        demand: Demand,
+        route: Route,
+        *,
+        day: object,
+        inventory: Inventory,
+        over_limit_share: float = 0.0,
     ) -> RouteOption:
         """Evaluate ``route`` for ``demand`` on the plan date ``day`` (a datetime.date)."""
-        return self.price(demand, route, day=day, inventory=inventory).option()
+        return self.price(
+            demand, route, day=day, inventory=inventory, over_limit_share=over_limit_share
+        ).option()
 
     def price(
-        self, demand: Demand, route: Route, *, day: object, inventory: Inventory
+        self,
+        demand: Demand,
+        route: Route,
+        *,
+        day: object,
+        inventory: Inventory,
+        over_limit_share: float = 0.0,
     ) -> PricedRoute:
         """Price ``route`` for ``demand`` on ``day``: :meth:`evaluate` short of the option.
 
         Loops that rank many routes and keep a few (``build_candidates``) price them
         all and call :meth:`PricedRoute.option` on the kept ones only.
+        ``over_limit_share`` is the scenario's ``cbec_over_limit_share``: that share of
+        a China CBEC route's orders is priced as general trade (:func:`blend_general_trade`).
         """
         network = self.network
         st = self.statics(route)
@@ -425,17 +444,37 @@ class RouteEvaluator:
         # handling at every node a shipment passes before the market (origin included)
         handling = st.handling_per_kg * w
         entry = st.entry
-        if entry is None:
+        if entry is None and route.pattern.clears_customs:
             territory = network.territory_of(demand.market)
             return PricedRoute(demand, route, st, f"route never enters {territory}")
-        channel = route.pattern.channel
-        intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
-        mode = lanes[st.entry_idx].mode  # a parcel entering by post clears as a postal item
-        charge = self._assess(
-            market_country, channel, origin_country, demand, intl_freight, day, mode
-        )
-        if not charge.ok:
-            return PricedRoute(demand, route, st, charge.reason)
+        if route.pattern.clears_customs:
+            intl_freight = sum(per_lane[: st.entry_idx + 1])  # for CIF customs values
+            mode = lanes[st.entry_idx].mode  # a parcel entering by post clears as a postal item
+            charge = self._assess(
+                market_country,
+                route.pattern.channel,
+                origin_country,
+                demand,
+                intl_freight,
+                day,
+                mode,
+            )
+            if not charge.ok:
+                return PricedRoute(demand, route, st, charge.reason)
+            share = over_limit_share if cbec_channel(network, market_country, route.pattern) else 0
+            if share:  # orders past the CBEC annual limit clear as general trade (a normal import)
+                general = self._assess(
+                    market_country,
+                    Channel.COMMERCIAL,
+                    origin_country,
+                    demand,
+                    intl_freight,
+                    day,
+                    None,
+                )
+                charge = blend_general_trade(charge, general, share)
+        else:
+            charge = DOMESTIC_CHARGE
         per_entry = orders_per_shipment if route.pattern is Pattern.OVERSEAS else 1.0
         fee = charge.fee_usd / per_entry
         duties = charge.duty_usd + charge.tax_usd + fee
@@ -534,7 +573,15 @@ class RouteEvaluator:
 
 
 def evaluate(
-    network: Network, demand: Demand, route: Route, *, day: object, inventory: Inventory
+    network: Network,
+    demand: Demand,
+    route: Route,
+    *,
+    day: object,
+    inventory: Inventory,
+    over_limit_share: float = 0.0,
 ) -> RouteOption:
     """One route evaluated once (tests, baselines); loops use a :class:`RouteEvaluator`."""
-    return RouteEvaluator(network).evaluate(demand, route, day=day, inventory=inventory)
+    return RouteEvaluator(network).evaluate(
+        demand, route, day=day, inventory=inventory, over_limit_share=over_limit_share
+    )

@@ -3,10 +3,11 @@
 The optimizer (:mod:`optimizer.routes.evaluate`), the quote command and the
 simulator's planning view all assemble a route's lead time the same way:
 
-* direct-package (the customer waits for everything): handling at the origin,
+* direct-package and b2b-direct (the customer waits for everything): handling at the origin,
   then per lane the wait for its next departure and its transit, handling at
   every transfer node, and import clearance (customs days + inspection delay)
   at the first node inside the market's customs territory;
+* domestic: the same without import clearance (nothing is imported);
 * stock patterns: the *bulk* leg (origin handling, lanes, transfers, import
   clearance at the entry node) feeds inventory; the customer waits only for
   release at the stock node (+ the per-order declaration at a bonded zone) and
@@ -30,7 +31,9 @@ from optimizer.scenario.records import Pattern
 class RouteTiming:
     """Where a route clears import, and its lead-time distributions."""
 
-    entry: str | None  # first node in the market's customs territory (None: never enters)
+    #: first node in the market's customs territory (None: never enters, or a domestic route,
+    #: which clears no customs and whose ``customer`` time is still set)
+    entry: str | None
     entry_index: int  # index of the lane arriving at ``entry`` (-1: never enters)
     customer: lt.LeadTime | None  # what the customer waits for (None when ``entry`` is None)
     bulk_parts: tuple[lt.LeadTime, ...]  # stock patterns: independent parts of the bulk leg
@@ -40,6 +43,9 @@ def route_timing(network: Network, route: Route) -> RouteTiming:
     nodes = network.node_by_id
     lanes = [network.lane_by_id[x] for x in route.lanes]
     market = lanes[-1].dest
+    if not route.pattern.clears_customs:  # domestic: nothing is imported, no clearance
+        legs = tuple((lane, nodes[lane.dest]) for lane in lanes)
+        return RouteTiming(None, -1, _direct_time(nodes[lanes[0].origin], legs, "", market), ())
     territory = network.territory_of(market)
     entry_index = next(
         (i for i, lane in enumerate(lanes) if network.territory_of(lane.dest) == territory), -1
@@ -48,7 +54,7 @@ def route_timing(network: Network, route: Route) -> RouteTiming:
         return RouteTiming(None, -1, None, ())
     entry = lanes[entry_index].dest
     origin = nodes[lanes[0].origin]
-    if route.pattern is Pattern.DIRECT:
+    if not route.pattern.uses_stock:  # direct-package, b2b-direct: the customer waits for all
         legs = tuple((lane, nodes[lane.dest]) for lane in lanes)
         return RouteTiming(entry, entry_index, _direct_time(origin, legs, entry, market), ())
     n_bulk = len(route.bulk_lanes)

@@ -18,9 +18,9 @@ import yaml
 from optimizer.errors import InputError, Problem, raise_if_any
 from optimizer.fields import MAX_SEED, Field, header_problems, markdown_table, parse, suggest
 from optimizer.network.coverage import missing_rules_on
-from optimizer.network.domestic import domestic_problem
-from optimizer.network.hs_codes import category_of, mfn_fault
+from optimizer.network.domestic import is_domestic, pattern_problem
 from optimizer.network.fx import unknown_currency
+from optimizer.network.hs_codes import category_of, mfn_fault
 from optimizer.network.reader import load_network
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import read_csv_rows
@@ -123,7 +123,11 @@ DEMAND = (
         unit="d",
     ),
     Field(
-        "patterns", "list", f"Allowed patterns, any of {PATTERNS.replace('|', ', ')}.", default=None
+        "patterns",
+        "list",
+        f"Allowed patterns, any of {PATTERNS.replace('|', ', ')} (empty: every pattern but "
+        "b2b-direct; a demand inside one customs territory uses domestic only).",
+        default=None,
     ),
     Field(
         "items_per_order",
@@ -215,6 +219,15 @@ OPTIONS = (
         hi=MAX_MONEY,
     ),
     Field("max_legs", "int", "Most lanes in one route.", default=sr.MAX_LEGS, lo=1, hi=12),
+    Field(
+        "cbec_over_limit_share",
+        "float",
+        "Share of China CBEC orders whose buyer is past the RMB 26,000 annual limit: they "
+        "fall back to general trade, priced as a normal import (docs/model.md).",
+        default=0.0,
+        lo=0,
+        hi=1,
+    ),
 )
 SOLVER = (
     Field(
@@ -868,7 +881,7 @@ def _finish_demand(row: dict[str, Any], problems: list[Problem]) -> None:
     raw = row.get("patterns")
     patterns = _plain(raw) if isinstance(raw, yaml.Node) else raw
     if patterns is None:
-        row["patterns"] = tuple(sr.Pattern)
+        row["patterns"] = sr.DEFAULT_PATTERNS
         return
     chosen = []
     for name in patterns if isinstance(patterns, list) else [patterns]:
@@ -984,21 +997,27 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
                     )
                 )
         if d.origin in network.node_by_id and d.market in markets:
-            domestic = domestic_problem(network, d.origin, d.market)
-            if domestic:
+            wrong = pattern_problem(network, d.origin, d.market, d.patterns)
+            if wrong:
                 demand_file, line = where.get(d.id, (file, None))
                 problems.append(
                     Problem(
                         demand_file,
-                        f"demand {d.id!r}: market {domestic[0]}",
+                        f"demand {d.id!r}: {wrong[0]}",
                         row=line,
-                        field="market",
-                        value=d.market,
-                        expected=domestic[1],
+                        field="patterns",
+                        value=",".join(p.value for p in d.patterns),
+                        expected=wrong[1],
                     )
                 )
-    territories = sorted(
-        {network.territory_of(d.market) for d in scenario.demands if d.market in markets}
+    territories = sorted(  # a domestic demand imports nothing: no customs rules needed
+        {
+            network.territory_of(d.market)
+            for d in scenario.demands
+            if d.market in markets
+            and d.origin in network.node_by_id
+            and not is_domestic(network, d.origin, d.market)
+        }
     )
     for territory in territories:
         for why in missing_rules_on(network, territory, scenario.plan_date):

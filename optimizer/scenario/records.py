@@ -25,24 +25,41 @@ HOLDING_RATE_PER_YEAR = 0.25  # carrying cost: share of goods value per year
 
 
 class Pattern(StrEnum):
-    """Fulfilment patterns (DESIGN.md §2)."""
+    """Fulfilment patterns (DESIGN.md §2; docs/model.md "Flows").
+
+    The first three are cross-border retail flows; ``b2b-direct`` (9710) is a business
+    consignment cleared as a normal import; ``domestic`` is an origin and a market in
+    one customs territory: nothing is imported, no customs applies.
+    """
 
     DIRECT = "direct-package"  # 9610: one parcel per order, end to end
     BONDED = "bonded-warehouse"  # 1210: bulk into a bonded zone, per-order release
     OVERSEAS = "overseas-warehouse"  # 9810: bulk commercial import, local fulfilment
+    B2B = "b2b-direct"  # 9710: a business consignment, normal import, no retail step
+    DOMESTIC = "domestic"  # origin and market in one customs territory: no customs
 
     @property
     def uses_stock(self) -> bool:
-        return self is not Pattern.DIRECT
+        return self in _STOCK_KIND
+
+    @property
+    def clears_customs(self) -> bool:
+        """Whether the goods are imported (every pattern but ``domestic``)."""
+        return self is not Pattern.DOMESTIC
 
     @property
     def channel(self) -> Channel:
-        """The customs channel the goods enter by (which rules and relief apply)."""
+        """The customs channel the goods enter by (which rules and relief apply).
+
+        ``domestic`` imports nothing: callers check :attr:`clears_customs` first.
+        """
+        if self is Pattern.DOMESTIC:
+            raise ValueError("a domestic flow is not imported: it has no customs channel")
         return _CHANNEL[self]
 
     @property
     def stock_kind(self) -> NodeKind | None:
-        """The kind of node that holds this pattern's stock (None for direct-package)."""
+        """The kind of node that holds this pattern's stock (None for per-order flows)."""
         return _STOCK_KIND.get(self)
 
 
@@ -50,8 +67,19 @@ _CHANNEL = {
     Pattern.DIRECT: Channel.PARCEL,
     Pattern.BONDED: Channel.BONDED,
     Pattern.OVERSEAS: Channel.COMMERCIAL,
+    Pattern.B2B: Channel.COMMERCIAL,  # a normal import: full duty and VAT, no low-value relief
 }
 _STOCK_KIND = {Pattern.BONDED: NodeKind.BONDED_ZONE, Pattern.OVERSEAS: NodeKind.OVERSEAS_WAREHOUSE}
+
+#: Patterns a demand or quote may use when it names none: every pattern but ``b2b-direct``
+#: (a consumer order is not a business consignment: B2B is chosen explicitly). Which of them
+#: apply to an (origin, market) pair is decided by :func:`optimizer.network.domestic.flow_patterns`.
+DEFAULT_PATTERNS = (
+    Pattern.DIRECT,
+    Pattern.BONDED,
+    Pattern.OVERSEAS,
+    Pattern.DOMESTIC,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +93,7 @@ class Demand:
     volume_m3: float  # volume of one order's parcel
     value_usd: float  # declared value of one order
     sla_days: float  # P90 customer-facing lead time the demand must meet
-    patterns: tuple[Pattern, ...] = tuple(Pattern)
+    patterns: tuple[Pattern, ...] = DEFAULT_PATTERNS
     items_per_order: int = 1
     hs_code: str = ""  # HS code priced (digits); "" = the category's representative code
 
@@ -91,6 +119,9 @@ class Options:
     candidates_per_pattern: int = 200  # best candidate routes kept per demand and pattern
     unmet_penalty_per_order: float = 1000.0  # USD per order not served
     max_legs: int = MAX_LEGS
+    #: Share of China CBEC (parcel/bonded) orders past the RMB 26,000 annual limit per
+    #: consumer: they clear as general trade (a normal import) instead (docs/model.md).
+    cbec_over_limit_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

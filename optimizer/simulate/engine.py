@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from optimizer.execute import IN_PROCESS, ExecutorSpec, Shared, run_tasks
 from optimizer.network.records import Network
-from optimizer.scenario.records import Pattern, Scenario
+from optimizer.scenario.records import Scenario
 from optimizer.simulate.config import SimConfig
 from optimizer.simulate.routes import DemandModel, LaneStep, NodeStep, Path, ServingRoute
 from optimizer.simulate.stock import run_stock
@@ -172,7 +172,7 @@ def _simulate_demand(
         range(len(routes)),
         key=lambda i: (not routes[i].in_plan, routes[i].cost * routes[i].in_plan, i),
     )
-    directs = [i for i in by_cost if routes[i].pattern is Pattern.DIRECT]
+    directs = [i for i in by_cost if not routes[i].pattern.uses_stock]
     for i, r in enumerate(routes):
         if not r.in_plan:
             continue

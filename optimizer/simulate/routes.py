@@ -29,6 +29,7 @@ import numpy as np
 
 from optimizer.costing.leadtime import STEP, LeadTime, lognormal_params, total
 from optimizer.costing.leadtime import lane_time as _lane_time
+from optimizer.network.domestic import is_domestic
 from optimizer.network.records import Network
 from optimizer.plan.records import Allocation, Plan
 from optimizer.routes.evaluate import RouteEvaluator
@@ -120,9 +121,14 @@ def _node_step(
     )
 
 
-def direct_path(network: Network, lanes: tuple[str, ...], origin: str, market: str) -> Path:
-    """Origin handling, then per lane: the lane, clearance at the entry node, transfer handling."""
-    entry = _entry(network, lanes, network.territory_of(market))
+def direct_path(
+    network: Network, lanes: tuple[str, ...], origin: str, market: str, *, clears: bool = True
+) -> Path:
+    """Origin handling, then per lane: the lane, clearance at the entry node, transfer handling.
+
+    ``clears`` False: a domestic route, which clears no customs anywhere.
+    """
+    entry = _entry(network, lanes, network.territory_of(market)) if clears else None
     steps: list[Step] = [_node_step(network, origin, handling=True, clears=False)]
     for x in lanes:
         steps.append(lane_step(network, x))
@@ -175,11 +181,13 @@ def _std(dist: LeadTime) -> float:
 def _from_allocation(network: Network, demand: Demand, a: Allocation) -> ServingRoute:
     pattern = Pattern(a.pattern)
     key = f"{pattern.value}:{'>'.join(a.lanes)}"
-    if pattern is Pattern.DIRECT:
+    if not pattern.uses_stock:  # direct-package, b2b-direct, domestic
         return ServingRoute(
             key,
             pattern,
-            direct_path(network, a.lanes, demand.origin, demand.market),
+            direct_path(
+                network, a.lanes, demand.origin, demand.market, clears=pattern.clears_customs
+            ),
             None,
             None,
             a.cost_per_order.total,
@@ -215,11 +223,19 @@ def fallback_routes(
 ) -> list[ServingRoute]:
     """The cheapest direct routes of the candidate generator (SLA-feasible first)."""
     network = evaluator.network
+    domestic = is_domestic(network, demand.origin, demand.market)
+    pattern = Pattern.DOMESTIC if domestic else Pattern.DIRECT
     routes = evaluator.routes(
-        demand.origin, demand.market, Pattern.DIRECT, max_legs=scenario.options.max_legs
+        demand.origin, demand.market, pattern, max_legs=scenario.options.max_legs
     )
     options = [
-        evaluator.evaluate(demand, r, day=scenario.plan_date, inventory=scenario.inventory)
+        evaluator.evaluate(
+            demand,
+            r,
+            day=scenario.plan_date,
+            inventory=scenario.inventory,
+            over_limit_share=scenario.options.cbec_over_limit_share,
+        )
         for r in routes
     ]
     ok = [o for o in options if o.ok]
@@ -227,8 +243,8 @@ def fallback_routes(
     return [
         ServingRoute(
             o.route.key,
-            Pattern.DIRECT,
-            direct_path(network, o.route.lanes, demand.origin, demand.market),
+            pattern,
+            direct_path(network, o.route.lanes, demand.origin, demand.market, clears=not domestic),
             None,
             None,
             o.standalone_cost(),

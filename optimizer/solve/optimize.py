@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import math
 import time
 from collections import defaultdict
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.costing import leadtime as lt
+from optimizer.network.domestic import flow_patterns
 from optimizer.network.hs_codes import priced_code
 from optimizer.network.records import Network
 from optimizer.plan import records as pr
@@ -57,7 +59,7 @@ def structural_routes(
     evaluator = evaluator if evaluator is not None else RouteEvaluator(network)
     table: RouteTable = {}
     for d in scenario.demands:
-        for p in d.patterns:
+        for p in d.patterns:  # a pattern that does not apply has no route (candidate_routes)
             key = (d.origin, d.market, p)
             if key not in table:
                 found = evaluator.routes(d.origin, d.market, p, max_legs=scenario.options.max_legs)
@@ -88,7 +90,9 @@ def build_candidates(
     table = (
         table if table is not None else structural_routes(network, scenario, evaluator=evaluator)
     )
-    price = evaluator.price
+    price = functools.partial(
+        evaluator.price, over_limit_share=scenario.options.cbec_over_limit_share
+    )
     options: list[RouteOption] = []
     reasons: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
@@ -98,7 +102,7 @@ def build_candidates(
         why: list[str] = []
         fastest: PricedRoute | None = None
         kept_any = False
-        for pattern in demand.patterns:
+        for pattern in flow_patterns(network, demand.origin, demand.market, demand.patterns):
             structural, p90s = table[(demand.origin, demand.market, pattern)]
             if not structural:
                 why.append(f"{pattern.value}: no route from {demand.origin} to {demand.market}")
