@@ -470,7 +470,7 @@ class RouteEvaluator:
                     demand,
                     intl_freight,
                     day,
-                    None,
+                    mode,
                 )
                 charge = blend_general_trade(charge, general, share)
         else:
