@@ -249,7 +249,7 @@ class _Customs:
 
     def __init__(self, pricer: ShipmentPricer, pattern: Pattern) -> None:
         self.pricer, self.pattern = pricer, pattern
-        self.parcel = pattern.channel is Channel.PARCEL
+        self.parcel = pattern.clears_customs and pattern.channel is Channel.PARCEL
         entries = (False, True) if self.parcel else (False,)
         self.affine = {postal: pricer.customs_affine(pattern, postal) for postal in entries}
         #: Does the freight matter? Not where it stays out of the customs value (FOB markets).

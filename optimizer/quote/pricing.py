@@ -48,7 +48,8 @@ ENTRY_LOAD_M3 = 60.0
 def entry_is_postal(pattern: Pattern, lanes: tuple[Lane, ...], entry_index: int) -> bool:
     """Whether a direct parcel enters the market's territory on a postal lane (a postal item)."""
     return (
-        pattern.channel is Channel.PARCEL
+        pattern.clears_customs
+        and pattern.channel is Channel.PARCEL
         and entry_index >= 0
         and lanes[entry_index].mode is Mode.POSTAL
     )
