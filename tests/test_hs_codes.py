@@ -292,3 +292,17 @@ def test_the_category_is_a_shortcut_for_its_representative_code(
     assert code == 0, err
     assert doc["shipment"]["category"] == "electronics"  # type: ignore[index]
     assert [(o["hs_code"], o["duty_usd"]) for o in doc["options"]] == [(hs, duty)]  # type: ignore[union-attr]
+
+
+def test_scenario_hs_problems_come_with_every_other_problem(net: Path, tmp_path: Path) -> None:
+    text = SCENARIO.format(net=net).replace("hs_code: '6110.20'", "hs_code: '8517.62'")
+    text = text.replace("{id: plain, origin: O,", "{id: plain, origin: OO,")
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(path)])
+    assert result.exit_code == 2 and result.stderr.count("error:") == 1
+    assert "demand 'sweaters': HS chapter 85 is not the chapter of category 'apparel'" in (
+        result.stderr
+    )
+    assert "unknown node in demand 'plain'" in result.stderr
+    assert "unknown category" not in result.stderr

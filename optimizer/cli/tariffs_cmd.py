@@ -1,4 +1,4 @@
-"""``xborder tariffs explain``: every duty layer that applies to a parcel, and why.
+"""``xborder tariffs explain``: every duty layer, import tax and fee of a parcel, and why.
 
 Parse → load the network → :func:`optimizer.costing.layers.explain` → render a
 table or JSON (``docs/schemas/tariffs-explain.schema.json``).
@@ -24,7 +24,8 @@ EXPLAIN_FORMAT_VERSION = 1
 
 @click.group()
 def tariffs() -> None:
-    """Dated tariff layers by HS code (networks/<name>/tariff_layers.csv).
+    """Dated tariff layers by HS code, import taxes and fees (tariff_layers.csv,
+    import_taxes.csv, import_fees.csv of the network; see docs/tariffs.md).
 
     \b
     Examples:

@@ -552,7 +552,7 @@ def _build(
     # An unknown currency is reported by check_against_network below, before any record
     # built with the placeholder rate leaves this function.
     per_usd = dict(network.fx_per_usd).get(top["currency"], 1.0)
-    raise_if_any(_demand_categories(demand_rows, network))
+    category_problems = _demand_categories(demand_rows, network)
 
     def usd(section: dict[str, Any], *names: str) -> dict[str, Any]:
         return {k: v / per_usd if k in names else v for k, v in section.items()}
@@ -575,7 +575,7 @@ def _build(
         simulation_lines=simulation_lines,
         demand_lines=tuple((row["id"], row["_file"], row["_line"]) for _, row in demand_rows),
     )
-    check_against_network(scenario, network)
+    check_against_network(scenario, network, earlier=category_problems)
     return scenario, network, warnings
 
 
@@ -944,9 +944,12 @@ def _demand_categories(rows: list[tuple[int, dict[str, Any]]], network: Network)
     return problems
 
 
-def check_against_network(scenario: sr.Scenario, network: Network) -> None:
-    """Check that the scenario's ids exist in the network; raise with every problem."""
-    problems: list[Problem] = []
+def check_against_network(
+    scenario: sr.Scenario, network: Network, *, earlier: list[Problem] | None = None
+) -> None:
+    """Check that the scenario's ids exist in the network; raise with every problem
+    (``earlier``: problems already found against the network, reported with them)."""
+    problems: list[Problem] = list(earlier or ())
     file = str(scenario.path)
     nodes = sorted(network.node_by_id)
     markets = sorted(n.id for n in network.nodes if n.kind is NodeKind.MARKET)
@@ -980,8 +983,8 @@ def check_against_network(scenario: sr.Scenario, network: Network) -> None:
             unknown("origin", d.origin, nodes, "node", d.id)
         if d.market not in markets:
             unknown("market", d.market, markets, "market", d.id)
-        if d.category not in network.category_by_id:
-            unknown("category", d.category, categories, "category", d.id)
+        if d.category not in network.category_by_id and not (d.hs_code and not d.category):
+            unknown("category", d.category, categories, "category", d.id)  # else: said above
         if d.hs_code and d.market in markets:
             uncovered = mfn_fault(network, network.territory_of(d.market), d.hs_code)
             if uncovered is not None:
