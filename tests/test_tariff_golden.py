@@ -22,7 +22,7 @@ from optimizer.cli.main import main
 from optimizer.costing.customs import assess
 from optimizer.costing.layers import Assessment, Consignment, Item, explain
 from optimizer.network.reader import read_network
-from optimizer.network.records import Channel, Network
+from optimizer.network.records import Channel, Mode, Network
 from optimizer.network.tariff_layers import TradeChannel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -444,3 +444,29 @@ def test_assess_splits_assumed_and_published_fees(world: Network) -> None:
         day=dt.date(2026, 3, 1),
     )
     assert [name for name, _ in bulk.fees] == ["broker_entry_fees"]  # no MPF per order
+
+
+def test_a_postal_item_pays_no_merchandise_processing_fee(world: Network) -> None:
+    """CBP's merchandise processing fee is charged on express and commercial entries
+    (import_fees.csv channels); a parcel entering the US by post is a postal item and pays
+    none of it, while its duty follows the postal layers."""
+
+    def charge(mode: Mode | None) -> dict[str, float]:
+        return dict(
+            assess(
+                world,
+                dest_country="US",
+                channel=Channel.PARCEL,
+                origin_country="CN",
+                category="apparel",
+                value_usd=45.0,
+                freight_usd=0.0,
+                day=dt.date(2026, 3, 1),
+                market="M_US_EAST",
+                mode=mode,
+            ).fees
+        )
+
+    assert charge(None)["US_MPF_INFORMAL_FY2026"] == 2.69
+    assert charge(Mode.EXPRESS)["US_MPF_INFORMAL_FY2026"] == 2.69
+    assert "US_MPF_INFORMAL_FY2026" not in charge(Mode.POSTAL)

@@ -162,7 +162,7 @@ def assess(
     if rule is None:
         duty = duty_rate * customs_value if layered is None else layered[0]
         lines = tax(duty)
-        fees = _fees(network, territory, channel, value_usd, day, entry=True)
+        fees = _fees(network, territory, channel, mode, value_usd, day, entry=True)
         duty_text = f"duty {_pct(duty_rate)}" if layered is None else layered[1]
         text = f"{territory}: normal import, {duty_text}, {_tax_text(lines)}"
         return CustomsCharge(
@@ -192,7 +192,7 @@ def assess(
     border_tax = sum(x.amount for x in lines if x.collection == "border")
     collected = duty > 0 or border_tax > 0
     clearance = network.to_usd(rule.clearance_fee, rule.threshold_currency) if collected else 0.0
-    fees = _fees(network, territory, channel, value_usd, day, entry=collected or not within)
+    fees = _fees(network, territory, channel, mode, value_usd, day, entry=collected or not within)
     parts = [duty_text, _tax_text(lines)]
     assumed = rule.fee_assumption if clearance > 0 else ""
     named: list[tuple[str, float]] = []
@@ -218,18 +218,31 @@ def assess(
 
 
 def _fees(
-    network: Network, territory: str, channel: Channel, value_usd: float, day: dt.date, entry: bool
+    network: Network,
+    territory: str,
+    channel: Channel,
+    mode: Mode | None,
+    value_usd: float,
+    day: dt.date,
+    entry: bool,
 ) -> tuple[FeeLine, ...]:
     """Fees per customs entry (``import_fees.csv``) when the consignment is entered.
 
     Only the parcel channel is priced per order: a bonded or commercial order is a
     share of a bulk entry whose value is not known here, so its entry fees are not
-    modelled (the broker fee of the customs rule stands for them).
+    modelled (the broker fee of the customs rule stands for them). A parcel entering
+    by post is a postal item, which pays only the fees whose channels list ``postal``
+    (the US merchandise processing fee is an express/commercial entry fee).
     """
     if not entry or channel is not Channel.PARCEL:
         return ()
     return fee_lines(
-        network, territory=territory, channel="express", value=value_usd, currency="USD", day=day
+        network,
+        territory=territory,
+        channel=trade_channel(channel, mode).value,
+        value=value_usd,
+        currency="USD",
+        day=day,
     )
 
 

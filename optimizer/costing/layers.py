@@ -434,14 +434,22 @@ def trade_channel(channel: Channel, mode: Mode | None) -> TradeChannel:
 def channels_differ(
     network: Network, territory: str, day: dt.date, a: TradeChannel, b: TradeChannel
 ) -> bool:
-    """Whether some layer row of ``territory`` in force on ``day`` applies to one of the
-    two channels and not the other (else both are priced alike: callers may share one
-    assessment, as the quote does for postal and express parcels)."""
+    """Whether some layer or fee row (``import_fees.csv``) of ``territory`` in force on
+    ``day`` applies to one of the two channels and not the other (else both are priced
+    alike: callers may share one assessment, as the quote does for postal and express
+    parcels)."""
+    layers = network.tariff_layers
+    fees = network.import_fees
     return any(
-        row.territory == territory
-        and row.in_force(day)
-        and row.applies_to_channel(a) != row.applies_to_channel(b)
-        for row in network.tariff_layers
+        x.territory == territory
+        and x.in_force(day)
+        and x.applies_to_channel(a) != x.applies_to_channel(b)
+        for x in layers
+    ) or any(
+        x.territory == territory
+        and x.in_force(day)
+        and x.applies_to_channel(a) != x.applies_to_channel(b)
+        for x in fees
     )
 
 
