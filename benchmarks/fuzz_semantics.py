@@ -61,7 +61,7 @@ from optimizer.scenario.load import load
 ROOT = Path(__file__).resolve().parents[1]
 ABSURD = ("", "-1", "0", "1e300", "-1e300", "nan", "inf", "1e-300", "abc", "1,5", " 7 ", "∞")
 KEYS = {  # table -> key columns (unique)
-    "fx": ("currency",),
+    "fx": ("currency", "as_of"),  # several dated rates per currency
     "countries": ("code",),
     "categories": ("id",),
     "nodes": ("id",),
@@ -175,7 +175,9 @@ def _needed_rows(base: Network, tables: dict[str, Table]) -> dict[tuple[str, int
             cells = dict(zip(t.header, row, strict=False))
             if table in ("fx", "countries", "categories", "nodes", "tariffs", "assumptions"):
                 key = cells[KEYS[table][0]]
-                if key in used[table]:
+                # a dated fx row is needed only as its currency's last row
+                alone = table != "fx" or [r[t.col("currency")] for r in t.rows].count(key) == 1
+                if key in used[table] and alone:
                     need[(table, i)] = "reject"
             elif table == "duty_rates" and (cells.get("origin") or "*") == "*":
                 # needed when an origin reaching the territory has no rate of its own
