@@ -104,10 +104,13 @@ def watch(
 ) -> None:
     """Watch lanes and customs points for drift against a calibrated baseline.
 
-    Per lane: transit-time residuals against the baseline lognormal through a
-    CUSUM and an EWMA chart. Per clearing node x category: the hold rate
-    through a Bernoulli CUSUM, clearance times like transit. Prints the alerts
-    (what moved, since when, on how much evidence, how severe).
+    Per lane: transit times against the baseline lognormal through a survival
+    CUSUM (arrivals and shipments still in transit) and an EWMA chart. Per
+    clearing node x category: the hold rate against that category's own
+    baseline rate through a Bernoulli CUSUM, clearance times like transit.
+    Prints the alerts (what moved, since when, on how much evidence, how
+    severe: by the size of the shift, and with --replan by its effect on the
+    plan).
 
     \b
     Examples:

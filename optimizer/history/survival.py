@@ -17,12 +17,15 @@ the baseline "lognormal ``mu``" (``delta`` = ``ChartSettings.shift_sd``):
 
 Both are shifted by ``allowance`` standard deviations (the baseline's own
 error: the null is ``mu + allowance sigma``). The statistic at tick ``tau`` is
-the CUSUM over departure batches (one sailing = one step, as in
-:func:`optimizer.history.drift.transit_cusum`) of these values as known at
-``tau``: the largest evidence of any run of recent departures, the change
-point being the first departure of that run. A batch older than ``window``
-(the baseline's 99.9th percentile of transit times 1.5) is settled: its value
-is frozen at its last one, so the recursion only revisits recent batches.
+the CUSUM over departure batches (the departures of one tick slot, so one
+sailing is one step: its shipments arrive fast ones first, and stepping
+through them in that order would read every sailing as a drift) of these
+values as known at ``tau``: the largest evidence of any run of recent
+departures, the change point being the first departure of that run. A batch is
+settled 1.5 x the baseline's P99.9 after its slot ends: its value is frozen
+there, so each tick only revisits recent batches (a cumulative sum over them,
+continued from the settled batches' CUSUM). Ticks are 6 hours apart, coarser on
+long lanes (at most ``TICKS_PER_SETTLE`` while a batch is open).
 
 The threshold is Siegmund's, in the same units (``h_llr = delta h_z``), for the
 series' yearly volume and ``alarms_per_year``; the rate it realises is measured

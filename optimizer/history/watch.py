@@ -586,9 +586,10 @@ def grade(metric: str, effect: float, settings: ChartSettings) -> tuple[str, str
         if ratio >= settings.hold_ratio:
             return "critical", f"hold rate {ratio:.2f} x baseline (>= {settings.hold_ratio:g} x)"
         return "warning", f"hold rate {ratio:.2f} x baseline (< {settings.hold_ratio:g} x)"
+    moved = f"P90 {effect * 100:+.0f} %"  # as the alerts table prints it
     if effect >= CRITICAL_EFFECT:
-        return "critical", f"P90 {effect:+.0%} (>= +{CRITICAL_EFFECT:.0%})"
-    return "warning", f"P90 {effect:+.0%} (< +{CRITICAL_EFFECT:.0%})"
+        return "critical", f"{moved} (>= +{CRITICAL_EFFECT * 100:.0f} %)"
+    return "warning", f"{moved} (< +{CRITICAL_EFFECT * 100:.0f} %)"
 
 
 def _start_of(s: Series, entry: float) -> float:
