@@ -305,7 +305,12 @@ SCENARIO_EDITS: tuple[tuple[str, str, str, str], ...] = (
     ("typo market", "market: M_US_WEST", "market: M_US_WST", "reject"),
     ("typo origin", "origin: CN_SZX_ORIGIN", "origin: CN_SZX_ORIGN", "reject"),
     ("typo category", "category: apparel", "category: aparel", "reject"),
-    ("domestic demand", "market: M_US_WEST", "market: M_CN_EAST", "reject"),
+    (  # a domestic demand is planned (pattern domestic); a cross-border pattern for it is not
+        "domestic demand, cross-border pattern",
+        "market: M_US_WEST, category: apparel",
+        "market: M_CN_EAST, category: apparel, patterns: [direct-package]",
+        "reject",
+    ),
     ("typo corridor", "closed_corridors: [suez]", "closed_corridors: [suezz]", "reject"),
     ("typo mode", "{mode: sea_fcl, factor: 2}", "{mode: seafcl, factor: 2}", "reject"),
     ("typo closed node", "closed_nodes: [BX_MAL]", "closed_nodes: [BX_MALL]", "reject"),

@@ -22,11 +22,20 @@ from costing_fixtures import make_network
 
 from optimizer.cli.main import main
 from optimizer.costing.flows import DOMESTIC_CHARGE, blend_general_trade
+from optimizer.plan.records import Plan
 from optimizer.quote import Piece, Quoter, Shipment
 from optimizer.routes.candidates import candidate_routes
 from optimizer.routes.evaluate import evaluate
 from optimizer.scenario.load import load
-from optimizer.scenario.records import Demand, Inventory, Pattern
+from optimizer.scenario.records import (
+    Demand,
+    Inventory,
+    Options,
+    Pattern,
+    Scenario,
+    SolverOptions,
+)
+from optimizer.solve.optimize import optimize
 
 TINY = Path(__file__).with_name("data") / "tiny"
 NET = make_network()
@@ -142,3 +151,35 @@ def test_scenario_reads_and_checks_cbec_over_limit_share(tmp_path):
     )
     out = CliRunner().invoke(main, ["run", str(path)])
     assert out.exit_code == 2 and "cbec_over_limit_share" in out.output
+
+
+def test_cbec_over_limit_share_reaches_the_plan_objective():
+    """The optimizer prices with the scenario's share. On the route it keeps, CBEC pays
+    9.1 % of the customs value CV and general trade 24.3 %, so 10 orders a week at s = 0.1
+    move the objective by exactly 10 x 0.1 x (0.243 - 0.091) x CV, CV = CBEC duties / 0.091.
+    """
+    demand = Demand(
+        "d", "DE_WH", "CN_MKT", "apparel", 10.0, 1.0, 0.006, 100.0, 30.0, (Pattern.DIRECT,)
+    )
+
+    def plan(share: float) -> Plan:
+        scenario = Scenario(
+            "cbec",
+            Path("cbec.yaml"),
+            Path("fixture"),
+            dt.date(2026, 3, 1),
+            "USD",
+            (demand,),
+            options=Options(cbec_over_limit_share=share),
+            solver=SolverOptions(time_limit_s=20, relative_gap=0.0),
+        )
+        return optimize(scenario, NET)
+
+    base, moved = plan(0.0), plan(0.1)
+    [a], [b] = base.demands[0].allocations, moved.demands[0].allocations
+    assert a.lanes == b.lanes and a.orders == b.orders == 10.0
+    customs_value = a.cost_per_order.duties_taxes / 0.091
+    assert customs_value > 100.0  # CIF: the goods and the freight up to the entry
+    gap = (0.243 - 0.091) * customs_value
+    assert moved.objective - base.objective == pytest.approx(10 * 0.1 * gap)
+    assert b.cost_per_order.duties_taxes == pytest.approx(a.cost_per_order.duties_taxes + 0.1 * gap)

@@ -71,7 +71,12 @@ class ShipmentIn(BaseModel):
         json_schema_extra={"format": "date"},
         description="YYYY-MM-DD: the customs rules (today).",
     )
-    pattern: Literal["direct-package", "bonded-warehouse", "overseas-warehouse"] | None = None
+    pattern: (
+        Literal[
+            "direct-package", "bonded-warehouse", "overseas-warehouse", "b2b-direct", "domestic"
+        ]
+        | None
+    ) = None
     items: StrictInt = Field(
         0, json_schema_extra=_NOT_NEGATIVE, description="Items for per-item duties."
     )
