@@ -9,7 +9,8 @@ Usage (from the repository root; instances vendored in ``benchmarks/mcnd``)::
 
 Each row: instance, known value (kind), our objective, best bound, gap %, our gap to the
 known value %, wall seconds, CPU seconds of this process (the solver runs in-process, so CPU
-time is the figure to compare on a loaded machine), method/backend and status. The method
+time is the figure to compare on a loaded machine), method/backend, status and the
+1-minute load average when the row was printed (the machine is shared). The method
 is chosen as ``xborder bench mcnd`` chooses it (``--method auto``): the exact strong MIP for
 the instances we prove optimal, the LP-guided search for the 200-commodity C instances.
 The default set is the exact set (c33, c35, c36, c41, the six 25-node C+ instances) and the
@@ -23,6 +24,7 @@ how many reached their known value.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -107,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     known = known_values()
     print(
         "| instance | known value | ours | bound | gap % | vs known % | seconds | CPU s "
-        "| method | status |"
+        "| method | status | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     reached = checked = 0
     for name in names:
         instance = read_dow(instance_path(args.root, name))
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {name} | {ref_text} | {_num(result.objective)} | {_num(result.bound)} | {gap} "
             f"| {versus} | {result.seconds:.1f} | {cpu:.1f} | {result.backend} "
-            f"| {result.status.value} |",
+            f"| {result.status.value} | {os.getloadavg()[0]:.1f} |",
             flush=True,
         )
     if args.quick:

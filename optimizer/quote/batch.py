@@ -113,8 +113,8 @@ def quote_csv(
 
 def _csv_text(result: QuoteResult) -> tuple[bool, int, str]:
     rows = result_rows(result)
-    buffer = io.StringIO()
-    csv.DictWriter(buffer, fieldnames=list(COLUMNS)).writerows(rows)
+    buffer = io.StringIO()  # as csv.DictWriter writes them, without its per-row key checks
+    csv.writer(buffer).writerows([[row.get(c, "") for c in COLUMNS] for row in rows])
     return result.ok, len(rows), buffer.getvalue()
 
 

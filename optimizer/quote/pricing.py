@@ -42,7 +42,12 @@ ENTRY_LOAD_M3 = 60.0
 
 @dataclass(slots=True)
 class ShipmentPricer:
-    """Prices for one shipment, cached per lane and per (channel, freight)."""
+    """Prices for one shipment, cached per tariff and per (channel, freight).
+
+    A lane's charge for this shipment depends only on the lane's tariff (483
+    lanes share 107 tariffs on ``networks/global``), so lanes of one tariff are
+    priced once.
+    """
 
     network: Network
     shipment: Shipment
@@ -60,18 +65,18 @@ class ShipmentPricer:
 
     def parcel_leg(self, lane: Lane) -> LegCharge:
         """The shipment rides ``lane`` itself: its tariff for these pieces."""
-        charge = self._parcel.get(lane.id)
+        charge = self._parcel.get(lane.tariff)
         if charge is None:
             charge = self._price_pieces(lane)
-            self._parcel[lane.id] = charge
+            self._parcel[lane.tariff] = charge
         return charge
 
     def bulk_leg(self, lane: Lane) -> LegCharge:
         """The shipment's share of consolidated stock freight on ``lane``."""
-        charge = self._bulk.get(lane.id)
+        charge = self._bulk.get(lane.tariff)
         if charge is None:
             charge = self._price_share(lane)
-            self._bulk[lane.id] = charge
+            self._bulk[lane.tariff] = charge
         return charge
 
     def handling(self, node_id: str) -> float:
@@ -86,6 +91,11 @@ class ShipmentPricer:
         does not hold (refusal, a fee that appears with freight) is assessed directly.
         """
         cached = self._customs.get(pattern)
+        if cached is None and not self._freight_in_value():
+            # an FOB destination leaves freight out of the customs value, the one place
+            # :func:`assess` reads it: the charge is the same at every freight (slope 0)
+            zero = self._assess(pattern, 0.0)
+            cached = self._customs[pattern] = (zero, zero if zero.ok else None)
         if cached is None:
             zero, one = self._assess(pattern, 0.0), self._assess(pattern, 1.0)
             linear = (
@@ -127,6 +137,14 @@ class ShipmentPricer:
         if unit is None:
             return None
         return base.total, unit.total - base.total
+
+    def _freight_in_value(self) -> bool:
+        """Whether the market's country adds freight to the customs value (CIF valuation)."""
+        network = self.network
+        return (
+            network.country_by_code[network.node_by_id[self.shipment.market].country].valuation
+            == "cif"
+        )
 
     def _assess(self, pattern: Pattern, freight_usd: float) -> CustomsCharge:
         s = self.shipment
