@@ -149,3 +149,51 @@ def test_batch_csv_text_is_what_dict_writer_writes():
         reference.append(buffer.getvalue())
     assert texts == reference
     assert texts[3].startswith("3,0,")  # a shipment without option is written too
+
+
+# -- a large CLI batch starts its workers before it reads anything --------------------------------
+
+
+def _shipments_csv(path, rows):
+    lines = ["id,from,to,weight_kg,dims_cm,value,currency,category,ship_date"]
+    markets = ("US_MKT", "DE_MKT", "GB_MKT")
+    for i in range(rows):
+        weight = 0.3 + (i % 40) * 0.7
+        lines.append(
+            f"s{i},SZ_WH,{markets[i % 3]},{weight:.1f},30x20x10,{20 + i % 300},USD,apparel,"
+        )
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_early_workers_only_for_large_local_parallel_batches(tmp_path):
+    from optimizer.cli import quote_cmd
+    from optimizer.execute import TaskRunner
+    from optimizer.quote import batch
+
+    assert quote_cmd.EARLY_WORKERS_MIN_ROWS == batch.PARALLEL_MIN_SHIPMENTS
+    big, small = tmp_path / "big.csv", tmp_path / "small.csv"
+    _shipments_csv(big, 520)
+    _shipments_csv(small, 20)
+    opts = {"executor": None, "scheduler": None, "workers": 2}
+    assert isinstance(quote_cmd._early_workers(str(big), opts), TaskRunner)  # not entered
+    assert quote_cmd._early_workers(str(small), opts).__enter__() is None
+    assert quote_cmd._early_workers(str(big), {**opts, "workers": 1}).__enter__() is None
+    assert quote_cmd._early_workers(str(tmp_path / "none.csv"), opts).__enter__() is None
+
+
+def test_cli_batch_with_early_workers_writes_the_in_process_bytes(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from optimizer.cli.main import main
+
+    monkeypatch.setattr("optimizer.network.reader.read_network", lambda path: NET)
+    src = tmp_path / "shipments.csv"
+    _shipments_csv(src, 520)
+    outputs = []
+    for workers in ("2", "1"):
+        out = tmp_path / f"quotes-{workers}.csv"
+        args = ["quote", "--network", "fixture", "--batch", str(src), "-o", str(out)]
+        result = CliRunner().invoke(main, [*args, "--workers", workers, "--json"])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") > 520

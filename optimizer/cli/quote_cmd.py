@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,6 +18,7 @@ from optimizer.network.records import Network
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from optimizer.execute import TaskRunner
     from optimizer.quote.engine import Filters, Quoter, QuoteResult
 
 
@@ -93,14 +95,19 @@ def quote(network_path: str, **opts: Any) -> None:
           --ship-date 2026-03-01
       xborder quote --network networks/global --batch scenarios/shipments.csv -o quotes.csv
     """
+    if opts["batch"]:
+        with _early_workers(str(opts["batch"]), opts) as runner:
+            from optimizer.network.reader import read_network
+            from optimizer.quote.engine import Quoter
+
+            network = read_network(network_path)
+            _batch(Quoter(network), str(opts["batch"]), opts, _filters(network, opts), runner)
+        return
     from optimizer.network.reader import read_network
     from optimizer.quote.engine import Quoter
 
     network = read_network(network_path)
     quoter = Quoter(network)
-    if opts["batch"]:
-        _batch(quoter, str(opts["batch"]), opts, _filters(network, opts))
-        return
     result = _single(quoter, network, opts)
     if not result.options:
         sys.exit(EXIT_INFEASIBLE)
@@ -178,7 +185,43 @@ def _as_option(problem: Problem) -> Problem:
     return replace(problem, field=_OPTION_NAMES.get(name, f"--{name.replace('_', '-')}"))
 
 
-def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) -> None:
+#: Shipment rows from which a batch starts its local workers before reading anything: the
+#: size from which ``quote.batch`` quotes in parallel (its ``PARALLEL_MIN_SHIPMENTS``).
+EARLY_WORKERS_MIN_ROWS = 500
+
+
+def _early_workers(path: str, opts: dict[str, Any]) -> AbstractContextManager[TaskRunner | None]:
+    """Local batch workers started now, so that they import the quote engine while this
+    process reads the network and the shipments (~1 s each on a 10,000-row batch);
+    ``None`` (nothing started) for Dask, one worker or a small or unreadable file."""
+    from optimizer.cli.executor_opts import executor_spec
+    from optimizer.execute import TaskRunner
+
+    spec = executor_spec(opts["executor"], opts["scheduler"], opts.get("workers"))
+    if spec.kind != "local" or spec.worker_count < 2:
+        return nullcontext(None)
+    try:
+        with open(path, "rb") as handle:
+            rows = sum(1 for _ in handle) - 1
+    except OSError:  # read_shipments reports it
+        return nullcontext(None)
+    if rows < EARLY_WORKERS_MIN_ROWS:
+        return nullcontext(None)
+    return TaskRunner(spec, warm=warm_quote_worker)
+
+
+def warm_quote_worker() -> None:
+    """In a batch worker, as it starts: import the quote engine (what its tasks unpickle)."""
+    import optimizer.quote.batch  # noqa: F401
+
+
+def _batch(
+    quoter: Quoter,
+    path: str,
+    opts: dict[str, Any],
+    filters: Filters,
+    runner: TaskRunner | None = None,
+) -> None:
     from tqdm import tqdm
 
     from optimizer.cli.executor_opts import executor_spec
@@ -216,6 +259,7 @@ def _batch(quoter: Quoter, path: str, opts: dict[str, Any], filters: Filters) ->
                 hide_dominated=bool(opts["hide_dominated"]),
                 workers=workers,
                 progress=bar.update,
+                runner=runner,
             ):
                 stats["without_option"] += not ok
                 written += count

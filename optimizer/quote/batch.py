@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from optimizer.errors import raise_if_any
-from optimizer.execute import ExecutorSpec, Shared, run_tasks
+from optimizer.execute import ExecutorSpec, Shared, TaskRunner, run_tasks
 from optimizer.fields import Field, header_problems
 from optimizer.io.atomic import write_with
 from optimizer.network.records import Network
@@ -102,13 +102,18 @@ def quote_csv(
     hide_dominated: bool = False,
     workers: int | ExecutorSpec = 1,
     progress: Callable[[int], None] | None = None,
+    runner: TaskRunner | None = None,
 ) -> Iterator[tuple[bool, int, str]]:
     """Per shipment, in input order: (any option?, rows, the rows as CSV text, no header).
 
     As :func:`quote_rows`, but the rows are formatted where they are quoted, so
     a parallel batch ships one string per shipment back instead of row dicts.
+    ``runner``: workers already started (``workers`` is then its spec), so that
+    they import and start while the caller reads its input.
     """
-    return _quote_each(quoter, shipments, _csv_text, filters, hide_dominated, workers, progress)
+    return _quote_each(
+        quoter, shipments, _csv_text, filters, hide_dominated, workers, progress, runner
+    )
 
 
 def _csv_text(result: QuoteResult) -> tuple[bool, int, str]:
@@ -129,9 +134,12 @@ def _quote_each(
     hide_dominated: bool,
     workers: int | ExecutorSpec,
     progress: Callable[[int], None] | None,
+    runner: TaskRunner | None = None,
 ) -> Iterator[T]:
     """``render`` of each shipment's quote, in input order, in-process or on the workers."""
     spec = workers if isinstance(workers, ExecutorSpec) else ExecutorSpec(workers=workers)
+    if runner is not None:
+        spec = runner.spec
     many = len(shipments) >= PARALLEL_MIN_SHIPMENTS
     parallel = many and (spec.kind == "dask" or spec.worker_count > 1)
     if not parallel:
@@ -152,7 +160,11 @@ def _quote_each(
         ends.append(len(chunks) - 1)
     rendered: dict[int, Any] = {}
     following = 0
-    results = run_tasks(_quote_chunk, chunks, executor=spec, shared=shared)
+    results = (
+        run_tasks(_quote_chunk, chunks, executor=spec, shared=shared)
+        if runner is None
+        else runner.run(_quote_chunk, chunks, shared=shared)
+    )
     for task in results:
         if task.value is None:
             raise RuntimeError(f"quoting a chunk of the batch failed: {task.error}")
