@@ -6,6 +6,7 @@ Usage (from the repository root; instances vendored in ``benchmarks/mcnd``)::
     python benchmarks/bench_mcnd.py c33 r05.6 --backend HIGHS --time-limit 60
     python benchmarks/bench_mcnd.py c37 c38 c39 c40 --method search
     python benchmarks/bench_mcnd.py --quick    # CI: c33, c41, r05.2 (seconds each)
+    python benchmarks/bench_mcnd.py --set c42-c64 --time-limit 120 --workers 1  # 46 min
 
 Each row: instance, known value (kind), our objective, best bound, gap %, our gap to the
 known value %, wall seconds, CPU seconds of this process (the solver runs in-process, so CPU
@@ -64,6 +65,10 @@ DEFAULT_SET = [
 HIGHS_FIRST = ["c25_100_10_F_L_5", "c25_100_10_F_T_5", "c25_100_30_F_L_5", "c25_100_30_F_T_5"]
 # --quick: small exact instances, same code path (strong MIP, SCIP), proven in seconds
 QUICK_SET = ["c33", "c41", "r05.2"]
+# --set c42-c64 (issue 18): the rest of the C set, c42-c44 (20 nodes, 40 commodities: exact)
+# then c45-c48 (20 nodes, 200 commodities) and c49-c64 (30 nodes, 100 or 400: the search)
+C42_C64 = [f"c{i}" for i in range(42, 65)]
+SETS = {"default": DEFAULT_SET, "quick": QUICK_SET, "c42-c64": C42_C64}
 
 
 def instance_path(root: Path, name: str) -> Path:
@@ -100,12 +105,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument(
+        "--set",
+        dest="named_set",
+        choices=sorted(SETS),
+        help="a named instance set instead of names (c42-c64: 23 x the time limit)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help=f"CI: only {', '.join(QUICK_SET)} unless names are given",
     )
     args = parser.parse_args(argv)
-    names = args.names or (QUICK_SET if args.quick else DEFAULT_SET)
+    names = args.names or SETS[args.named_set or ("quick" if args.quick else "default")]
     known = known_values()
     print(
         "| instance | known value | ours | bound | gap % | vs known % | seconds | CPU s "
