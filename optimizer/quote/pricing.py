@@ -91,11 +91,6 @@ class ShipmentPricer:
         does not hold (refusal, a fee that appears with freight) is assessed directly.
         """
         cached = self._customs.get(pattern)
-        if cached is None and not self._freight_in_value():
-            # an FOB destination leaves freight out of the customs value, the one place
-            # :func:`assess` reads it: the charge is the same at every freight (slope 0)
-            zero = self._assess(pattern, 0.0)
-            cached = self._customs[pattern] = (zero, zero if zero.ok else None)
         if cached is None:
             zero, one = self._assess(pattern, 0.0), self._assess(pattern, 1.0)
             linear = (
@@ -137,14 +132,6 @@ class ShipmentPricer:
         if unit is None:
             return None
         return base.total, unit.total - base.total
-
-    def _freight_in_value(self) -> bool:
-        """Whether the market's country adds freight to the customs value (CIF valuation)."""
-        network = self.network
-        return (
-            network.country_by_code[network.node_by_id[self.shipment.market].country].valuation
-            == "cif"
-        )
 
     def _assess(self, pattern: Pattern, freight_usd: float) -> CustomsCharge:
         s = self.shipment
