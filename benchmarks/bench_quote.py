@@ -106,8 +106,11 @@ def main() -> None:
     table: list[tuple[str, str, str]] = []  # --quick: measure, result, target
     say = (lambda *_: None) if args.quick else print
 
+    import optimizer
     from optimizer.network.reader import read_network
     from optimizer.quote import Quoter, parse_shipment
+
+    root = str(Path(optimizer.__file__).resolve().parents[1])
 
     network = read_network(args.network)
     rows = shipments(network, args.n)
@@ -181,7 +184,12 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 cpu = children_cpu()
                 t0 = time.perf_counter()
-                cli = "from optimizer.cli.main import main; main()"
+                # the CLI of the same code as this process (a PYTHONPATH checkout of another
+                # commit included: `python -c` would put the working directory first)
+                cli = (
+                    f"import sys; sys.path.insert(0, {root!r}); "
+                    "from optimizer.cli.main import main; main()"
+                )
                 subprocess.run(
                     [
                         sys.executable,

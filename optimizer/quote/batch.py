@@ -15,9 +15,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from optimizer.errors import raise_if_any
 from optimizer.execute import ExecutorSpec, Shared, TaskRunner, run_tasks
@@ -28,6 +26,9 @@ from optimizer.network.tables import read_csv_rows
 from optimizer.quote.engine import Filters, ParetoMethod, Quoter, QuoteResult
 from optimizer.quote.report import COLUMNS, result_rows
 from optimizer.quote.shipment import FIELDS, Shipment, parse_shipment
+
+if TYPE_CHECKING:  # pandas is imported by quote_frame only: batch workers never load it
+    import pandas as pd
 
 REQUIRED = ("from", "to", "weight_kg", "dims_cm", "value", "currency", "category")
 
@@ -221,6 +222,8 @@ def quote_frame(
 
     A shipment no option can carry gets rows with ``option`` 0 and the reason.
     """
+    import pandas as pd
+
     quoter = network if isinstance(network, Quoter) else Quoter(network)
     rows: list[dict[str, Any]] = []
     for result in quote_all(quoter, shipments, filters=filters, hide_dominated=hide_dominated):
