@@ -6,10 +6,12 @@ Usage (from the repository root; instances vendored in ``benchmarks/mcnd``)::
     python benchmarks/bench_mcnd.py c33 r05.6 --backend HIGHS --time-limit 60
     python benchmarks/bench_mcnd.py c37 c38 c39 c40 --method search
     python benchmarks/bench_mcnd.py --quick    # CI: c33, c41, r05.2 (seconds each)
+    python benchmarks/bench_mcnd.py --set c42-c64 --time-limit 120 --workers 1  # 46 min
 
 Each row: instance, known value (kind), our objective, best bound, gap %, our gap to the
 known value %, wall seconds, CPU seconds of this process (the solver runs in-process, so CPU
-time is the figure to compare on a loaded machine), method/backend and status. The method
+time is the figure to compare on a loaded machine), method/backend, status and the
+1-minute load average when the row was printed (the machine is shared). The method
 is chosen as ``xborder bench mcnd`` chooses it (``--method auto``): the exact strong MIP for
 the instances we prove optimal, the LP-guided search for the 200-commodity C instances.
 The default set is the exact set (c33, c35, c36, c41, the six 25-node C+ instances) and the
@@ -23,6 +25,7 @@ how many reached their known value.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -62,6 +65,10 @@ DEFAULT_SET = [
 HIGHS_FIRST = ["c25_100_10_F_L_5", "c25_100_10_F_T_5", "c25_100_30_F_L_5", "c25_100_30_F_T_5"]
 # --quick: small exact instances, same code path (strong MIP, SCIP), proven in seconds
 QUICK_SET = ["c33", "c41", "r05.2"]
+# --set c42-c64 (issue 18): the rest of the C set, c42-c44 (20 nodes, 40 commodities: exact)
+# then c45-c48 (20 nodes, 200 commodities) and c49-c64 (30 nodes, 100 or 400: the search)
+C42_C64 = [f"c{i}" for i in range(42, 65)]
+SETS = {"default": DEFAULT_SET, "quick": QUICK_SET, "c42-c64": C42_C64}
 
 
 def instance_path(root: Path, name: str) -> Path:
@@ -98,18 +105,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument(
+        "--set",
+        dest="named_set",
+        choices=sorted(SETS),
+        help="a named instance set instead of names (c42-c64: 23 x the time limit)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help=f"CI: only {', '.join(QUICK_SET)} unless names are given",
     )
     args = parser.parse_args(argv)
-    names = args.names or (QUICK_SET if args.quick else DEFAULT_SET)
+    names = args.names or SETS[args.named_set or ("quick" if args.quick else "default")]
     known = known_values()
     print(
         "| instance | known value | ours | bound | gap % | vs known % | seconds | CPU s "
-        "| method | status |"
+        "| method | status | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     reached = checked = 0
     for name in names:
         instance = read_dow(instance_path(args.root, name))
@@ -132,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {name} | {ref_text} | {_num(result.objective)} | {_num(result.bound)} | {gap} "
             f"| {versus} | {result.seconds:.1f} | {cpu:.1f} | {result.backend} "
-            f"| {result.status.value} |",
+            f"| {result.status.value} | {os.getloadavg()[0]:.1f} |",
             flush=True,
         )
     if args.quick:

@@ -6,6 +6,7 @@ import itertools
 import json
 import sys
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,6 +19,7 @@ from optimizer.network.records import Network
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from optimizer.execute import TaskRunner
     from optimizer.quote.engine import Filters, QuoteResult
 
 
@@ -119,12 +121,16 @@ def quote(network_path: str, **opts: Any) -> None:
           --ship-date 2026-03-01
       xborder quote --network networks/global --batch scenarios/shipments.csv -o quotes.csv
     """
+    if opts["batch"]:
+        with _early_workers(str(opts["batch"]), opts) as runner:
+            from optimizer.network.reader import read_network
+
+            network = read_network(network_path)
+            _batch(network, str(opts["batch"]), opts, _filters(network, opts), runner)
+        return
     from optimizer.network.reader import read_network
 
     network = read_network(network_path)
-    if opts["batch"]:
-        _batch(network, str(opts["batch"]), opts, _filters(network, opts))
-        return
     result = _single(network, opts)
     if not result.options:
         sys.exit(EXIT_INFEASIBLE)
@@ -204,7 +210,43 @@ def _as_option(problem: Problem) -> Problem:
     return replace(problem, field=_OPTION_NAMES.get(name, f"--{name.replace('_', '-')}"))
 
 
-def _batch(network: Network, path: str, opts: dict[str, Any], filters: Filters) -> None:
+#: Shipment rows from which a batch starts its local workers before reading anything: the
+#: size from which ``quote.batch`` quotes in parallel (its ``PARALLEL_MIN_SHIPMENTS``).
+EARLY_WORKERS_MIN_ROWS = 500
+
+
+def _early_workers(path: str, opts: dict[str, Any]) -> AbstractContextManager[TaskRunner | None]:
+    """Local batch workers started now, so that they import the quote engine while this
+    process reads the network and the shipments (~1 s each on a 10,000-row batch);
+    ``None`` (nothing started) for Dask, one worker or a small or unreadable file."""
+    from optimizer.cli.executor_opts import executor_spec
+    from optimizer.execute import TaskRunner
+
+    spec = executor_spec(opts["executor"], opts["scheduler"], opts.get("workers"))
+    if spec.kind != "local" or spec.worker_count < 2:
+        return nullcontext(None)
+    try:
+        with open(path, "rb") as handle:
+            rows = sum(1 for _ in handle) - 1
+    except OSError:  # read_shipments reports it
+        return nullcontext(None)
+    if rows < EARLY_WORKERS_MIN_ROWS:
+        return nullcontext(None)
+    return TaskRunner(spec, warm=warm_quote_worker)
+
+
+def warm_quote_worker() -> None:
+    """In a batch worker, as it starts: import the quote engine (what its tasks unpickle)."""
+    import optimizer.quote.batch  # noqa: F401
+
+
+def _batch(
+    network: Network,
+    path: str,
+    opts: dict[str, Any],
+    filters: Filters,
+    runner: TaskRunner | None = None,
+) -> None:
     from tqdm import tqdm
 
     from optimizer.cli.executor_opts import executor_spec
@@ -266,6 +308,7 @@ def _batch(network: Network, path: str, opts: dict[str, Any], filters: Filters) 
                     hide_dominated=bool(opts["hide_dominated"]),
                     workers=workers,
                     progress=bar.update,
+                    runner=runner,
                 ):
                     stats["without_option"] += not ok
                     written += count

@@ -15,12 +15,10 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from optimizer.errors import raise_if_any
-from optimizer.execute import ExecutorSpec, Shared, run_tasks
+from optimizer.execute import ExecutorSpec, Shared, TaskRunner, run_tasks
 from optimizer.fields import Field, header_problems
 from optimizer.io.atomic import write_with
 from optimizer.network.records import Network
@@ -28,6 +26,9 @@ from optimizer.network.tables import read_csv_rows
 from optimizer.quote.engine import Filters, ParetoMethod, Quoter, QuoteResult
 from optimizer.quote.report import COLUMNS, result_rows
 from optimizer.quote.shipment import FIELDS, Shipment, parse_shipment
+
+if TYPE_CHECKING:  # pandas is imported by quote_frame only: batch workers never load it
+    import pandas as pd
 
 #: Columns every shipments CSV has (a row gives ``category`` or ``hs_code``, or both).
 REQUIRED = ("from", "to", "weight_kg", "dims_cm", "value", "currency")
@@ -103,19 +104,24 @@ def quote_csv(
     hide_dominated: bool = False,
     workers: int | ExecutorSpec = 1,
     progress: Callable[[int], None] | None = None,
+    runner: TaskRunner | None = None,
 ) -> Iterator[tuple[bool, int, str]]:
     """Per shipment, in input order: (any option?, rows, the rows as CSV text, no header).
 
     As :func:`quote_rows`, but the rows are formatted where they are quoted, so
     a parallel batch ships one string per shipment back instead of row dicts.
+    ``runner``: workers already started (``workers`` is then its spec), so that
+    they import and start while the caller reads its input.
     """
-    return _quote_each(quoter, shipments, _csv_text, filters, hide_dominated, workers, progress)
+    return _quote_each(
+        quoter, shipments, _csv_text, filters, hide_dominated, workers, progress, runner
+    )
 
 
 def _csv_text(result: QuoteResult) -> tuple[bool, int, str]:
     rows = result_rows(result)
-    buffer = io.StringIO()
-    csv.DictWriter(buffer, fieldnames=list(COLUMNS)).writerows(rows)
+    buffer = io.StringIO()  # as csv.DictWriter writes them, without its per-row key checks
+    csv.writer(buffer).writerows([[row.get(c, "") for c in COLUMNS] for row in rows])
     return result.ok, len(rows), buffer.getvalue()
 
 
@@ -130,9 +136,12 @@ def _quote_each(
     hide_dominated: bool,
     workers: int | ExecutorSpec,
     progress: Callable[[int], None] | None,
+    runner: TaskRunner | None = None,
 ) -> Iterator[T]:
     """``render`` of each shipment's quote, in input order, in-process or on the workers."""
     spec = workers if isinstance(workers, ExecutorSpec) else ExecutorSpec(workers=workers)
+    if runner is not None:
+        spec = runner.spec
     many = len(shipments) >= PARALLEL_MIN_SHIPMENTS
     parallel = many and (spec.kind == "dask" or spec.worker_count > 1)
     if not parallel:
@@ -153,7 +162,11 @@ def _quote_each(
         ends.append(len(chunks) - 1)
     rendered: dict[int, Any] = {}
     following = 0
-    results = run_tasks(_quote_chunk, chunks, executor=spec, shared=shared)
+    results = (
+        run_tasks(_quote_chunk, chunks, executor=spec, shared=shared)
+        if runner is None
+        else runner.run(_quote_chunk, chunks, shared=shared)
+    )
     for task in results:
         if task.value is None:
             raise RuntimeError(f"quoting a chunk of the batch failed: {task.error}")
@@ -210,6 +223,8 @@ def quote_frame(
 
     A shipment no option can carry gets rows with ``option`` 0 and the reason.
     """
+    import pandas as pd
+
     quoter = network if isinstance(network, Quoter) else Quoter(network)
     rows: list[dict[str, Any]] = []
     for result in quote_all(quoter, shipments, filters=filters, hide_dominated=hide_dominated):

@@ -38,6 +38,10 @@ class Corridor:
     routes: tuple[Route, ...]
     times: tuple[RouteFacts, ...]
     columns: tuple[tuple[Lane, bool], ...]  # (lane, priced as a bulk share?)
+    #: one (lane, bulk?) per distinct (tariff, bulk?): what a shipment prices (a lane's
+    #: charge depends on its tariff only), and the entry of each column in it
+    priced: tuple[tuple[Lane, bool], ...]
+    price_of: npt.NDArray[np.intp]
     legs: npt.NDArray[np.intp]  # routes × max legs: column of each leg, len(columns) = no leg
     before_entry: npt.NDArray[np.bool_]  # routes × max legs: leg paid up to the import point
     has_entry: npt.NDArray[np.bool_]
@@ -85,12 +89,20 @@ def build_corridor(
         key = (route.stock_node or "", main.mode.value, main.carrier)
         group.append(groups.setdefault(key, len(groups)))
     stock = [nodes[r.stock_node] if r.stock_node else None for r in routes]
+    lanes = tuple((network.lane_by_id[lid], bulk) for lid, bulk in columns)
+    tariffs: dict[tuple[str, bool], int] = {}
+    price_of = [tariffs.setdefault((lane.tariff, bulk), len(tariffs)) for lane, bulk in lanes]
+    first = dict.fromkeys(tariffs.values(), -1)
+    for j, k in enumerate(price_of):
+        first[k] = j if first[k] < 0 else first[k]
     return Corridor(
         pattern=pattern,
         market=market,
         routes=tuple(routes),
         times=tuple(times),
-        columns=tuple((network.lane_by_id[lid], bulk) for lid, bulk in columns),
+        columns=lanes,
+        priced=tuple(lanes[first[k]] for k in range(len(tariffs))),
+        price_of=np.array(price_of, dtype=np.intp),
         legs=legs,
         before_entry=before,
         has_entry=np.array(  # a domestic route enters nothing and needs not

@@ -20,7 +20,7 @@ from optimizer.network.domestic import flow_patterns
 from optimizer.network.records import Lane, Mode, Network
 from optimizer.quote.corridor import Array, Corridor, build_corridor, build_option
 from optimizer.quote.labels import EPS, Point, SearchSpace, label_front, nondominated
-from optimizer.quote.options import GROUPS, SHIP_NOW, Option, group_of
+from optimizer.quote.options import GROUPS, SHIP_NOW, Option, RouteFacts, group_of
 from optimizer.quote.pricing import STOCK_DAYS, ShipmentPricer
 from optimizer.quote.shipment import Shipment
 from optimizer.routes.candidates import Route, candidate_routes
@@ -85,6 +85,7 @@ class Quoter:
     )
     _bulk: dict[str, lt.LeadTime] = field(default_factory=dict)  # route key -> bulk leg
     _bulk_prefix: dict[tuple[lt.LeadTime, ...], lt.LeadTime] = field(default_factory=dict)
+    _facts: dict[str, RouteFacts] = field(default_factory=dict)  # route key -> with bulk leg
 
     def quote(
         self,
@@ -185,9 +186,17 @@ class Quoter:
     ) -> Option:
         route, times = corridor.routes[i], corridor.times[i]
         if route.pattern.uses_stock:
-            bulk = self._bulk_time(pricer.network, route)
-            times = replace(times, bulk=bulk, bulk_p50=bulk.p50, bulk_p90=bulk.p90)
+            times = self._stock_facts(pricer.network, route, times)
         return build_option(pricer, corridor, i, times, pareto=pareto, variants=variants)
+
+    def _stock_facts(self, network: Network, route: Route, times: RouteFacts) -> RouteFacts:
+        """``times`` with the bulk leg's distribution and P50/P90, built once per route."""
+        found = self._facts.get(route.key)
+        if found is None:
+            bulk = self._bulk_time(network, route)
+            found = replace(times, bulk=bulk, bulk_p50=bulk.p50, bulk_p90=bulk.p90)
+            self._facts[route.key] = found
+        return found
 
     def _bulk_time(self, network: Network, route: Route) -> lt.LeadTime:
         """The bulk leg's lead-time distribution (the parts of :func:`route_timing`, summed as
@@ -247,27 +256,30 @@ def price_corridor(
 ) -> tuple[Array, npt.NDArray[np.bool_]]:
     """Landed cost of every route of ``corridor`` and which are feasible; count rejections.
 
-    Each distinct lane is priced once (the pricer caches it for the label search
+    Each distinct tariff is priced once (the pricer caches it for the label search
     and the options shown); routes are then summed by gathering lane costs
     through the routes × legs index array, so there is no Python loop per route.
     """
     pattern = corridor.pattern.value
     n = len(corridor.routes)
-    charges = [
-        pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane)
-        for lane, bulk in corridor.columns
+    distinct = [
+        pricer.bulk_leg(lane) if bulk else pricer.parcel_leg(lane) for lane, bulk in corridor.priced
     ]
-    cost = np.array([c.total for c in charges] + [0.0])  # last: the padding column
-    bad = np.array([not c.ok for c in charges] + [False], dtype=bool)
+    unique_cost = np.array([c.total for c in distinct])
+    unique_bad = np.array([not c.ok for c in distinct], dtype=bool)
+    cost = np.append(unique_cost[corridor.price_of], 0.0)  # last: the padding column
+    bad = np.append(unique_bad[corridor.price_of], False)
+    n_columns = len(corridor.columns)
     route_bad: npt.NDArray[np.bool_] = np.zeros(n, dtype=bool)
     if bad.any():  # attribute each refused route to its bad lane of lowest column index
         leg_bad = bad[corridor.legs]
         route_bad = np.asarray(leg_bad.any(axis=1), dtype=bool)
-        first = np.where(leg_bad, corridor.legs, len(charges)).min(axis=1)[route_bad]
-        counts = np.bincount(first, minlength=len(charges))
+        first = np.where(leg_bad, corridor.legs, n_columns).min(axis=1)[route_bad]
+        counts = np.bincount(first, minlength=n_columns)
         for j in np.flatnonzero(counts):
             lane = corridor.columns[j][0]
-            reason = f"{lane.carrier} {lane.mode.value} ({lane.id}): {charges[j].reason}"
+            charge = distinct[int(corridor.price_of[j])]
+            reason = f"{lane.carrier} {lane.mode.value} ({lane.id}): {charge.reason}"
             rejected[(pattern, reason)] += int(counts[j])
     no_entry = ~corridor.has_entry & ~route_bad
     if no_entry.any():

@@ -57,7 +57,12 @@ def entry_is_postal(pattern: Pattern, lanes: tuple[Lane, ...], entry_index: int)
 
 @dataclass(slots=True)
 class ShipmentPricer:
-    """Prices for one shipment, cached per lane and per (channel, freight)."""
+    """Prices for one shipment, cached per tariff and per (channel, freight).
+
+    A lane's charge for this shipment depends only on the lane's tariff (483
+    lanes share 107 tariffs on ``networks/global``), so lanes of one tariff are
+    priced once.
+    """
 
     network: Network
     shipment: Shipment
@@ -93,18 +98,18 @@ class ShipmentPricer:
 
     def parcel_leg(self, lane: Lane) -> LegCharge:
         """The shipment rides ``lane`` itself: its tariff for these pieces."""
-        charge = self._parcel.get(lane.id)
+        charge = self._parcel.get(lane.tariff)
         if charge is None:
             charge = self._price_pieces(lane)
-            self._parcel[lane.id] = charge
+            self._parcel[lane.tariff] = charge
         return charge
 
     def bulk_leg(self, lane: Lane) -> LegCharge:
         """The shipment's share of consolidated stock freight on ``lane``."""
-        charge = self._bulk.get(lane.id)
+        charge = self._bulk.get(lane.tariff)
         if charge is None:
             charge = self._price_share(lane)
-            self._bulk[lane.id] = charge
+            self._bulk[lane.tariff] = charge
         return charge
 
     def handling(self, node_id: str) -> float:
