@@ -18,17 +18,22 @@ Why these choices (see DESIGN.md §9):
   (a task whose worker dies twice is a failed result).
 - *Inputs, not solver objects*: OR-Tools models do not pickle; tasks receive
   plain inputs and build their own models.
-- *Workers we start end at once*: tearing down the interpreter of a worker that
-  imported the solver, pandas and matplotlib takes 0.3-0.5 s, which a run waited
-  for at its end; such a worker has nothing left to clean up (results sent,
-  temporary folders gone), so it skips the teardown (``_exit_now``). Workers of
-  a scheduler given by address are left as they are.
+- *Workers we start are tuned for tasks*: after its warm-up a worker moves the
+  objects it holds (imported modules and libraries) out of the cyclic garbage
+  collector's reach (``gc.freeze()``), so its collections scan only what its
+  tasks create (a sweep point's CPU time -3 % on a local worker, -6 % on a Dask
+  worker, which holds many more objects); and at its end it skips the
+  interpreter's teardown (``_exit_now``: 0.3-0.5 s with the solver, pandas and
+  matplotlib imported, which a run waited for), having nothing left to clean up
+  (results sent, temporary folders gone). Workers of a scheduler given by
+  address are left as they are.
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -357,17 +362,23 @@ def _state(shared: Shared[Any, Any] | tuple[str, bytes]) -> Any:
 
 
 def _start_worker(warm: Callable[[], Any] | None) -> None:
-    """A local worker's initializer: one native thread, a quick exit, the run's warm-up."""
+    """A local worker's initializer: one native thread, the warm-up, frozen, a quick exit."""
     _cap_threads()
-    atexit.register(_exit_now)
     _warm_up(warm)
+    _own_worker()
 
 
 def _start_dask_worker(warm: Callable[[], Any] | None, own: bool) -> None:
-    """On a Dask worker, first: a quick exit if the run started the cluster, the warm-up."""
-    if own:
-        atexit.register(_exit_now)
+    """On a Dask worker, first: the warm-up; frozen and a quick exit if the run started it."""
     _warm_up(warm)
+    if own:
+        _own_worker()
+
+
+def _own_worker() -> None:
+    """In a worker the run started, once warm: freeze what it holds, end without teardown."""
+    gc.freeze()
+    atexit.register(_exit_now)
 
 
 def _exit_now() -> None:

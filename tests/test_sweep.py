@@ -6,6 +6,7 @@ sweep (every point optimized and written) that still runs in seconds.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -420,19 +421,20 @@ class _Finalized:
 _KEPT: list[_Finalized] = []  # in a worker: collected only by an interpreter teardown
 
 
-def _keep_until_teardown(marker: str) -> int:
+def _keep_until_teardown(marker: str) -> tuple[int, int]:
     _KEPT.append(_Finalized(marker))
-    return os.getpid()
+    return os.getpid(), gc.get_freeze_count()
 
 
 @pytest.mark.slow
-def test_local_workers_end_without_interpreter_teardown(tmp_path):
-    # the run waits for its workers to end: they skip the teardown (0.3-0.5 s each with
-    # the solver, pandas and matplotlib imported); a task's results are already back
+def test_local_workers_are_frozen_and_end_without_interpreter_teardown(tmp_path):
+    # once warm, a worker's objects are out of the collector's reach (gc.freeze); the run
+    # waits for its workers to end: they skip the teardown (0.3-0.5 s each with the solver,
+    # pandas and matplotlib imported); a task's results are already back
     with TaskRunner(ExecutorSpec(workers=2)) as runner:
         markers = [str(tmp_path / f"m{i}") for i in range(4)]
-        pids = {r.value for r in runner.run(_keep_until_teardown, markers)}
-    assert pids and os.getpid() not in pids
+        values = [r.value for r in runner.run(_keep_until_teardown, markers)]
+    assert all(pid != os.getpid() and frozen > 1000 for pid, frozen in values)
     assert not any(Path(m).exists() for m in markers)
     _keep_until_teardown(str(tmp_path / "here"))  # in this process it would be collected
     _KEPT.clear()
