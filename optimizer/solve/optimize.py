@@ -5,7 +5,10 @@ solved to the scenario's relative gap over the candidate set. The candidate
 set is every simple route of at most ``max_legs`` lanes that meets the SLA,
 cut to the ``candidates_per_pattern`` cheapest per demand and pattern by
 standalone cost (containers at full load) — exact when no demand has more
-candidates than that, a heuristic otherwise (the plan notes say when).
+candidates than that, a heuristic otherwise (the plan notes say when). From
+:data:`RESTRICTED_MASTER_FROM` route options on, the MIP is solved by a restricted
+master (:mod:`optimizer.solve.master`): the reported gap is still proven against
+the full model (a Lagrangian LP bound); which plan within it is found is heuristic.
 """
 
 from __future__ import annotations
