@@ -344,6 +344,11 @@ def plot(results: list[dict], path: Path) -> None:
         xs = [r["demands"] for r in rs]
         a1.plot(xs, [r["total_s"] for r in rs], "o-", label=f"{network}: total")
         a1.plot(xs, [r["stages"]["solve"] for r in rs], "s--", label=f"{network}: solve")
+        if all("total_cpu_s" in r for r in rs):
+            a1.plot(xs, [r["total_cpu_s"] for r in rs], "^-", label=f"{network}: total CPU")
+            a1.plot(
+                xs, [r["cpu_stages"]["solve"] for r in rs], "v--", label=f"{network}: solve CPU"
+            )
         if any("pulp" in r and r["pulp"] for r in rs):
             pr = [r for r in rs if r.get("pulp")]
             a1.plot(

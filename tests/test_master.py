@@ -22,7 +22,7 @@ from optimizer.scenario.generate import generate_scenario
 from optimizer.scenario.load import load
 from optimizer.solve import flow_model as fm
 from optimizer.solve import optimize as op
-from optimizer.solve.backend import MipModel, solve
+from optimizer.solve.backend import LpSession, MipModel, solve
 from optimizer.solve.master import (
     ColumnMatrix,
     MasterProblem,
@@ -126,3 +126,38 @@ def test_restricted_master_matches_the_full_mip_on_a_generated_case(tmp_path):
     for index, coef, lo, hi in model.mip.rows:  # the plan meets every row
         act = float(np.dot(coef, x[index]))
         assert lo - 1e-6 * max(1, abs(act)) <= act <= hi + 1e-6 * max(1, abs(act))
+
+
+def test_add_column_arrays_is_add_columns():
+    """The array door of LpSession adds the same columns as the tuple one."""
+    master, _ = _tiny()
+    start = np.array([1, 3, 4, 5, 6])
+    new = np.array([0, 2])
+    outs = []
+    for arrays in (False, True):
+        rows = master.matrix.rows_of(start)
+        sub = MipModel(
+            lb=[0.0] * 5,
+            ub=[10.0, 5.0, 10.0, 5.0, float("inf")],
+            integer=[False] * 5,
+            cost=master.cost[start].tolist(),
+            names=[""] * 5,
+            rows=[
+                (i, c, lo, hi)
+                for (i, c), (_, _, lo, hi) in zip(rows, master.model.rows, strict=True)
+            ],
+        )
+        session = LpSession(sub)
+        if arrays:
+            r, k, v = master.matrix.entries_of(new)
+            session.add_column_arrays(
+                np.array([0, 0]), np.array([10, 5]), master.cost[new], r, k, v
+            )
+        else:
+            session.add_columns(
+                [0, 0], [10, 5], master.cost[new].tolist(), [master.matrix.column(j) for j in new]
+            )
+        outs.append(session.solve())
+    assert outs[0].objective == pytest.approx(100.0)
+    assert outs[1].objective == pytest.approx(100.0)
+    assert outs[1].values == pytest.approx(outs[0].values)

@@ -78,15 +78,19 @@ class ColumnMatrix:
         lo, hi = self.indptr[j], self.indptr[j + 1]
         return self.row[lo:hi].tolist(), self.value[lo:hi].tolist()
 
-    def rows_of(self, columns: np.ndarray) -> list[tuple[list[int], list[float]]]:
-        """Every row restricted to ``columns`` (renumbered by position in ``columns``)."""
+    def entries_of(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, position in ``columns``, value) of every entry of ``columns``, by column."""
         lengths = self.indptr[columns + 1] - self.indptr[columns]
         entry = np.repeat(self.indptr[columns] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
         entry += np.arange(int(lengths.sum()))
         position = np.repeat(np.arange(columns.size), lengths)
-        row = self.row[entry]
+        return self.row[entry], position, self.value[entry]
+
+    def rows_of(self, columns: np.ndarray) -> list[tuple[list[int], list[float]]]:
+        """Every row restricted to ``columns`` (renumbered by position in ``columns``)."""
+        row, position, value = self.entries_of(columns)
         order = np.argsort(row, kind="stable")  # by row, columns ascending within
-        row, position, value = row[order], position[order], self.value[entry][order]
+        row, position, value = row[order], position[order], value[order]
         cut = np.searchsorted(row, np.arange(self.num_rows + 1))
         pos, val = position.tolist(), value.tolist()
         return [(pos[cut[r] : cut[r + 1]], val[cut[r] : cut[r + 1]]) for r in range(self.num_rows)]
@@ -246,11 +250,14 @@ def solve_restricted(
 
 def _add(session: LpSession, master: MasterProblem, new: np.ndarray) -> None:
     """Add variables ``new`` of the full model to the master's LP (basis kept)."""
-    session.add_columns(
-        np.asarray(master.model.lb)[new].tolist(),
-        np.asarray(master.model.ub)[new].tolist(),
-        master.cost[new].tolist(),
-        [master.matrix.column(int(j)) for j in new],
+    rows, local, values = master.matrix.entries_of(new)
+    session.add_column_arrays(
+        np.asarray(master.model.lb)[new],
+        np.asarray(master.model.ub)[new],
+        master.cost[new],
+        rows,
+        local,
+        values,
     )
 
 

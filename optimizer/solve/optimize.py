@@ -5,7 +5,10 @@ solved to the scenario's relative gap over the candidate set. The candidate
 set is every simple route of at most ``max_legs`` lanes that meets the SLA,
 cut to the ``candidates_per_pattern`` cheapest per demand and pattern by
 standalone cost (containers at full load) — exact when no demand has more
-candidates than that, a heuristic otherwise (the plan notes say when).
+candidates than that, a heuristic otherwise (the plan notes say when). From
+:data:`RESTRICTED_MASTER_FROM` route options on, the MIP is solved by a restricted
+master (:mod:`optimizer.solve.master`): the reported gap is still proven against
+the full model (a Lagrangian LP bound); which plan within it is found is heuristic.
 """
 
 from __future__ import annotations
@@ -308,9 +311,12 @@ def extract(
         base["notes"] = (*cands.notes, *fold_notes)
     lane_uses, container_alloc = _lane_uses(network, model, flows, containers)
     used: dict[str, list[int]] = defaultdict(list)  # demand -> options with flow
+    of_demand: dict[str, list[int]] = defaultdict(list)  # demand -> all its options
     for i, o in enumerate(model.options):
+        of_demand[o.demand].append(i)
         if flows[i] > 1e-7:
             used[o.demand].append(i)
+    loads: dict[str, float] | None = None  # capacity row -> its load, once if needed
     demands_out = []
     for d in scenario.demands:
         allocations = []
@@ -326,7 +332,9 @@ def extract(
         unmet = 0.0 if unmet < 1e-6 else unmet
         reasons = cands.reasons.get(d.id, ())
         if unmet > 0 and not reasons:
-            reasons = _capacity_reasons(network, model, d, flows, unmet, lane_uses)
+            mine = [model.options[i] for i in of_demand.get(d.id, ())]
+            loads = _row_loads(model, flows) if loads is None else loads
+            reasons = _capacity_reasons(model, d, mine, unmet, loads)
         demands_out.append(
             pr.DemandPlan(
                 d.id,
@@ -525,23 +533,28 @@ def _totals(scenario: Scenario, demands: list[pr.DemandPlan]) -> pr.Totals:
     )
 
 
+def _row_loads(model: fm.FlowModel, flows: list[float]) -> dict[str, float]:
+    """The load of every capacity row at ``flows`` (computed once per plan, not per demand)."""
+    option_of_var = {v: i for i, v in enumerate(model.flow_var)}
+    loads = {}
+    for row in model.capacity_rows:
+        index, coef, _, _ = model.mip.rows[int(row)]
+        loads[row] = sum(c * flows[option_of_var[v]] for v, c in zip(index, coef, strict=True))
+    return loads
+
+
 def _capacity_reasons(
-    network: Network,
     model: fm.FlowModel,
     d: Demand,
-    flows: list[float],
+    mine: list[RouteOption],
     unmet: float,
-    lane_uses: tuple[pr.LaneUse, ...],
+    loads: dict[str, float],
 ) -> tuple[str, ...]:
-    """Name the full capacities on this demand's candidate routes."""
-    mine = [o for o in model.options if o.demand == d.id]
-    option_of_var = {v: i for i, v in enumerate(model.flow_var)}
+    """Name the full capacities on this demand's candidate routes (``mine``)."""
     reasons = []
     for row, (what, cap) in sorted(model.capacity_rows.items(), key=lambda kv: kv[1][0]):
         kind, ident = what.split(":", 1)
-        index, coef, _, _ = model.mip.rows[int(row)]
-        load = sum(c * flows[option_of_var[v]] for v, c in zip(index, coef, strict=True))
-        if load < cap * (1 - 1e-6):
+        if loads[row] < cap * (1 - 1e-6):
             continue
         touches = any(
             (kind.startswith("lane") and ident in o.route.lanes)
