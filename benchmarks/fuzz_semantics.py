@@ -56,6 +56,7 @@ from optimizer.network.coverage import missing_rules_on, reachable_pairs, requir
 from optimizer.network.reader import load_network
 from optimizer.network.records import Channel, Network
 from optimizer.network.schema import TABLE_ORDER, load_schema
+from optimizer.network.tariff_layers import Layer
 from optimizer.scenario.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,6 +160,16 @@ def _try(run: Callable[[], object]) -> tuple[str, str]:
 # -- network mutants ------------------------------------------------------------------------
 
 
+def _mfn_covers(base: Network, territory: str, category: str) -> bool:
+    """Whether an MFN tariff layer of ``territory`` prices ``category``'s HS code (then the
+    layers, not ``duty_rates.csv``, give its duty and the row may go)."""
+    cat = base.category_by_id.get(category)
+    return cat is not None and any(
+        row.territory == territory and row.layer is Layer.MFN and row.matches_hs(cat.tariff_code)
+        for row in base.tariff_layers
+    )
+
+
 def _needed_rows(base: Network, tables: dict[str, Table]) -> dict[tuple[str, int], str]:
     """(table, row index) -> expectation when the row is deleted ("reject" / "reject-or-date")."""
     used: dict[str, set[str]] = {t: set() for t in KEYS}
@@ -179,8 +190,13 @@ def _needed_rows(base: Network, tables: dict[str, Table]) -> dict[tuple[str, int
                 alone = table != "fx" or [r[t.col("currency")] for r in t.rows].count(key) == 1
                 if key in used[table] and alone:
                     need[(table, i)] = "reject"
-            elif table == "duty_rates" and (cells.get("origin") or "*") == "*":
-                # needed when an origin reaching the territory has no rate of its own
+            elif (
+                table == "duty_rates"
+                and (cells.get("origin") or "*") == "*"
+                and not _mfn_covers(base, cells["territory"], cells["category"])
+            ):
+                # needed when an origin reaching the territory has no rate of its own (and
+                # no MFN tariff layer prices the category's HS code there instead)
                 own = {
                     r[t.col("origin")]
                     for r in t.rows
