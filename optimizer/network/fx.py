@@ -74,7 +74,10 @@ class FxUse:
         }
 
     def footer(self) -> str:
-        """One line for a text report: what rate, from when, from where (and the warning)."""
+        """One line for a text report: what rate, from when, from where (and the warning);
+        money in USD, the internal unit, is converted at no rate and says only that."""
+        if self.currency == "USD":
+            return "Money in USD."
         as_of = "undated" if self.as_of is None else f"as of {self.as_of.isoformat()}"
         text = (
             f"Money in {self.currency} at {self.per_usd:g} {self.currency} per USD "
