@@ -33,8 +33,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from optimizer.costing.index import index_of
 from optimizer.costing.layers import category_duty, trade_channel
-from optimizer.costing.taxes import FeeLine, TaxLine, TaxPart, fee_lines, tax_lines, taxes_in_force
+from optimizer.costing.taxes import FeeLine, TaxLine, TaxPart, price_fees, tax_lines, taxes_in_force
 from optimizer.network.records import Channel, CustomsRule, DutyBelow, Mode, Network
 
 #: Customs territory whose import tax uses the comprehensive VAT + consumption tax formula.
@@ -136,10 +137,11 @@ def assess(
     """
     country = network.country_by_code[dest_country]
     territory = country.territory
-    rule = network.customs_rule(territory, channel, origin_country, day)
+    index = index_of(network)  # the tables' rows in force, looked up once per key
+    rule = index.customs_rule(territory, channel, origin_country, day)
     customs_value = value_usd + (freight_usd if country.valuation == "cif" else 0.0)
-    duty_rate = network.duty_rate(category, territory, origin_country)
-    taxes, _ = taxes_in_force(network, dest_country, network.region_of(market), day)
+    duty_rate = index.duty_rate(category, territory, origin_country)
+    taxes, _ = index.taxes_in_force(dest_country, index.region_of(market), day)
     ct = network.category_by_id[category].consumption_tax_rate_cn
 
     def tax(duty: float, low_value: str = "border", factor: float = 1.0) -> tuple[TaxLine, ...]:
@@ -236,14 +238,8 @@ def _fees(
     """
     if not entry or channel is not Channel.PARCEL:
         return ()
-    return fee_lines(
-        network,
-        territory=territory,
-        channel=trade_channel(channel, mode).value,
-        value=value_usd,
-        currency="USD",
-        day=day,
-    )
+    fees = index_of(network).fees_in_force(territory, trade_channel(channel, mode).value, day)
+    return price_fees(network, fees, value_usd, "USD")
 
 
 def _sum(lines: tuple[TaxLine, ...]) -> float:
@@ -296,7 +292,7 @@ def declared(network: Network, value_usd: float, currency: str) -> float:
 
 
 def _has_fx(network: Network, currency: str) -> bool:
-    return any(code == currency for code, _ in network.fx_per_usd)
+    return currency in network.fx_rate
 
 
 def _treatment(rule: CustomsRule, within: bool, parts: list[str]) -> str:

@@ -11,7 +11,10 @@ the date, for the channel, the origin (exact country, its territory as a
 group, or ``*``), the consignment's intrinsic value window and the selected
 variants; within one stacking group the longest HS prefix wins, then the most
 specific origin, then a selected variant over the default. Groups add up,
-except groups a chosen row ``excludes``.
+except groups a chosen row ``excludes``. The rows in force per (territory,
+origin, channel, date, variants) and the choice per HS code are looked up in the
+network's :class:`~optimizer.costing.index.CustomsIndex` (built once, by HS
+prefix), not by scanning the table for every consignment.
 
 Bases: ``ad_valorem`` = rate × item value; ``per_item`` = amount per item;
 ``per_kg`` = amount × item weight; ``per_distinct_hs`` = amount once per
@@ -36,15 +39,15 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from optimizer.costing.index import index_of
 from optimizer.costing.taxes import (
     FeeLine,
     TaxLine,
     TaxPart,
     clearance_fee_line,
     fee_horizon_notes,
-    fee_lines,
+    price_fees,
     tax_lines,
-    taxes_in_force,
 )
 from optimizer.errors import InputError, Problem
 from optimizer.network.records import Channel, Mode, Network
@@ -54,7 +57,6 @@ from optimizer.network.tariff_layers import (
     TariffLayer,
     TradeChannel,
     hs_digits,
-    origin_rank,
 )
 
 _RULE_CHANNEL = {
@@ -179,97 +181,11 @@ class Assessment:
 def explain(network: Network, consignment: Consignment) -> Assessment:
     """Every layer that applies to ``consignment`` and the duty and tax it owes."""
     c = consignment
-    country = network.country_by_code.get(c.to)
-    if country is None:
-        raise InputError([unknown_country(network, "to", c.to)])
-    fx = dict(network.fx_per_usd)
-    if c.currency not in fx:
-        raise InputError(
-            [
-                Problem(
-                    "--currency",
-                    "unknown fx currency",
-                    None,
-                    "currency",
-                    c.currency,
-                    ", ".join(sorted(fx)),
-                )
-            ]
-        )
-    territory = country.territory
-    origin_country = network.country_by_code.get(c.origin)
-    origin_group = origin_country.territory if origin_country else c.origin
-    codes = frozenset(network.country_by_code)
-
-    def convert(amount: float, currency: str, to: str) -> float:
-        return network.from_usd(network.to_usd(amount, currency), to)
-
-    def origin_match(row: TariffLayer) -> int:
-        """Rank of the row's most specific origin token matching, -1 when none does."""
-        ranks = [origin_rank(t, codes) for t in row.origins if t in (ANY, c.origin, origin_group)]
-        return max(ranks, default=-1)
-
-    candidates: list[tuple[TariffLayer, int]] = []
-    for row in network.tariff_layers:
-        if row.territory != territory or not row.in_force(c.day):
-            continue
-        if not row.applies_to_channel(c.channel) or (row.variant and row.variant not in c.variants):
-            continue
-        rank = origin_match(row)
-        if rank < 0:
-            continue
-        if row.has_value_window:
-            assert row.currency is not None  # the record checks it
-            if not row.value_window_holds(convert(c.declared, c.currency, row.currency)):
-                continue
-        candidates.append((row, rank))
-
-    applied: dict[str, list[int]] = {}  # row id -> indexes of the items it applies to
-    excluded: dict[str, tuple[str, list[int]]] = {}
-    rows = {row.id: row for row, _ in candidates}
-    notes: list[str] = []
-    for index, item in enumerate(c.items):
-        chosen: dict[str, TariffLayer] = {}
-        best: dict[str, tuple[int, int, int, str]] = {}
-        for row, rank in candidates:
-            if not row.matches_hs(item.hs_code):
-                continue
-            key = (row.prefix_length, rank, 1 if row.variant else 0, row.id)
-            if row.stacking_group not in best or key > best[row.stacking_group]:
-                best[row.stacking_group] = key
-                chosen[row.stacking_group] = row
-        off: dict[str, str] = {}
-        for group, row in sorted(chosen.items()):
-            for target in row.excluded_groups:
-                for other in chosen if target == ANY else [target]:
-                    if other != group and other in chosen:
-                        off.setdefault(other, row.id)
-        for group, row in sorted(chosen.items()):
-            if group in off:
-                excluded.setdefault(row.id, (off[group], []))[1].append(index)
-            else:
-                applied.setdefault(row.id, []).append(index)
-        if not any(r.layer != "additional" for r in chosen.values()):
-            notes.append(
-                f"no MFN row for HS {item.hs_code} in {territory}: its duty may be missing"
-            )
-
-    item_duty = [0.0] * len(c.items)
-    lines: list[LayerLine] = []
-    for row_id, indexes in sorted(applied.items()):
-        row = rows[row_id]
-        duty = _row_duty(row, [c.items[i] for i in indexes], c.currency, convert)
-        share = _shares([c.items[i] for i in indexes])
-        for i, s in zip(indexes, share, strict=True):
-            item_duty[i] += duty * s
-        lines.append(LayerLine(row, len(indexes), duty))
-    for row_id, (by, indexes) in sorted(excluded.items()):
-        lines.append(LayerLine(rows[row_id], len(indexes), 0.0, excluded_by=by))
-    lines.sort(key=lambda line: (not line.applied, _LAYER_ORDER[line.layer.layer], line.layer.id))
-
+    territory = _checked_territory(network, c)
+    item_duty, lines, notes = _layer_lines(network, c, territory)
     taxes, collection, tax_notes = _tax(network, c, territory, item_duty)
     fees = _entry_fees(network, c, territory, lines)
-    rule = network.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
+    rule = index_of(network).customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
     collected = sum(item_duty) > 0 or any(t.collection == "border" and t.amount > 0 for t in taxes)
     clearance = clearance_fee_line(network, rule, c.currency) if collected else None
     notes += _horizon_notes(network, territory, c.day)
@@ -289,6 +205,80 @@ def explain(network: Network, consignment: Consignment) -> Assessment:
     )
 
 
+def _checked_territory(network: Network, c: Consignment) -> str:
+    """The customs territory ``c`` enters; InputError for an unknown country or currency."""
+    country = network.country_by_code.get(c.to)
+    if country is None:
+        raise InputError([unknown_country(network, "to", c.to)])
+    fx = network.fx_rate
+    if c.currency not in fx:
+        raise InputError(
+            [
+                Problem(
+                    "--currency",
+                    "unknown fx currency",
+                    None,
+                    "currency",
+                    c.currency,
+                    ", ".join(sorted(fx)),
+                )
+            ]
+        )
+    return country.territory
+
+
+def _layer_lines(
+    network: Network, c: Consignment, territory: str
+) -> tuple[list[float], list[LayerLine], list[str]]:
+    """The duty of each item (consignment currency), the layer lines (applied, then
+    excluded; by layer, then id) and the notes of items without an MFN row.
+
+    The rows that may apply come from the network's :class:`CustomsIndex` (in force,
+    channel, variants, origin); the value windows are tested here, on ``c``'s value.
+    """
+
+    def convert(amount: float, currency: str, to: str) -> float:
+        return network.from_usd(network.to_usd(amount, currency), to)
+
+    candidates = index_of(network).layer_candidates(
+        territory, c.origin, c.channel, c.day, c.variants
+    )
+    mask = tuple(
+        row.value_window_holds(convert(c.declared, c.currency, row.currency))  # type: ignore[arg-type]
+        for row in candidates.windowed  # a windowed row has a currency: the record checks it
+    )
+    applied: dict[str, list[int]] = {}  # row id -> indexes of the items it applies to
+    excluded: dict[str, tuple[str, list[int]]] = {}
+    rows: dict[str, TariffLayer] = {}
+    notes: list[str] = []
+    for index, item in enumerate(c.items):
+        choice = candidates.choose(item.hs_code, mask)
+        for row, by in choice.rows:
+            rows[row.id] = row
+            if by:
+                excluded.setdefault(row.id, (by, []))[1].append(index)
+            else:
+                applied.setdefault(row.id, []).append(index)
+        if not choice.has_mfn:
+            notes.append(
+                f"no MFN row for HS {item.hs_code} in {territory}: its duty may be missing"
+            )
+
+    item_duty = [0.0] * len(c.items)
+    lines: list[LayerLine] = []
+    for row_id, indexes in sorted(applied.items()):
+        row = rows[row_id]
+        duty = _row_duty(row, [c.items[i] for i in indexes], c.currency, convert)
+        share = _shares([c.items[i] for i in indexes])
+        for i, s in zip(indexes, share, strict=True):
+            item_duty[i] += duty * s
+        lines.append(LayerLine(row, len(indexes), duty))
+    for row_id, (by, indexes) in sorted(excluded.items()):
+        lines.append(LayerLine(rows[row_id], len(indexes), 0.0, excluded_by=by))
+    lines.sort(key=lambda line: (not line.applied, _LAYER_ORDER[line.layer.layer], line.layer.id))
+    return item_duty, lines, notes
+
+
 def _entry_fees(
     network: Network, c: Consignment, territory: str, lines: list[LayerLine]
 ) -> tuple[FeeLine, ...]:
@@ -300,14 +290,8 @@ def _entry_fees(
     )
     if relieved:
         return ()
-    return fee_lines(
-        network,
-        territory=territory,
-        channel=str(c.channel),
-        value=c.declared,
-        currency=c.currency,
-        day=c.day,
-    )
+    fees = index_of(network).fees_in_force(territory, str(c.channel), c.day)
+    return price_fees(network, fees, c.declared, c.currency)
 
 
 _LAYER_ORDER = {"mfn": 0, "preferential": 1, "additional": 2}
@@ -340,7 +324,8 @@ def _tax(
     network: Network, c: Consignment, territory: str, item_duty: list[float]
 ) -> tuple[tuple[TaxLine, ...], str, tuple[str, ...]]:
     """Import taxes on (value + duty), who collects them, and notes (see the module docstring)."""
-    rule = network.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
+    index = index_of(network)
+    rule = index.customs_rule(territory, _RULE_CHANNEL[c.channel], c.origin, c.day)
     factor, collection = 1.0, "border"
     if rule is not None and rule.threshold_value > 0:
         limit = network.from_usd(network.to_usd(c.declared, c.currency), rule.threshold_currency)
@@ -353,7 +338,7 @@ def _tax(
         TaxPart(item.value, 0.0, duty, by_chapter.get(item.hs_code[:2], 0.0))
         for item, duty in zip(c.items, item_duty, strict=True)
     ]
-    rows, notes = taxes_in_force(network, c.to, c.region, c.day, c.variants)
+    rows, notes = index.taxes_in_force(c.to, c.region, c.day, c.variants)
     lines = tax_lines(rows, parts, low_value=collection, factor=factor)
     due = {x.collection for x in lines if x.amount > 0}
     if len(due) == 1:
@@ -397,22 +382,24 @@ def category_duty(
     rule channel's default (a parcel as ``express``).
     """
     territory = network.country_by_code[dest_country].territory
-    if not any(row.territory == territory for row in network.tariff_layers):
+    if not index_of(network).has_layers(territory):
         return None
     n = max(items, 1)
+    item = Item(hs_code, customs_value_usd / n)  # n equal items: one record, n times
     consignment = Consignment(
         to=dest_country,
         origin=origin_country,
-        items=tuple(Item(hs_code, customs_value_usd / n) for _ in range(n)),
+        items=(item,) * n,
         channel=trade_channel or _TRADE_CHANNEL[channel],
         day=day,
         currency="USD",
         declared_value=value_usd,
     )
-    result = explain(network, consignment)
-    parts = " + ".join(line.layer.id for line in result.lines if line.applied)
+    _checked_territory(network, consignment)  # as explain: taxes and fees are not needed here
+    item_duty, lines, _ = _layer_lines(network, consignment, territory)
+    parts = " + ".join(line.layer.id for line in lines if line.applied)
     postal = " (postal item)" if consignment.channel is TradeChannel.POSTAL else ""
-    return result.duty, f"HS {hs_text(hs_code)}{postal}: duty layers {parts or 'none'}"
+    return sum(item_duty), f"HS {hs_text(hs_code)}{postal}: duty layers {parts or 'none'}"
 
 
 _TRADE_CHANNEL = {
@@ -438,19 +425,7 @@ def channels_differ(
     ``day`` applies to one of the two channels and not the other (else both are priced
     alike: callers may share one assessment, as the quote does for postal and express
     parcels)."""
-    layers = network.tariff_layers
-    fees = network.import_fees
-    return any(
-        x.territory == territory
-        and x.in_force(day)
-        and x.applies_to_channel(a) != x.applies_to_channel(b)
-        for x in layers
-    ) or any(
-        x.territory == territory
-        and x.in_force(day)
-        and x.applies_to_channel(a) != x.applies_to_channel(b)
-        for x in fees
-    )
+    return index_of(network).channels_differ(territory, day, a, b)
 
 
 def hs_text(code: str) -> str:

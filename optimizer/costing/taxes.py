@@ -206,12 +206,28 @@ def fee_lines(
 ) -> tuple[FeeLine, ...]:
     """The fees per customs entry of ``territory`` for an entry of goods worth ``value``
     (in ``currency``) by ``channel`` on ``day``, each in ``currency``."""
+    return price_fees(network, fees_in_force(network, territory, channel, day), value, currency)
+
+
+def fees_in_force(
+    network: Network, territory: str, channel: str, day: dt.date
+) -> tuple[ImportFee, ...]:
+    """The fee rows of ``territory`` in force on ``day`` for ``channel``, in table order
+    (before their value windows are tested: :func:`price_fees`)."""
+    return tuple(
+        fee
+        for fee in network.import_fees
+        if fee.territory == territory and fee.in_force(day) and fee.applies_to_channel(channel)
+    )
+
+
+def price_fees(
+    network: Network, fees: Sequence[ImportFee], value: float, currency: str
+) -> tuple[FeeLine, ...]:
+    """Each of ``fees`` (rows in force, :func:`fees_in_force`) whose value window holds
+    an entry of goods worth ``value`` (in ``currency``), priced in ``currency``."""
     out = []
-    for fee in network.import_fees:
-        if fee.territory != territory or not fee.in_force(day):
-            continue
-        if not fee.applies_to_channel(channel):
-            continue
+    for fee in fees:
         local = network.from_usd(network.to_usd(value, currency), fee.currency)
         if not fee.value_window_holds(round(local, 2)):
             continue

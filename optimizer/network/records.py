@@ -295,6 +295,11 @@ class Network:
     country_by_code: dict[str, Country] = field(init=False, repr=False, compare=False)
     category_by_id: dict[str, Category] = field(init=False, repr=False, compare=False)
     assumption_by_id: dict[str, Assumption] = field(init=False, repr=False, compare=False)
+    #: Units per USD by currency (``fx_per_usd`` as a dict, for :meth:`to_usd`/:meth:`from_usd`).
+    fx_rate: dict[str, float] = field(init=False, repr=False, compare=False)
+    #: Lookup index of the customs tables (:func:`optimizer.costing.index.index_of`), built
+    #: on first use; None until then and in a network made by ``dataclasses.replace``.
+    customs_index: object = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "node_by_id", {n.id: n for n in self.nodes})
@@ -303,6 +308,8 @@ class Network:
         object.__setattr__(self, "country_by_code", {c.code: c for c in self.countries})
         object.__setattr__(self, "category_by_id", {c.id: c for c in self.categories})
         object.__setattr__(self, "assumption_by_id", {a.id: a for a in self.assumptions})
+        object.__setattr__(self, "fx_rate", dict(self.fx_per_usd))
+        object.__setattr__(self, "customs_index", None)
         broken = self.invariant_problems()
         if broken:
             raise InputError([Problem(f"network {self.name!r}", text) for text in broken])
@@ -376,10 +383,10 @@ class Network:
 
     def to_usd(self, amount: float, currency: str) -> float:
         """Convert ``amount`` of ``currency`` to US dollars."""
-        return amount / dict(self.fx_per_usd)[currency]
+        return amount / self.fx_rate[currency]
 
     def from_usd(self, amount: float, currency: str) -> float:
-        return amount * dict(self.fx_per_usd)[currency]
+        return amount * self.fx_rate[currency]
 
     def region_of(self, node_id: str) -> str:
         """Sub-national region of a node (``node_regions.csv``; "" = none listed)."""

@@ -37,8 +37,8 @@ from optimizer.costing import customs as cu
 from optimizer.costing import leadtime as lt
 from optimizer.costing.emissions import route_co2e_kg
 from optimizer.costing.flows import DOMESTIC_CHARGE, blend_general_trade, cbec_channel
+from optimizer.costing.index import index_of
 from optimizer.costing.tariff import container_cost_usd, marginal_rate_per_kg, price_shipment
-from optimizer.costing.taxes import freight_in_tax_base
 from optimizer.network.records import Channel, Lane, Mode, Network, Node, TariffBasis
 from optimizer.routes.candidates import Route, RouteIndex, candidate_routes
 from optimizer.routes.timing import route_timing
@@ -538,8 +538,9 @@ class RouteEvaluator:
         if len(self._charges) > CACHE_MAX:
             self._charges.clear()
         network = self.network
-        cif = freight_in_tax_base(network, market_country)
-        region = network.region_of(demand.market)
+        index = index_of(network)
+        cif = index.freight_in_tax_base(market_country)
+        region = index.region_of(demand.market)
         key = (
             market_country,
             region,
