@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from optimizer.errors import InputError, Problem
-from optimizer.network.tariff_layers import TradeChannel, split_list
+from optimizer.network.tariff_layers import dated_channel_problems, split_list
 
 
 class TaxBase(StrEnum):
@@ -167,15 +167,7 @@ def fee_faults(values: Mapping[str, Any]) -> list[tuple[str, str | None, str, st
     lo, hi = values.get("minimum"), values.get("maximum")
     if lo is not None and hi is not None and hi < lo:
         out.append(("maximum", str(hi), "below the minimum", f"at least {lo}"))
-    start, end = values.get("valid_from"), values.get("valid_to")
-    if start is not None and end is not None and end < start:
-        out.append(("valid_to", str(end), "ends before it starts", f"a date on or after {start}"))
-    for token in split_list(values.get("channels")):
-        if token not in TradeChannel.__members__.values():
-            out.append(
-                ("channels", token, "unknown channel", "postal, express, bonded, commercial")
-            )
-    return out
+    return out + dated_channel_problems(values)
 
 
 def build_taxes(rows: Iterable[Any]) -> list[ImportTax]:

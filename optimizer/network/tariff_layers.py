@@ -201,6 +201,14 @@ def row_faults(values: Mapping[str, Any]) -> list[tuple[str, str | None, str, st
     lo, hi = values.get("value_over"), values.get("value_up_to")
     if lo is not None and hi is not None and hi <= lo:
         out.append(("value_up_to", str(hi), "empty value window", f"more than value_over ({lo})"))
+    return out + dated_channel_problems(values)
+
+
+def dated_channel_problems(values: Mapping[str, Any]) -> list[tuple[str, str | None, str, str]]:
+    """The checks every dated row scoped to trade channels shares (tariff layers, import
+    fees): ``valid_to`` not before ``valid_from``, every ``channels`` token a known channel.
+    Each problem is ``(field, value, message, expected)``."""
+    out: list[tuple[str, str | None, str, str]] = []
     start, end = values.get("valid_from"), values.get("valid_to")
     if start is not None and end is not None and end < start:
         out.append(("valid_to", str(end), "ends before it starts", f"a date on or after {start}"))
