@@ -126,14 +126,7 @@ def render(s: dict[str, Any]) -> str:
         f"clearing nodes: {s['nodes']['calibrated']} of {s['nodes']['clearing_nodes_seen']} "
         "calibrated"
     )
-    if s["unusable"]:
-        lines.append("set aside, by reason:")
-        for r in s["unusable"]:
-            lines.append(
-                f"  {r['reason']:<20} {r['count']:>10,} {r['unit']:<10} {r['description']}"
-            )
-            for ex in r["examples"]:
-                lines.append(f"      e.g. {ex}")
+    lines += unusable_lines(s["unusable"])
     lines.append("busiest lanes:            n  censored    P50    P90  default P90  source")
     for b in s["busiest_lanes"]:
         lines.append(
@@ -149,6 +142,18 @@ def render(s: dict[str, Any]) -> str:
     if s["out"]:
         lines.append(f"wrote {s['out']} (calibration.csv, calibration.png)")
     return "\n".join(lines)
+
+
+def unusable_lines(unusable: list[dict[str, Any]]) -> list[str]:
+    """The "set aside, by reason" lines of a text report (calibrate and watch): each reason's
+    count, unit and description, with its examples; none when nothing was set aside."""
+    if not unusable:
+        return []
+    lines = ["set aside, by reason:"]
+    for r in unusable:
+        lines.append(f"  {r['reason']:<20} {r['count']:>10,} {r['unit']:<10} {r['description']}")
+        lines += [f"      e.g. {ex}" for ex in r["examples"]]
+    return lines
 
 
 def _pct(x: float | None) -> str:

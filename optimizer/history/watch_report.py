@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from optimizer.history.formats import FORMAT_VERSION
+from optimizer.history.report import unusable_lines
 from optimizer.history.watch import Alert, WatchResult, stamp
 from optimizer.io.atomic import atomic_path, write_text
 
@@ -142,14 +143,7 @@ def render(s: dict[str, Any]) -> str:
                 f"{effect:>8}  {a['since'][:10]:<11} {a['n']:>6}  {'+'.join(a['charts'])}"
             )
             lines.append(f"  {'':<9} {a['severity']}: {a['severity_reason']}")
-    if s["unusable"]:
-        lines.append("set aside, by reason:")
-        for r in s["unusable"]:
-            lines.append(
-                f"  {r['reason']:<20} {r['count']:>10,} {r['unit']:<10} {r['description']}"
-            )
-            for ex in r["examples"]:
-                lines.append(f"      e.g. {ex}")
+    lines += unusable_lines(s["unusable"])
     if s["out"]:
         lines.append(f"wrote {s['out']} (alerts.csv, watch.png)")
     return "\n".join(lines)
