@@ -27,12 +27,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,19 +55,41 @@ def _noop(x: int) -> int:
 
 
 def sweep(scenario: str, grid: tuple[str, ...], out: Path, *extra: str) -> tuple[float, float]:
-    """(wall s, CPU s of the command and every process it waited for)."""
+    """(wall s, CPU s of the command and every process it started)."""
     args = [sys.executable, "-m", "optimizer", "sweep", scenario, "-o", str(out), "--json"]
     for axis in grid:
         args += ["--vary", axis]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([*args, *extra], capture_output=True, text=True, check=True, cwd=ROOT)
+    command = subprocess.Popen(
+        [*args, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    cpu = tree_cpu(command)
+    stdout, stderr = command.communicate()
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    summary = json.loads(done.stdout)
+    assert command.returncode == 0, stderr
+    summary = json.loads(stdout)
     assert summary["solved"] == summary["points"], summary
     return wall, cpu
+
+
+def tree_cpu(command: subprocess.Popen[str], every: float = 0.02) -> float:
+    """CPU s of a command and all its descendants, sampled every ``every`` s until it ends.
+
+    Sampled, because workers forked by a fork server are not waited for by the command
+    (``RUSAGE_CHILDREN`` misses them); a process's last ``every`` s before it ends is lost.
+    """
+    import psutil
+
+    last: dict[int, float] = {}
+    root = psutil.Process(command.pid)
+    while command.poll() is None:
+        with suppress(psutil.Error):
+            for process in [root, *root.children(recursive=True)]:
+                with suppress(psutil.Error):
+                    times = process.cpu_times()
+                    last[process.pid] = times.user + times.system
+        time.sleep(every)
+    return sum(last.values())
 
 
 def point_seconds(out: Path) -> list[float]:

@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from optimizer.cli.main import main
 from optimizer.errors import InputError
-from optimizer.execute import ExecutorSpec, TaskRunner, run_tasks, task_seed
+from optimizer.execute import ExecutorSpec, TaskRunner, WarmUp, run_tasks, task_seed
 from optimizer.sweep import run as sweep_run
 from optimizer.sweep.report import points_frame, write_points
 from optimizer.sweep.spec import SweepSpec, apply_point, parse_axes, split_values
@@ -81,6 +82,70 @@ def test_executor_spec_checks_itself():
         ExecutorSpec("local", scheduler="tcp://x:8786")
     with pytest.raises(ValueError, match="at least 1"):
         ExecutorSpec(workers=0)
+
+
+def test_a_warm_up_names_modules():
+    assert WarmUp(("numpy", "optimizer.sweep.run")).modules == ("numpy", "optimizer.sweep.run")
+    with pytest.raises(ValueError, match="not a module name"):
+        WarmUp(("numpy", "optimizer..run"))
+
+
+def test_dask_not_installed_is_bad_input(monkeypatch):
+    import importlib.util
+
+    from optimizer.cli.executor_opts import executor_spec
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "distributed" else real(name)
+    )
+    with pytest.raises(InputError, match="the dask executor is not installed"):
+        executor_spec("dask", None, 2)
+    assert executor_spec("local", None, 2).kind == "local"
+
+
+FORK_SERVER_PROBE = """
+import json, os, sys
+from optimizer.execute import ExecutorSpec, TaskRunner, WarmUp
+
+
+def probe(_):
+    parent_maps = open(f"/proc/{os.getppid()}/maps").read()
+    return [
+        os.getppid(),
+        "_multiarray_umath" in parent_maps,  # numpy's core library, loaded in the parent
+        os.environ.get("OMP_NUM_THREADS"),
+        len(os.listdir("/proc/self/task")),
+    ]
+
+
+if __name__ == "__main__":
+    with TaskRunner(ExecutorSpec(sys.argv[1], workers=2), warm=WarmUp(("numpy",))) as runner:
+        rows = [r.value for r in runner.run(probe, list(range(4)))]
+    print(json.dumps({"rows": rows, "me": os.getpid(), "caps": os.environ.get("OMP_NUM_THREADS")}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("kind", ["local", "dask"])
+def test_workers_are_forks_of_a_server_that_imported_the_warm_up_once(tmp_path, kind):
+    # a fresh interpreter (a fresh fork server): every worker's parent is one server, not
+    # this process, and it has numpy loaded (imported once, for all workers), with native
+    # thread pools capped while it did; the command's own environment is left as it was
+    script = tmp_path / "probe.py"
+    script.write_text(FORK_SERVER_PROBE, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",)}
+    done = subprocess.run(
+        [sys.executable, str(script), kind], capture_output=True, text=True, env=env, check=True
+    )
+    out = json.loads(done.stdout.splitlines()[-1])
+    parents = {row[0] for row in out["rows"]}
+    assert len(parents) == 1 and out["me"] not in parents
+    assert all(row[1] and row[2] == "1" for row in out["rows"])
+    if kind == "local":  # a pool worker runs its task on its only thread
+        assert {row[3] for row in out["rows"]} == {1}
+        assert out["caps"] is None  # (a Dask nanny sets the caps in its own process too)
 
 
 def _die(job: tuple[str, int]) -> int:
@@ -274,6 +339,44 @@ def test_sweep_rows_plans_and_plots(tmp_path):
     ]
 
 
+POINT_IN_FRESH_PROCESS = """
+import importlib, pickle, sys
+from optimizer.sweep.run import solve_point
+from optimizer.sweep.warm import SWEEP_WORKER
+for name in SWEEP_WORKER.modules:
+    importlib.import_module(name)
+known, task = pickle.loads(sys.stdin.buffer.read())
+print(solve_point(known, task).status, "networkx" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_solves_a_point_without_importing_networkx():
+    # networkx reads and checks networks; a point on the sweep's network (already read)
+    # does not need it, nor does a worker pay its import (0.13 s, before its first point)
+    base = sweep_run.read_base(TINY)
+    point = sweep_run.build_spec(base, (VARY[1],), None, 0).points()[0]
+    task = sweep_run.PointTask(0, sweep_run.point_files(base, point))
+    done = subprocess.run(
+        [sys.executable, "-c", POINT_IN_FRESH_PROCESS],
+        input=pickle.dumps((base.network, task)),
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout.decode().split() == ["optimal", "False"]
+
+
+def test_a_point_scenario_is_the_pure_python_emitter_text():
+    # the point's key is a hash of this text: libyaml's emitter (when PyYAML has it) must
+    # write what the pure-Python one writes, or resumed sweeps would run their points again
+    base = sweep_run.read_base(TINY)
+    spec = sweep_run.build_spec(base, (VARY[1], VARY[3]), None, 0)
+    for point in spec.points():
+        text = dict(sweep_run.point_files(base, point))["scenario.yaml"]
+        doc = yaml.safe_load(text)
+        assert text == yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
 PLOT_IN_FRESH_PROCESS = """
 import pickle, sys
 from optimizer.sweep.plots import draw_plot
@@ -452,9 +555,9 @@ def _warm_mark(x: int) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["local", "dask"])
 def test_every_worker_is_warmed_before_its_first_task(kind):
-    # warm runs once in every worker (local: the pool's initializer; Dask: a task pinned to
+    # warm runs once in every worker (local: the pool's initializer; Dask: a worker plugin,
     # each worker, while the cluster starts in the background) and never in this process
-    with TaskRunner(ExecutorSpec(kind, workers=2), warm=_mark_warm) as runner:
+    with TaskRunner(ExecutorSpec(kind, workers=2), warm=WarmUp(setup=_mark_warm)) as runner:
         marks = [r.value for r in runner.run(_warm_mark, list(range(6)))]
     assert marks == [f"{i}:warm" for i in range(6)]
     assert "XBORDER_TEST_WARM" not in os.environ

@@ -220,7 +220,7 @@ def _early_workers(path: str, opts: dict[str, Any]) -> AbstractContextManager[Ta
     process reads the network and the shipments (~1 s each on a 10,000-row batch);
     ``None`` (nothing started) for Dask, one worker or a small or unreadable file."""
     from optimizer.cli.executor_opts import executor_spec
-    from optimizer.execute import TaskRunner
+    from optimizer.execute import TaskRunner, WarmUp
 
     spec = executor_spec(opts["executor"], opts["scheduler"], opts.get("workers"))
     if spec.kind != "local" or spec.worker_count < 2:
@@ -232,12 +232,8 @@ def _early_workers(path: str, opts: dict[str, Any]) -> AbstractContextManager[Ta
         return nullcontext(None)
     if rows < EARLY_WORKERS_MIN_ROWS:
         return nullcontext(None)
-    return TaskRunner(spec, warm=warm_quote_worker)
-
-
-def warm_quote_worker() -> None:
-    """In a batch worker, as it starts: import the quote engine (what its tasks unpickle)."""
-    import optimizer.quote.batch  # noqa: F401
+    # a batch worker imports the quote engine (what its tasks unpickle) before its first task
+    return TaskRunner(spec, warm=WarmUp(("optimizer.quote.batch",)))
 
 
 def _batch(

@@ -81,13 +81,13 @@ def sweep(
     Exit codes: 0 every point has a result row (whatever its status), 2 bad input.
     """
     from optimizer.execute import TaskRunner
-    from optimizer.sweep.warm import warm_solver
+    from optimizer.sweep.warm import SWEEP_WORKER
 
     started = time.perf_counter()
     spec_exec = executor_spec(executor, scheduler, workers)
     # workers start first (and import the solver) while this process imports, reads the
     # scenario and writes the points
-    with TaskRunner(spec_exec, warm=warm_solver) as runner:
+    with TaskRunner(spec_exec, warm=SWEEP_WORKER) as runner:
         from tqdm import tqdm
 
         from optimizer.sweep.report import points_frame, summary_table, write_plots, write_points

@@ -17,11 +17,9 @@ import itertools
 from collections import defaultdict
 from typing import Any
 
-import networkx as nx
-
 from optimizer.errors import Problem
 from optimizer.fields import WEEKDAYS, parse_weekdays, suggest, weekday_problems
-from optimizer.network.graph import build_graph
+from optimizer.network.graph import build_graph, reachable
 from optimizer.network.records import Network, NodeKind
 from optimizer.network.tables import ParsedRow
 
@@ -373,7 +371,7 @@ def connectivity_warnings(network: Network, file: str) -> list[Problem]:
     reached: set[str] = set()
     problems = []
     for origin in origins:
-        hits = nx.descendants(graph, origin) & markets
+        hits = reachable(graph, origin) & markets
         reached |= hits
         if not hits:
             problems.append(

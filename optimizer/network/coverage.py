@@ -27,10 +27,8 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 
-import networkx as nx
-
 from optimizer.errors import Problem
-from optimizer.network.graph import build_graph
+from optimizer.network.graph import build_graph, reachable
 from optimizer.network.records import Channel, CustomsRule, Network, NodeKind
 from optimizer.network.tariff_layers import covers, mfn_prefixes
 
@@ -45,7 +43,7 @@ def reachable_pairs(network: Network) -> dict[str, set[str]]:
         if node.kind is NodeKind.MARKET:
             continue
         home = network.territory_of(node.id)
-        for market in nx.descendants(graph, node.id) & markets:
+        for market in reachable(graph, node.id) & markets:
             there = network.territory_of(market)
             if there != home:
                 pairs[there].add(node.country)

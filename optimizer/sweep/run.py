@@ -35,10 +35,13 @@ from optimizer.io.atomic import write_bytes, write_text
 from optimizer.network.records import Network
 from optimizer.plan.metrics import plan_metrics
 from optimizer.sweep.spec import SweepSpec, apply_point, parse_axes, value_text
-from optimizer.sweep.warm import warm_solver
+from optimizer.sweep.warm import SWEEP_WORKER
 
 #: What every point shares: the base scenario's network (path, network, warnings), read once.
 KnownNetwork = tuple[Path, Network, list[Problem]]
+#: libyaml's safe emitter where PyYAML was built with it: the same text as the pure-Python
+#: one, ~10x faster (a point's scenario: 9 ms -> 1 ms, in the client before any point runs).
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 #: Row status of a point that raised or whose worker died (re-run on resume).
 FAILED = "failed"
 #: Row status of a point whose scenario is bad input.
@@ -121,7 +124,7 @@ def point_files(base: Base, point: dict[str, Any]) -> tuple[tuple[str, str], ...
         writer.writeheader()
         writer.writerows(rows)
         files.append(("demands.csv", buffer.getvalue()))
-    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(doc, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True, width=100)
     return (("scenario.yaml", text), *files)
 
 
@@ -244,7 +247,7 @@ def run_sweep(
     with ExitStack() as stack:
         runner = executor
         if isinstance(runner, ExecutorSpec):
-            runner = stack.enter_context(TaskRunner(runner, warm=warm_solver))
+            runner = stack.enter_context(TaskRunner(runner, warm=SWEEP_WORKER))
         results = runner.run(solve_point, tasks, shared=shared, progress=progress)
         for task, result in zip(tasks, results, strict=True):
             record = _record(task.index, keys[task.index], params_of[task.index], result)

@@ -7,21 +7,27 @@ before the client itself imports pandas, the scenario reader or the solver.
 
 from __future__ import annotations
 
-import importlib
-
-#: What a worker imports before its first point (matplotlib: the plots are drawn on workers).
-WARM_MODULES = (
-    "optimizer.plan.writers",
-    "optimizer.scenario.load",
-    "optimizer.solve.optimize",
-    "matplotlib.pyplot",
-)
+from optimizer.execute import WarmUp
 
 
-def warm_solver() -> None:
-    """In a worker, while the client writes the points: import what points and plots need."""
+def use_agg() -> None:
+    """In a worker: matplotlib draws into files (no display), whichever plot comes first."""
     import matplotlib
 
     matplotlib.use("Agg")
-    for module in WARM_MODULES:
-        importlib.import_module(module)
+
+
+#: A sweep worker, before its first point: the solver, the plan writers and pyplot (the
+#: plots are drawn on workers), imported once by the fork server where there is one.
+SWEEP_WORKER = WarmUp(
+    (
+        "matplotlib",
+        "optimizer.plan.writers",
+        "optimizer.scenario.load",
+        "optimizer.solve.optimize",
+        "optimizer.sweep.plots",
+        "optimizer.sweep.run",
+        "matplotlib.pyplot",
+    ),
+    use_agg,
+)
