@@ -12,7 +12,7 @@ so also a worker that replaces a killed one is warm before its first task.
 from __future__ import annotations
 
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from typing import Any
 
 try:
@@ -62,7 +62,7 @@ def connect(spec: ExecutorSpec, stack: ExitStack, warm: WarmUp | None) -> tuple[
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         if warm is not None:
             client.register_plugin(WarmWorker(warm, own=False), name=name)
-            stack.callback(client.unregister_worker_plugin, name)
+            stack.callback(_remove_plugin, client, name)
         return client, workers, False
     # a cluster of our own runs quiet: no statistical profiler sampling the task's stack
     # 100 times a second, no 20 ms event-loop tick, memory and system monitors at a
@@ -89,6 +89,12 @@ def connect(spec: ExecutorSpec, stack: ExitStack, warm: WarmUp | None) -> tuple[
     client.register_plugin(WarmWorker(warm, own=True), name=name)
     cluster.scale(spec.worker_count)  # the workers start and join in the background
     return client, spec.worker_count, True
+
+
+def _remove_plugin(client: Any, name: str) -> None:
+    """Best effort, at the run's end: a plugin left behind only warms later workers."""
+    with suppress(Exception):
+        client.unregister_worker_plugin(name)
 
 
 def wait_for_workers(client: Any, count: int) -> None:
