@@ -148,6 +148,32 @@ def test_workers_are_forks_of_a_server_that_imported_the_warm_up_once(tmp_path, 
         assert out["caps"] is None  # (a Dask nanny sets the caps in its own process too)
 
 
+IMPORT_AND_COUNT_THREADS = """
+import importlib, os, sys
+from optimizer.sweep.warm import SWEEP_WORKER
+for name in ("distributed", *SWEEP_WORKER.modules, "optimizer.quote.batch",
+             "optimizer.simulate.engine"):
+    importlib.import_module(name)
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_the_modules_a_fork_server_imports_start_no_thread():
+    # workers are forks of the process that imported these: a thread there (pandas starts
+    # pyarrow's) would be a lock that may be held at the fork, for ever in the child
+    caps = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_AND_COUNT_THREADS],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **caps},
+        check=True,
+    )
+    assert done.stdout.split() == ["1"]
+
+
 def _die(job: tuple[str, int]) -> int:
     """Kill this worker process: always for -1, once (marker file) otherwise."""
     marker, x = job

@@ -57,6 +57,9 @@ class WarmUp:
     macOS), the server imports ``modules`` once and every worker starts with them
     loaded, so K workers pay them once, not K times. ``setup`` (a module-level
     function of no argument, or None) runs in each worker after the imports.
+    The modules must start no thread as they are imported (workers are forks of the
+    process that imported them): the solver and matplotlib do not; pandas does
+    (pyarrow's), so a task needing pandas imports it itself.
     """
 
     modules: tuple[str, ...] = ()

@@ -147,21 +147,23 @@ def run_tasks(
     executor: ExecutorSpec = LOCAL_POOL,
     shared: Shared[Any, Any] | None = None,
     progress: Callable[[int], None] | None = None,
+    warm: WarmUp | None = None,
 ) -> Iterator[TaskResult[R]]:
     """``fn(x)`` — or ``fn(state, x)`` with ``shared`` — for each input, in input order.
 
     ``fn`` must be importable by name (a module-level function) and its inputs
     and results picklable. ``progress(1)`` is called as each task finishes.
     At most a few tasks per worker are in flight, so a long input list is
-    not all shipped at once. Workers start for this run (with ``fn``'s module
-    imported before their first task) and stop after it (:class:`TaskRunner`
-    shares them between runs); one input, or one local worker, runs in this process.
+    not all shipped at once. Workers start for this run (warmed by ``warm``, e.g.
+    ``WarmUp((fn.__module__,))`` for a module that starts no thread as it is
+    imported) and stop after it (:class:`TaskRunner` shares them between runs); one
+    input, or one local worker, runs in this process.
     """
     if not inputs:
         return
     if executor.kind == "local" and len(inputs) == 1:
         executor = IN_PROCESS
-    with TaskRunner(executor, warm=WarmUp((fn.__module__,))) as runner:
+    with TaskRunner(executor, warm=warm) as runner:
         yield from runner.run(fn, inputs, shared=shared, progress=progress)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from optimizer.errors import raise_if_any
-from optimizer.execute import ExecutorSpec, Shared, TaskRunner, run_tasks
+from optimizer.execute import ExecutorSpec, Shared, TaskRunner, WarmUp, run_tasks
 from optimizer.fields import Field, header_problems
 from optimizer.io.atomic import write_with
 from optimizer.network.records import Network
@@ -163,7 +163,7 @@ def _quote_each(
     rendered: dict[int, Any] = {}
     following = 0
     results = (
-        run_tasks(_quote_chunk, chunks, executor=spec, shared=shared)
+        run_tasks(_quote_chunk, chunks, executor=spec, shared=shared, warm=WarmUp((__name__,)))
         if runner is None
         else runner.run(_quote_chunk, chunks, shared=shared)
     )

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.execute import IN_PROCESS, ExecutorSpec, Shared, run_tasks
+from optimizer.execute import IN_PROCESS, ExecutorSpec, Shared, WarmUp, run_tasks
 from optimizer.network.records import Network
 from optimizer.scenario.records import Scenario
 from optimizer.simulate.config import SimConfig
@@ -302,7 +302,9 @@ def simulate_models(
     shared = Shared(_chunk_state, (models, scenario, network, config, horizon))
     tallies = tuple(DemandTally() for _ in models)
     raw = RawResult(config, models, tallies)
-    for task in run_tasks(_run_chunk, chunks, executor=executor, shared=shared):
+    for task in run_tasks(
+        _run_chunk, chunks, executor=executor, shared=shared, warm=WarmUp((__name__,))
+    ):
         if task.value is None:
             raise RuntimeError(f"simulating trials chunk {task.index} failed: {task.error}")
         orders, parts = task.value
