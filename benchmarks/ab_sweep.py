@@ -13,32 +13,18 @@ speedups. On a shared machine only runs taken side by side compare.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
-import sys
+import itertools
 import tempfile
-import time
 from pathlib import Path
 
-from bench_sweep import GRID, ROOT
+from bench_sweep import GRID, ROOT, sweep
 
+SCENARIO = "scenarios/us_deminimis_2026.yaml"
 EXECUTORS = {
     "serial": ("--workers", "1"),
     "local pool, 2": ("--workers", "2"),
     "Dask, 2": ("--executor", "dask", "--workers", "2"),
 }
-
-
-def wall(checkout: Path, out: Path, extra: tuple[str, ...]) -> float:
-    args = [sys.executable, "-m", "optimizer", "sweep", "scenarios/us_deminimis_2026.yaml"]
-    for axis in GRID:
-        args += ["--vary", axis]
-    shutil.rmtree(out, ignore_errors=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [*args, "-o", str(out), "--json", *extra], cwd=checkout, check=True, capture_output=True
-    )
-    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -48,11 +34,13 @@ def main() -> None:
     args = parser.parse_args()
     checkouts = {"before": args.before.resolve(), "after": ROOT}
     walls: dict[tuple[str, str], list[float]] = {}
+    runs = itertools.count()
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
             for label, extra in EXECUTORS.items():
                 for name, checkout in checkouts.items():
-                    seconds = wall(checkout, Path(tmp) / "out", extra)
+                    out = Path(tmp) / str(next(runs))  # a fresh folder: nothing resumed
+                    seconds = sweep(SCENARIO, GRID, out, *extra, cwd=checkout)[0]
                     walls.setdefault((name, label), []).append(seconds)
                     print(f"round {round_ + 1}, {name}, {label}: {seconds:.2f} s", flush=True)
     print("\n| code | " + " | ".join(EXECUTORS) + " | local speedup | Dask speedup |")

@@ -55,26 +55,32 @@ def _noop(x: int) -> int:
     return x
 
 
-def sweep(scenario: str, grid: tuple[str, ...], out: Path, *extra: str) -> tuple[float, float]:
-    """(wall s, CPU s of the command and every process it started)."""
+def sweep(
+    scenario: str, grid: tuple[str, ...], out: Path, *extra: str, cwd: Path = ROOT
+) -> tuple[float, float, float]:
+    """(wall s, CPU s of the command and every process it started, CPU s of the command).
+
+    ``cwd``: the checkout whose code runs (``python -m optimizer`` imports it from there).
+    """
     args = [sys.executable, "-m", "optimizer", "sweep", scenario, "-o", str(out), "--json"]
     for axis in grid:
         args += ["--vary", axis]
     started = time.perf_counter()
     command = subprocess.Popen(
-        [*args, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        [*args, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
     )
-    cpu = tree_cpu(command)
+    cpu, own = tree_cpu(command)
     stdout, stderr = command.communicate()
     wall = time.perf_counter() - started
     assert command.returncode == 0, stderr
     summary = json.loads(stdout)
     assert summary["solved"] == summary["points"], summary
-    return wall, cpu
+    return wall, cpu, own
 
 
-def tree_cpu(command: subprocess.Popen[str], every: float = 0.02) -> float:
-    """CPU s of a command and all its descendants, sampled every ``every`` s until it ends.
+def tree_cpu(command: subprocess.Popen[str], every: float = 0.02) -> tuple[float, float]:
+    """CPU s of a command and all its descendants, and of the command alone, sampled
+    every ``every`` s until it ends.
 
     Sampled, because workers forked by a fork server are not waited for by the command
     (``RUSAGE_CHILDREN`` misses them); a process's last ``every`` s before it ends is lost.
@@ -90,7 +96,7 @@ def tree_cpu(command: subprocess.Popen[str], every: float = 0.02) -> float:
                     times = process.cpu_times()
                     last[process.pid] = times.user + times.system
         time.sleep(every)
-    return sum(last.values())
+    return sum(last.values()), last.get(command.pid, 0.0)
 
 
 def point_seconds(out: Path) -> list[float]:
@@ -150,15 +156,17 @@ def main() -> None:
         options["Dask LocalCluster, 1 worker"] = ("--executor", "dask", "--workers", "1")
     walls: dict[str, list[float]] = {label: [] for label in options}
     cpus: dict[str, list[float]] = {label: [] for label in options}
+    own: dict[str, list[float]] = {label: [] for label in options}
     seconds: dict[str, list[float]] = {label: [] for label in options}
     parquets = set()
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
             for n, (label, extra) in enumerate(options.items()):
                 out = Path(tmp) / f"{round_}-{n}"
-                wall, cpu = sweep(args.scenario, grid, out, *extra)
+                wall, cpu, command_cpu = sweep(args.scenario, grid, out, *extra)
                 walls[label].append(wall)
                 cpus[label].append(cpu)
+                own[label].append(command_cpu)
                 seconds[label] += point_seconds(out)
                 parquets.add((out / "points.parquet").read_bytes())
                 print(
@@ -192,6 +200,11 @@ def main() -> None:
     print(
         "- a point's own time (median of result.json seconds): "
         + ", ".join(f"{label} {m * 1000:.0f} ms" for label, m in medians.items())
+    )
+    print(
+        "- CPU of the command itself (median; on Dask it also runs the scheduler, the client "
+        "and the nannies): "
+        + ", ".join(f"{label} {statistics.median(c):.2f} s" for label, c in own.items())
     )
     for kind in ("local", "dask"):
         startup, per_task = task_overhead(kind)

@@ -37,6 +37,7 @@ from optimizer.network.records import (
     TaxBelow,
     WeightBreak,
 )
+from optimizer.quote.shipment import Shipment, parse_shipment
 
 D = dt.date
 
@@ -371,3 +372,22 @@ def tariff(tid: str, **changes: object) -> Tariff:
     """A fixture tariff, optionally with fields changed."""
     base = next(t for t in TARIFFS if t.id == tid)
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def make_shipment(network: Network, **fields: str) -> Shipment:
+    """A 1.2 kg, 30x20x10 cm, USD 60 apparel parcel from SZ_WH to US_MKT shipped
+    2026-03-01, parsed as ``xborder quote`` does; ``fields`` replace raw fields."""
+    raw = {
+        "from": "SZ_WH",
+        "to": "US_MKT",
+        "weight_kg": "1.2",
+        "dims_cm": "30x20x10",
+        "value": "60",
+        "currency": "USD",
+        "category": "apparel",
+        "ship_date": "2026-03-01",
+        **fields,
+    }
+    shipment, problems = parse_shipment(network, raw)
+    assert shipment is not None and not problems, problems
+    return shipment

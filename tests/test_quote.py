@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from costing_fixtures import make_network
+from costing_fixtures import make_network, make_shipment
 
 from optimizer.cli.main import main
 from optimizer.quote import Filters, Quoter, parse_shipment
@@ -20,20 +20,7 @@ approx = pytest.approx
 
 
 def ship(**fields):
-    raw = {
-        "from": "SZ_WH",
-        "to": "US_MKT",
-        "weight_kg": "1.2",
-        "dims_cm": "30x20x10",
-        "value": "60",
-        "currency": "USD",
-        "category": "apparel",
-        "ship_date": "2026-03-01",
-    }
-    raw.update(fields)
-    shipment, problems = parse_shipment(NET, raw)
-    assert not problems, problems
-    return shipment
+    return make_shipment(NET, **fields)
 
 
 def by_route(result):

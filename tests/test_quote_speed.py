@@ -7,10 +7,10 @@ import io
 from collections import Counter
 
 import pytest
-from costing_fixtures import make_network
+from costing_fixtures import make_network, make_shipment
 
 from optimizer.costing.customs import assess
-from optimizer.quote import Filters, Quoter, parse_shipment
+from optimizer.quote import Filters, Quoter
 from optimizer.quote import pricing as pricing_module
 from optimizer.quote.batch import quote_csv, quote_rows
 from optimizer.quote.engine import price_corridor
@@ -22,20 +22,7 @@ NET = make_network()
 
 
 def ship(**fields):
-    raw = {
-        "from": "SZ_WH",
-        "to": "US_MKT",
-        "weight_kg": "1.2",
-        "dims_cm": "30x20x10",
-        "value": "60",
-        "currency": "USD",
-        "category": "apparel",
-        "ship_date": "2026-03-01",
-    }
-    raw.update(fields)
-    shipment, problems = parse_shipment(NET, raw)
-    assert not problems, problems
-    return shipment
+    return make_shipment(NET, **fields)
 
 
 @pytest.mark.parametrize("market", ["US_MKT", "DE_MKT"])

@@ -379,7 +379,7 @@ print(solve_point(known, task).status, "networkx" in sys.modules)
 @pytest.mark.slow
 def test_a_worker_solves_a_point_without_importing_networkx():
     # networkx reads and checks networks; a point on the sweep's network (already read)
-    # does not need it, nor does a worker pay its import (0.13 s, before its first point)
+    # does not need it, nor does a worker pay its import (~0.09 s, before its first point)
     base = sweep_run.read_base(TINY)
     point = sweep_run.build_spec(base, (VARY[1],), None, 0).points()[0]
     task = sweep_run.PointTask(0, sweep_run.point_files(base, point))
